@@ -1,0 +1,66 @@
+# otelcol-sre: one Go module at the root, tools from internal/tools, ocb output in _build/.
+SHELL := /bin/bash
+GO    ?= go
+TOOLS := $(GO) tool -modfile=$(CURDIR)/internal/tools/go.mod
+BIN   := $(CURDIR)/_build/otelcol-sre
+JAEGER_BIN := $(CURDIR)/bin/jaeger
+TELEMETRYGEN_BIN := $(CURDIR)/bin/telemetrygen
+CONFIG ?= config/otelcol-sre.yaml
+GO_SOURCES := $(shell find . -name '*.go' -not -path './_build/*' -not -path './tests/jaeger/*' 2>/dev/null)
+
+.PHONY: all build run test unit-test integration-test generate check-generate lint validate-configs \
+        check-versions components jaeger telemetrygen clean
+
+all: build
+
+build: $(BIN)
+
+$(BIN): builder-config.yaml go.mod go.sum $(GO_SOURCES)
+	$(TOOLS) builder --config builder-config.yaml
+	@touch $(BIN)
+
+run: build
+	@mkdir -p data
+	$(BIN) --config $(CONFIG)
+
+# Every test, integration included. This is what CI runs.
+test: check-versions lint build jaeger telemetrygen validate-configs
+	OTELCOL_SRE_BIN=$(BIN) JAEGER_BIN=$(JAEGER_BIN) TELEMETRYGEN_BIN=$(TELEMETRYGEN_BIN) \
+		$(GO) test -count=1 -timeout 30m ./...
+
+generate:
+	$(GO) generate ./connector/... ./processor/... ./exporter/...
+
+check-generate: generate
+	git diff --exit-code -- connector processor exporter
+
+lint:
+	$(GO) vet ./...
+	@unformatted="$$(gofmt -l $$(git ls-files --cached --others --exclude-standard '*.go'))"; \
+	if [ -n "$$unformatted" ]; then echo "gofmt needed on:"; echo "$$unformatted"; exit 1; fi
+
+validate-configs: build
+	@set -e; for f in config/*.yaml; do echo "validate $$f"; $(BIN) validate --config $$f; done
+
+# Fails when go.mod mixes collector releases: core must be v0.161.0 / v1.67.0, contrib v0.161.0.
+check-versions:
+	@bash scripts/check-versions.sh go.mod builder-config.yaml
+
+components: build
+	$(BIN) components
+
+jaeger: $(JAEGER_BIN)
+
+# A real Jaeger v2 (v1.76.0 module == Jaeger v2.13.0), built in its own module so its pins stay apart.
+$(JAEGER_BIN): tests/jaeger/go.mod tests/jaeger/go.sum
+	@mkdir -p bin
+	cd tests/jaeger && $(GO) build -o $(JAEGER_BIN) github.com/jaegertracing/jaeger/cmd/jaeger
+
+telemetrygen: $(TELEMETRYGEN_BIN)
+
+$(TELEMETRYGEN_BIN): internal/tools/go.mod internal/tools/go.sum
+	@mkdir -p bin
+	$(GO) build -modfile=internal/tools/go.mod -o $(TELEMETRYGEN_BIN) github.com/open-telemetry/opentelemetry-collector-contrib/cmd/telemetrygen
+
+clean:
+	rm -rf _build bin data

@@ -1,0 +1,113 @@
+package window
+
+import (
+	"fmt"
+	"time"
+)
+
+// Window is one of the lookback windows every series reports, e.g. {"1h", time.Hour}.
+type Window struct {
+	Name     string
+	Duration time.Duration
+}
+
+// PeriodWindow is the name of the window that covers the whole SLO period.
+const PeriodWindow = "period"
+
+// AlertTier is one multi-window multi-burn-rate condition (SRE Workbook, "Alerting on SLOs").
+type AlertTier struct {
+	Severity       string
+	Short, Long    string  // window names
+	BudgetFraction float64 // share of the period's budget the tier allows to burn within Long
+}
+
+// GoogleTiers are the workbook's page and ticket tiers plus Sloth's 2h/1d ticket tier.
+var GoogleTiers = []AlertTier{
+	{Severity: "page", Short: "5m", Long: "1h", BudgetFraction: 0.02},
+	{Severity: "page", Short: "30m", Long: "6h", BudgetFraction: 0.05},
+	{Severity: "ticket", Short: "2h", Long: "1d", BudgetFraction: 0.10},
+	{Severity: "ticket", Short: "6h", Long: "3d", BudgetFraction: 0.10},
+}
+
+// Severities lists alert severities in a stable order.
+var Severities = []string{"page", "ticket"}
+
+// StandardWindows returns the seven reporting windows with every duration multiplied by
+// unit/1m: unit = time.Minute gives 5m…3d, unit = time.Second gives a 60× faster copy with the
+// same names, for tests that must see an alert within seconds.
+func StandardWindows(unit time.Duration) []Window {
+	minutes := []struct {
+		name string
+		n    time.Duration
+	}{{"5m", 5}, {"30m", 30}, {"1h", 60}, {"2h", 120}, {"6h", 360}, {"1d", 1440}, {"3d", 4320}}
+	out := make([]Window, len(minutes))
+	for i, m := range minutes {
+		out[i] = Window{Name: m.name, Duration: m.n * unit}
+	}
+	return out
+}
+
+// Spec is everything the maths needs to know about one SLO.
+type Spec struct {
+	Objective      float64 // ratio in (0, 1)
+	Period         Period
+	MaxLateness    time.Duration
+	Unit           time.Duration // finest bucket; time.Minute in production
+	Windows        []Window
+	Tiers          []AlertTier
+	MinValidEvents float64
+}
+
+// NewSpec checks s and fills defaults for Unit, Windows and Tiers.
+func NewSpec(s Spec) (Spec, error) {
+	if !(s.Objective > 0 && s.Objective < 1) {
+		return s, fmt.Errorf("objective %v: must be a ratio strictly between 0 and 1", s.Objective)
+	}
+	if s.Unit <= 0 {
+		s.Unit = time.Minute
+	}
+	if s.Windows == nil {
+		s.Windows = StandardWindows(s.Unit)
+	}
+	if s.Tiers == nil {
+		s.Tiers = GoogleTiers
+	}
+	for _, tier := range s.Tiers {
+		for _, name := range []string{tier.Short, tier.Long} {
+			if _, ok := s.window(name); !ok {
+				return s, fmt.Errorf("alert tier %s %s/%s: no window %q", tier.Severity, tier.Short, tier.Long, name)
+			}
+		}
+	}
+	if s.Period.Longest() <= 0 {
+		return s, fmt.Errorf("period must be positive")
+	}
+	return s, nil
+}
+
+func (s Spec) window(name string) (time.Duration, bool) {
+	for _, w := range s.Windows {
+		if w.Name == name {
+			return w.Duration, true
+		}
+	}
+	return 0, false
+}
+
+// BurnFactor is the burn rate at which tier spends its budget share within its long window:
+// budget fraction × period ÷ long window (14.4 for 2 % of 30d in 1h), as Sloth derives it.
+func (s Spec) BurnFactor(tier AlertTier, now time.Time) float64 {
+	long, _ := s.window(tier.Long)
+	return tier.BudgetFraction * float64(s.Period.Length(now)) / float64(long)
+}
+
+// tiers of ring resolutions: 1 unit for 6h, 5 units for 3d, 60 units for the rest of a long
+// rolling period. Calendar periods are summed exactly by an accumulator instead.
+func (s Spec) ringLayout() []struct{ res, span time.Duration } {
+	u := s.Unit
+	layout := []struct{ res, span time.Duration }{{u, 360 * u}, {5 * u, 4320 * u}}
+	if !s.Period.IsCalendar() && s.Period.rolling > 4320*u {
+		layout = append(layout, struct{ res, span time.Duration }{60 * u, s.Period.rolling})
+	}
+	return layout
+}

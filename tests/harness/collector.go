@@ -1,0 +1,112 @@
+package harness
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"text/template"
+	"time"
+)
+
+// Collector is a running otelcol-sre with the loopback endpoints it was given.
+type Collector struct {
+	*Process
+	Env map[string]string // the environment the config's ${env:...} references resolve against
+}
+
+// Endpoint variables the shipped configs read; StartCollector fills each with a free port.
+const (
+	EnvOTLPGRPC     = "OTLP_GRPC_ENDPOINT"
+	EnvOTLPHTTP     = "OTLP_HTTP_ENDPOINT"
+	EnvHealth       = "HEALTH_CHECK_ENDPOINT"
+	EnvPromExporter = "PROMETHEUS_EXPORTER_ENDPOINT"
+	EnvTelemetryHst = "OTELCOL_TELEMETRY_HOST"
+	EnvTelemetryPrt = "OTELCOL_TELEMETRY_PORT"
+	EnvDataDir      = "OTELCOL_DATA_DIR"
+)
+
+// CollectorEnv returns fresh loopback endpoints for every variable the shipped configs read.
+func CollectorEnv(t testing.TB) map[string]string {
+	return map[string]string{
+		EnvOTLPGRPC:     Addr(t),
+		EnvOTLPHTTP:     Addr(t),
+		EnvHealth:       Addr(t),
+		EnvPromExporter: Addr(t),
+		EnvTelemetryHst: "127.0.0.1",
+		EnvTelemetryPrt: strconv.Itoa(FreePort(t)),
+		EnvDataDir:      t.TempDir(),
+	}
+}
+
+// StartCollector runs the binary on the given config files and waits for its health check.
+// env is merged over CollectorEnv; every config must serve health_check on HEALTH_CHECK_ENDPOINT.
+func StartCollector(t testing.TB, bin, name string, env map[string]string, configs ...string) *Collector {
+	t.Helper()
+	full := CollectorEnv(t)
+	for k, v := range env {
+		full[k] = v
+	}
+	args := []string{}
+	for _, c := range configs {
+		args = append(args, "--config", c)
+	}
+	c := &Collector{Process: Start(t, name, bin, args, full), Env: full}
+	c.WaitHTTP200(t, "http://"+full[EnvHealth]+"/", 60*time.Second)
+	return c
+}
+
+// OTLPGRPC is the collector's OTLP/gRPC receiver address.
+func (c *Collector) OTLPGRPC() string { return c.Env[EnvOTLPGRPC] }
+
+// MetricsURL is the prometheus exporter's scrape URL.
+func (c *Collector) MetricsURL() string { return "http://" + c.Env[EnvPromExporter] + "/metrics" }
+
+// TelemetryURL is the collector's own telemetry scrape URL.
+func (c *Collector) TelemetryURL() string {
+	return fmt.Sprintf("http://%s:%s/metrics", c.Env[EnvTelemetryHst], c.Env[EnvTelemetryPrt])
+}
+
+// DataDir is where the file exporters write.
+func (c *Collector) DataDir() string { return c.Env[EnvDataDir] }
+
+// WriteConfig renders a text/template config into the test's directory and returns its path.
+func WriteConfig(t testing.TB, name, tmpl string, data any) string {
+	t.Helper()
+	tp, err := template.New(name).Option("missingkey=error").Parse(tmpl)
+	if err != nil {
+		t.Fatalf("config template %s: %v", name, err)
+	}
+	var buf bytes.Buffer
+	if err := tp.Execute(&buf, data); err != nil {
+		t.Fatalf("config template %s: %v", name, err)
+	}
+	path := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(path, buf.Bytes(), 0o600); err != nil {
+		t.Fatalf("write %s: %v", path, err)
+	}
+	return path
+}
+
+// ConfigPath is a file under the repository's config/ directory.
+func ConfigPath(t testing.TB, name string) string {
+	t.Helper()
+	root, err := RepoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return filepath.Join(root, "config", name)
+}
+
+// Validate runs `otelcol-sre validate` and returns its output and whether it passed.
+func Validate(bin string, configs ...string) (string, bool) {
+	args := []string{"validate"}
+	for _, c := range configs {
+		args = append(args, "--config", c)
+	}
+	out, err := RunOutput(bin, args...)
+	return strings.TrimSpace(out), err == nil
+}

@@ -1,0 +1,180 @@
+package integration
+
+import (
+	"bufio"
+	"context"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"go.opentelemetry.io/collector/pdata/ptrace"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/otelcol-sre/otelcol-sre/tests/harness"
+)
+
+// sendCheckoutTrace emits one trace of a server span with two children through the SDK and
+// returns its trace id and the span names it holds.
+func sendCheckoutTrace(t *testing.T, endpoint, service string) (trace.TraceID, []string) {
+	t.Helper()
+	tp := harness.TracerProvider(t, endpoint, attribute.String("service.name", service), attribute.String("deployment.environment.name", "test"))
+	tracer := tp.Tracer("otelcol-sre/tests")
+	ctx, root := tracer.Start(context.Background(), "POST /checkout", trace.WithSpanKind(trace.SpanKindServer),
+		trace.WithAttributes(attribute.String("http.route", "/checkout"), attribute.Int("http.response.status_code", 200)))
+	_, db := tracer.Start(ctx, "SELECT orders", trace.WithSpanKind(trace.SpanKindClient),
+		trace.WithAttributes(attribute.String("db.system.name", "postgresql"), attribute.Int64("db.rows", 3)))
+	db.End()
+	_, pay := tracer.Start(ctx, "charge card", trace.WithSpanKind(trace.SpanKindClient),
+		trace.WithAttributes(attribute.Bool("payment.retried", true)))
+	pay.SetStatus(codes.Error, "card declined")
+	pay.End()
+	root.End()
+	harness.Flush(t, tp)
+	return root.SpanContext().TraceID(), []string{"POST /checkout", "SELECT orders", "charge card"}
+}
+
+// spansOf collects every span of traceID in td by name.
+func spansOf(td ptrace.Traces, traceID trace.TraceID) map[string]ptrace.Span {
+	out := map[string]ptrace.Span{}
+	for i := 0; i < td.ResourceSpans().Len(); i++ {
+		sss := td.ResourceSpans().At(i).ScopeSpans()
+		for j := 0; j < sss.Len(); j++ {
+			spans := sss.At(j).Spans()
+			for k := 0; k < spans.Len(); k++ {
+				if s := spans.At(k); s.TraceID() == [16]byte(traceID) {
+					out[s.Name()] = s
+				}
+			}
+		}
+	}
+	return out
+}
+
+// readJSONLines decodes the file exporter's OTLP-JSON-per-line output.
+func readTraceFile(path string) (ptrace.Traces, error) {
+	all := ptrace.NewTraces()
+	f, err := os.Open(path)
+	if err != nil {
+		return all, err
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 64<<20)
+	var um ptrace.JSONUnmarshaler
+	for sc.Scan() {
+		td, err := um.UnmarshalTraces(sc.Bytes())
+		if err != nil {
+			return all, fmt.Errorf("%s: %w", path, err)
+		}
+		td.ResourceSpans().MoveAndAppendTo(all.ResourceSpans())
+	}
+	return all, sc.Err()
+}
+
+func TestDefaultConfig_SDKSpansReachFilesAndMetrics(t *testing.T) {
+	bins := harness.Bins(t)
+	col := harness.StartCollector(t, bins.Collector, "otelcol-sre", nil, harness.ConfigPath(t, "otelcol-sre.yaml"))
+
+	traceID, names := sendCheckoutTrace(t, col.OTLPGRPC(), "checkout")
+
+	tracesFile := filepath.Join(col.DataDir(), "traces.jsonl")
+	harness.Eventually(t, 30*time.Second, "all spans in "+tracesFile, func() error {
+		td, err := readTraceFile(tracesFile)
+		if err != nil {
+			return err
+		}
+		got := spansOf(td, traceID)
+		for _, n := range names {
+			if _, ok := got[n]; !ok {
+				return fmt.Errorf("span %q of trace %s not in file yet (have %d)", n, traceID, len(got))
+			}
+		}
+		return nil
+	})
+
+	harness.Eventually(t, 60*time.Second, "metrics for service checkout on "+col.MetricsURL(), func() error {
+		families, err := harness.Scrape(col.MetricsURL())
+		if err != nil {
+			return err
+		}
+		return expectServiceSeries(families, "checkout")
+	})
+
+	if !strings.Contains(col.Log(), "Traces") {
+		t.Errorf("debug exporter summary missing from stdout:\n%s", col.LogTail(20))
+	}
+}
+
+func TestTelemetrygenTracesAndLogsAreAllWritten(t *testing.T) {
+	bins := harness.Bins(t)
+	col := harness.StartCollector(t, bins.Collector, "otelcol-sre", nil, harness.ConfigPath(t, "otelcol-sre.yaml"))
+
+	const traces, workers = 100, 2 // telemetrygen's --traces is per worker; one parent + 2 children each
+	harness.Telemetrygen(t, bins.Telemetrygen, "traces", "--otlp-endpoint", col.OTLPGRPC(), "--otlp-insecure",
+		"--traces", fmt.Sprint(traces), "--child-spans", "2", "--workers", fmt.Sprint(workers), "--rate", "0", "--service", "tg-svc")
+	harness.Telemetrygen(t, bins.Telemetrygen, "logs", "--otlp-endpoint", col.OTLPGRPC(), "--otlp-insecure",
+		"--logs", "50", "--workers", "1", "--rate", "0", "--service", "tg-svc")
+
+	harness.Eventually(t, 30*time.Second, "telemetrygen spans in file", func() error {
+		td, err := readTraceFile(filepath.Join(col.DataDir(), "traces.jsonl"))
+		if err != nil {
+			return err
+		}
+		if got, want := td.SpanCount(), traces*workers*3; got != want {
+			return fmt.Errorf("spans in file = %d, want %d", got, want)
+		}
+		return nil
+	})
+	harness.Eventually(t, 30*time.Second, "telemetrygen logs in file", func() error {
+		n, err := countLogRecords(filepath.Join(col.DataDir(), "logs.jsonl"))
+		if err != nil {
+			return err
+		}
+		if n != 50 {
+			return fmt.Errorf("log records in file = %d, want 50", n)
+		}
+		return nil
+	})
+}
+
+func TestComponentsListsTheDistribution(t *testing.T) {
+	bins := harness.Bins(t)
+	out, err := harness.RunOutput(bins.Collector, "components")
+	if err != nil {
+		t.Fatalf("components: %v\n%s", err, out)
+	}
+	want := []string{
+		"otlp", "zipkin", "jaeger", "prometheus", // hostmetrics cannot be fetched at v0.161.0 here
+		"memory_limiter", "batch", "attributes", "resource", "filter", "transform", "probabilistic_sampler", "tail_sampling", "redaction",
+		"forward", "span_metrics",
+		"otlp_grpc", "otlp_http", "debug", "file", "prometheus_remote_write", "load_balancing",
+		"health_check", "pprof", "zpages", "file_storage", "bearertokenauth",
+		"env", "file", "yaml", "http", "https",
+	}
+	for _, name := range want {
+		if !strings.Contains(out, "name: "+name+"\n") && !strings.Contains(out, "scheme: "+name+"\n") {
+			t.Errorf("component %q missing from `otelcol-sre components`", name)
+		}
+	}
+}
+
+func TestShippedConfigsValidate(t *testing.T) {
+	bins := harness.Bins(t)
+	files, err := filepath.Glob(harness.ConfigPath(t, "*.yaml"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no configs under config/: %v", err)
+	}
+	for _, f := range files {
+		if out, ok := harness.Validate(bins.Collector, f); !ok {
+			t.Errorf("validate %s failed:\n%s", filepath.Base(f), out)
+		}
+	}
+}
+
+func traceHex(id trace.TraceID) string { return hex.EncodeToString(id[:]) }
