@@ -27,6 +27,7 @@ const (
 	EnvTelemetryHst = "OTELCOL_TELEMETRY_HOST"
 	EnvTelemetryPrt = "OTELCOL_TELEMETRY_PORT"
 	EnvDataDir      = "OTELCOL_DATA_DIR"
+	EnvStateDir     = "OTELCOL_STATE_DIR"
 )
 
 // CollectorEnv returns fresh loopback endpoints for every variable the shipped configs read.
@@ -39,6 +40,7 @@ func CollectorEnv(t testing.TB) map[string]string {
 		EnvTelemetryHst: "127.0.0.1",
 		EnvTelemetryPrt: strconv.Itoa(FreePort(t)),
 		EnvDataDir:      t.TempDir(),
+		EnvStateDir:     t.TempDir(),
 	}
 }
 

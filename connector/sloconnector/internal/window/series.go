@@ -15,6 +15,11 @@ type Series struct {
 	// started at periodStart and is reset at the next boundary.
 	periodAcc   Counts
 	periodStart int64
+
+	// With timeslices, slices holds one event per closed slice (good or bad), and the
+	// windows and period report slices instead of raw events.
+	slices     *Series
+	lastClosed int64 // index of the newest slice judged
 }
 
 // NewSeries allocates the rings spec needs. Its memory is fixed from here on.
@@ -24,6 +29,12 @@ func NewSeries(spec Spec) *Series {
 	for i, l := range layout {
 		s.rings[i] = newRing(l.res, l.span)
 	}
+	if spec.Timeslice > 0 {
+		s.slices = &Series{rings: make([]ring, len(layout))}
+		for i, l := range layout {
+			s.slices.rings[i] = newRing(l.res, l.span)
+		}
+	}
 	return s
 }
 
@@ -32,6 +43,9 @@ func (s *Series) MemoryBytes() int {
 	n := 96
 	for _, r := range s.rings {
 		n += 40 + len(r.slots)*16
+	}
+	if s.slices != nil {
+		n += s.slices.MemoryBytes()
 	}
 	return n
 }
@@ -47,6 +61,11 @@ func (s *Series) Record(spec *Spec, now, end time.Time, c Counts) (late bool) {
 	if end.After(now) {
 		end = now
 	}
+	s.record(spec, now, end, c)
+	return false
+}
+
+func (s *Series) record(spec *Spec, now, end time.Time, c Counts) {
 	endNano := end.UnixNano()
 	for i := range s.rings {
 		s.rings[i].add(endNano, c)
@@ -58,7 +77,45 @@ func (s *Series) Record(spec *Spec, now, end time.Time, c Counts) (late bool) {
 			s.periodAcc = s.periodAcc.Add(c)
 		}
 	}
-	return false
+}
+
+// Advance judges every timeslice that has closed by now. Spans that arrive after their slice
+// was judged count in the totals and raw windows but do not revise the verdict.
+func (s *Series) Advance(spec *Spec, now time.Time) {
+	if s.slices == nil {
+		return
+	}
+	slice := int64(spec.Timeslice)
+	current := now.UnixNano() / slice
+	from := s.lastClosed + 1
+	if oldest := current - int64(360*spec.Unit)/slice; from < oldest {
+		from = oldest
+	}
+	base := &s.rings[0]
+	for i := from; i < current; i++ {
+		first := i * slice / base.resolution
+		c := base.sum(first, (i+1)*slice/base.resolution-1)
+		if !(c.Valid() > 0) {
+			continue
+		}
+		verdict := Counts{Bad: 1}
+		if c.Good/c.Valid() >= spec.SliceTarget {
+			verdict = Counts{Good: 1}
+		}
+		s.slices.Total = s.slices.Total.Add(verdict)
+		s.slices.record(spec, now, time.Unix(0, i*slice), verdict)
+	}
+	if current-1 > s.lastClosed {
+		s.lastClosed = current - 1
+	}
+}
+
+// events is where windows are read from: raw events, or judged slices.
+func (s *Series) events() *Series {
+	if s.slices != nil {
+		return s.slices
+	}
+	return s
 }
 
 func (s *Series) rollPeriod(current time.Time) {
@@ -70,6 +127,10 @@ func (s *Series) rollPeriod(current time.Time) {
 // Window returns the events of the named window at now: the buckets covering the last
 // d, finest ring first. A window's oldest edge is exact to one bucket of that ring.
 func (s *Series) Window(spec *Spec, now time.Time, d time.Duration) Counts {
+	return s.events().window(now, d)
+}
+
+func (s *Series) window(now time.Time, d time.Duration) Counts {
 	for i := range s.rings {
 		r := &s.rings[i]
 		if r.span() >= d {
@@ -85,6 +146,7 @@ func (s *Series) Window(spec *Spec, now time.Time, d time.Duration) Counts {
 
 // Period returns the events of the current period at now.
 func (s *Series) Period(spec *Spec, now time.Time) Counts {
+	s = s.events()
 	if spec.Period.IsCalendar() {
 		current, _ := spec.Period.Bounds(now)
 		if s.periodStart != current.UnixNano() {
@@ -92,7 +154,7 @@ func (s *Series) Period(spec *Spec, now time.Time) Counts {
 		}
 		return s.periodAcc
 	}
-	return s.Window(spec, now, spec.Period.rolling)
+	return s.window(now, spec.Period.rolling)
 }
 
 // Status is everything derived from one series at one instant. Ratios whose denominator is
@@ -114,7 +176,8 @@ type WindowStatus struct {
 	OK       bool // false when the window holds no valid events
 }
 
-// Evaluate derives the SLIs, burn rates, budget, exhaustion and alert state at now.
+// Evaluate derives the SLIs, burn rates, budget, exhaustion and alert state at now. Call
+// Advance first when the SLO budgets by timeslices.
 func (s *Series) Evaluate(spec *Spec, now time.Time) Status {
 	st := Status{Windows: make([]WindowStatus, 0, len(spec.Windows)+1), Alerts: make(map[string]bool, 2)}
 	byName := make(map[string]WindowStatus, len(spec.Windows))

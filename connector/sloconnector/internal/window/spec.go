@@ -56,6 +56,10 @@ type Spec struct {
 	Windows        []Window
 	Tiers          []AlertTier
 	MinValidEvents float64
+	// Timeslice > 0 selects the timeslices budgeting method: each closed slice with traffic is
+	// one good event when good ÷ valid ≥ SliceTarget, else one bad event.
+	Timeslice   time.Duration
+	SliceTarget float64
 }
 
 // NewSpec checks s and fills defaults for Unit, Windows and Tiers.
@@ -78,6 +82,9 @@ func NewSpec(s Spec) (Spec, error) {
 				return s, fmt.Errorf("alert tier %s %s/%s: no window %q", tier.Severity, tier.Short, tier.Long, name)
 			}
 		}
+	}
+	if s.Timeslice > 0 && (s.Timeslice%s.Unit != 0 || s.Timeslice > 360*s.Unit) {
+		return s, fmt.Errorf("timeslice %v: must be a whole number of %v up to %v", s.Timeslice, s.Unit, 360*s.Unit)
 	}
 	if s.Period.Longest() <= 0 {
 		return s, fmt.Errorf("period must be positive")

@@ -1,0 +1,279 @@
+package sloconnector
+
+import (
+	"errors"
+	"math"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+	_ "time/tzdata" // calendar windows must resolve IANA zones even in a scratch image
+
+	"go.opentelemetry.io/collector/component"
+
+	"github.com/otelcol-sre/otelcol-sre/connector/sloconnector/internal/window"
+)
+
+const (
+	topologySingleWriter = "single_writer"
+	topologySharded      = "sharded"
+
+	weightAdjustedCount = "adjusted_count"
+	weightNone          = "none"
+
+	budgetingOccurrences = "occurrences"
+	budgetingTimeslices  = "timeslices"
+
+	profileGoogle      = "google"
+	profileTestSeconds = "test_seconds"
+
+	// defaultValid is the valid condition an SLO gets when it names none; it is evaluated
+	// natively, without OTTL, because it is the common case on the hot path.
+	defaultValid = "kind == SPAN_KIND_SERVER"
+)
+
+// Config of the slo connector.
+type Config struct {
+	EmitInterval       time.Duration `mapstructure:"emit_interval"`
+	MaxLateness        time.Duration `mapstructure:"max_lateness"`
+	CardinalityLimit   int           `mapstructure:"cardinality_limit"`
+	Topology           string        `mapstructure:"topology"`
+	SamplingWeight     string        `mapstructure:"sampling_weight"`
+	Storage            *component.ID `mapstructure:"storage"`
+	CheckpointInterval time.Duration `mapstructure:"checkpoint_interval"`
+	SLOs               []SLO         `mapstructure:"slos"`
+}
+
+// SLO is one service level objective.
+type SLO struct {
+	Name            string            `mapstructure:"name"`
+	Service         string            `mapstructure:"service"`
+	Objective       float64           `mapstructure:"objective"`
+	Window          Window            `mapstructure:"window"`
+	BudgetingMethod string            `mapstructure:"budgeting_method"`
+	Timeslice       Timeslice         `mapstructure:"timeslice"`
+	SLI             SLI               `mapstructure:"sli"`
+	GroupBy         []string          `mapstructure:"group_by"`
+	Labels          map[string]string `mapstructure:"labels"`
+	Alerting        Alerting          `mapstructure:"alerting"`
+}
+
+// Window is the SLO period: rolling, or calendar with a time zone.
+type Window struct {
+	Rolling  Duration `mapstructure:"rolling"`
+	Calendar string   `mapstructure:"calendar"`
+	Timezone string   `mapstructure:"timezone"`
+}
+
+// Timeslice configures the timeslices budgeting method.
+type Timeslice struct {
+	Duration time.Duration `mapstructure:"duration"`
+	Target   float64       `mapstructure:"target"`
+}
+
+// SLI says which spans are valid events and which of those are bad.
+type SLI struct {
+	Valid   string   `mapstructure:"valid"`
+	Good    string   `mapstructure:"good"`
+	Bad     string   `mapstructure:"bad"`
+	Latency *Latency `mapstructure:"latency"`
+}
+
+// Latency makes a span bad when its own duration (end − start) exceeds Threshold.
+type Latency struct {
+	Threshold    time.Duration `mapstructure:"threshold"`
+	ErrorsAreBad bool          `mapstructure:"errors_are_bad"`
+}
+
+// Alerting selects the burn-rate tiers and their low-traffic guard.
+type Alerting struct {
+	Profile        string  `mapstructure:"profile"`
+	MinValidEvents float64 `mapstructure:"min_valid_events"`
+}
+
+// Duration is a time.Duration that also accepts whole days and weeks ("30d", "2w").
+type Duration time.Duration
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (d *Duration) UnmarshalText(b []byte) error {
+	s := strings.TrimSpace(string(b))
+	if n, unit := strings.TrimRight(s, "dw"), strings.TrimLeft(s, "0123456789"); n != s && (unit == "d" || unit == "w") {
+		v, err := strconv.Atoi(n)
+		if err != nil || v <= 0 {
+			return fmt.Errorf("invalid duration %q", s)
+		}
+		day := 24 * time.Hour
+		if unit == "w" {
+			day *= 7
+		}
+		*d = Duration(time.Duration(v) * day)
+		return nil
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return fmt.Errorf("invalid duration %q: use Go units or whole days (30d) or weeks (4w)", s)
+	}
+	*d = Duration(v)
+	return nil
+}
+
+var sloName = regexp.MustCompile(`^[A-Za-z0-9][-A-Za-z0-9_.]*[A-Za-z0-9]$|^[A-Za-z0-9]$`)
+
+// Validate implements confmap's Validator: each error names the field path and the bad value.
+func (c *Config) Validate() error {
+	var errs []error
+	add := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	if c.EmitInterval <= 0 {
+		add("emit_interval: %v must be positive", c.EmitInterval)
+	}
+	if c.MaxLateness < 0 {
+		add("max_lateness: %v must not be negative", c.MaxLateness)
+	}
+	if c.CardinalityLimit <= 0 {
+		add("cardinality_limit: %d must be positive", c.CardinalityLimit)
+	}
+	if c.Topology != topologySingleWriter && c.Topology != topologySharded {
+		add("topology: %q must be %s or %s", c.Topology, topologySingleWriter, topologySharded)
+	}
+	if c.SamplingWeight != weightAdjustedCount && c.SamplingWeight != weightNone {
+		add("sampling_weight: %q must be %s or %s", c.SamplingWeight, weightAdjustedCount, weightNone)
+	}
+	if c.Storage != nil && c.CheckpointInterval <= 0 {
+		add("checkpoint_interval: %v must be positive when storage is set", c.CheckpointInterval)
+	}
+	if len(c.SLOs) == 0 {
+		add("slos: at least one SLO is required")
+	}
+	seen := map[string]int{}
+	for i := range c.SLOs {
+		slo := &c.SLOs[i]
+		path := fmt.Sprintf("slos[%d] (%s)", i, slo.Name)
+		if j, dup := seen[slo.Name]; dup {
+			add("%s.name: duplicate of slos[%d]", path, j)
+		}
+		seen[slo.Name] = i
+		if err := slo.validate(c); err != nil {
+			add("%s.%w", path, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (s *SLO) validate(c *Config) error {
+	if !sloName.MatchString(s.Name) {
+		return fmt.Errorf("name: %q must match %s", s.Name, sloName)
+	}
+	if !(s.Objective > 0 && s.Objective < 100) {
+		return fmt.Errorf("objective: %v must be a percentage strictly between 0 and 100", s.Objective)
+	}
+	if _, err := s.period(); err != nil {
+		return err
+	}
+	switch s.BudgetingMethod {
+	case budgetingOccurrences:
+	case budgetingTimeslices:
+		if s.Timeslice.Duration < time.Minute || s.Timeslice.Duration%time.Minute != 0 || s.Timeslice.Duration > time.Hour {
+			return fmt.Errorf("timeslice.duration: %v must be whole minutes between 1m and 1h", s.Timeslice.Duration)
+		}
+		if !(s.Timeslice.Target > 0 && s.Timeslice.Target <= 1) {
+			return fmt.Errorf("timeslice.target: %v must be a ratio in (0, 1]", s.Timeslice.Target)
+		}
+		if c.Topology == topologySharded {
+			return fmt.Errorf("budgeting_method: timeslices needs topology %s: a slice's verdict needs every replica's counts", topologySingleWriter)
+		}
+	default:
+		return fmt.Errorf("budgeting_method: %q must be %s or %s", s.BudgetingMethod, budgetingOccurrences, budgetingTimeslices)
+	}
+	set := 0
+	for _, v := range []bool{s.SLI.Good != "", s.SLI.Bad != "", s.SLI.Latency != nil} {
+		if v {
+			set++
+		}
+	}
+	if set != 1 {
+		return fmt.Errorf("sli: exactly one of good, bad, latency must be set (%d are)", set)
+	}
+	if s.SLI.Latency != nil && s.SLI.Latency.Threshold <= 0 {
+		return fmt.Errorf("sli.latency.threshold: %v must be positive", s.SLI.Latency.Threshold)
+	}
+	if _, err := compileSLI(s.SLI); err != nil {
+		return err
+	}
+	seenKey := map[string]bool{}
+	for i, k := range s.GroupBy {
+		if k == "" || seenKey[k] {
+			return fmt.Errorf("group_by[%d]: %q must be a non-empty, unique attribute key", i, k)
+		}
+		seenKey[k] = true
+	}
+	for k := range s.Labels {
+		if k == "" || reservedAttributes[k] || seenKey[k] {
+			return fmt.Errorf("labels: key %q is empty, reserved or also in group_by", k)
+		}
+	}
+	if s.Alerting.Profile != profileGoogle && s.Alerting.Profile != profileTestSeconds {
+		return fmt.Errorf("alerting.profile: %q must be %s or %s", s.Alerting.Profile, profileGoogle, profileTestSeconds)
+	}
+	if s.Alerting.MinValidEvents < 0 {
+		return fmt.Errorf("alerting.min_valid_events: %v must not be negative", s.Alerting.MinValidEvents)
+	}
+	spec, err := s.spec(c.MaxLateness)
+	if err != nil {
+		return err
+	}
+	longest := spec.Windows[len(spec.Windows)-1].Duration
+	if spec.Period.Longest() < longest {
+		return fmt.Errorf("window: period %s is shorter than the longest alert window (%s)", spec.Period, window.FormatDuration(longest))
+	}
+	return nil
+}
+
+// period builds the SLO's compliance period.
+func (s *SLO) period() (window.Period, error) {
+	w := s.Window
+	switch {
+	case w.Rolling != 0 && w.Calendar != "":
+		return window.Period{}, errors.New("window: set rolling or calendar, not both")
+	case w.Calendar != "":
+		loc, err := time.LoadLocation(w.Timezone)
+		if err != nil {
+			return window.Period{}, fmt.Errorf("window.timezone: %q is not an IANA time zone: %w", w.Timezone, err)
+		}
+		p, err := window.Calendar(w.Calendar, loc)
+		if err != nil {
+			return window.Period{}, fmt.Errorf("window.%w", err)
+		}
+		return p, nil
+	case w.Timezone != "":
+		return window.Period{}, errors.New("window.timezone: only applies to a calendar window")
+	case w.Rolling <= 0:
+		return window.Period{}, fmt.Errorf("window.rolling: %v must be positive", time.Duration(w.Rolling))
+	}
+	return window.Rolling(time.Duration(w.Rolling)), nil
+}
+
+// spec is the SLO as the window maths sees it.
+func (s *SLO) spec(maxLateness time.Duration) (window.Spec, error) {
+	period, err := s.period()
+	if err != nil {
+		return window.Spec{}, err
+	}
+	unit := time.Minute
+	if s.Alerting.Profile == profileTestSeconds {
+		unit = time.Second
+	}
+	return window.NewSpec(window.Spec{
+		Objective:      percentToRatio(s.Objective),
+		Period:         period,
+		MaxLateness:    maxLateness,
+		Unit:           unit,
+		MinValidEvents: s.Alerting.MinValidEvents,
+	})
+}
+
+// percentToRatio divides by 100 without the binary noise of a plain division
+// (99.9 / 100 = 0.9990000000000001): both operands are made exact integers first.
+func percentToRatio(percent float64) float64 {
+	return math.Round(percent*1e10) / 1e12
+}

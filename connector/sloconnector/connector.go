@@ -1,0 +1,260 @@
+package sloconnector
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/open-telemetry/opentelemetry-collector-contrib/pkg/sampling"
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/consumer"
+	"go.opentelemetry.io/collector/extension/xextension/storage"
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/ptrace"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
+	"go.uber.org/zap"
+
+	"github.com/otelcol-sre/otelcol-sre/connector/sloconnector/internal/metadata"
+	"github.com/otelcol-sre/otelcol-sre/connector/sloconnector/internal/window"
+)
+
+// sloConnector counts spans into SLO series and emits their metrics every emit_interval.
+type sloConnector struct {
+	cfg        *Config
+	logger     *zap.Logger
+	next       consumer.Metrics
+	telemetry  *metadata.TelemetryBuilder
+	instanceID string
+	now        func() time.Time
+
+	mu          sync.Mutex
+	slos        []*sloRuntime
+	weightCache map[string]float64
+	keyBuf      []byte
+
+	storage  storage.Client
+	done     chan struct{}
+	wg       sync.WaitGroup
+	sloAttrs map[string]metric.MeasurementOption
+}
+
+func newConnector(set component.TelemetrySettings, cfg *Config, next consumer.Metrics, now func() time.Time) (*sloConnector, error) {
+	tb, err := metadata.NewTelemetryBuilder(set)
+	if err != nil {
+		return nil, err
+	}
+	c := &sloConnector{
+		cfg: cfg, logger: set.Logger, next: next, telemetry: tb, now: now,
+		weightCache: map[string]float64{}, sloAttrs: map[string]metric.MeasurementOption{},
+	}
+	if v, ok := set.Resource.Attributes().Get("service.instance.id"); ok {
+		c.instanceID = v.AsString()
+	}
+	start := pcommon.NewTimestampFromTime(now())
+	for _, sc := range cfg.SLOs {
+		rt, err := newRuntime(sc, cfg.MaxLateness, cfg.CardinalityLimit)
+		if err != nil {
+			return nil, fmt.Errorf("slo %q: %w", sc.Name, err)
+		}
+		c.slos = append(c.slos, rt)
+		c.sloAttrs[sc.Name] = metric.WithAttributeSet(attribute.NewSet(attribute.String("slo", sc.Name)))
+		// A single-service SLO without grouping has exactly one series: create it now, so a quiet
+		// service shows a full budget instead of no data.
+		if sc.Service != "" && len(sc.GroupBy) == 0 {
+			rt.newSeries(sc.Service, [][2]string{{attrService, sc.Service}}, start)
+		}
+	}
+	return c, nil
+}
+
+func (c *sloConnector) Capabilities() consumer.Capabilities {
+	return consumer.Capabilities{MutatesData: false}
+}
+
+func (c *sloConnector) Start(ctx context.Context, host component.Host) error {
+	for _, rt := range c.slos {
+		for _, tier := range rt.spec.Tiers {
+			if f := rt.spec.BurnFactor(tier, c.now()); f*(1-rt.spec.Objective) >= 1 {
+				c.logger.Warn("alert tier can never fire: even 100% errors stay below its burn factor",
+					zap.String("slo", rt.cfg.Name), zap.String("severity", tier.Severity),
+					zap.String("windows", tier.Short+"/"+tier.Long), zap.Float64("factor", f))
+			}
+		}
+	}
+	if c.cfg.Storage != nil {
+		client, err := storageClient(ctx, host, *c.cfg.Storage)
+		if err != nil {
+			return err
+		}
+		c.storage = client
+		c.restore(ctx)
+	}
+	c.done = make(chan struct{})
+	c.wg.Add(1)
+	go c.run()
+	return nil
+}
+
+func (c *sloConnector) Shutdown(ctx context.Context) error {
+	if c.done != nil {
+		close(c.done)
+		c.wg.Wait()
+		c.done = nil
+	}
+	var err error
+	if c.storage != nil {
+		err = errors.Join(c.checkpoint(ctx, true), c.storage.Close(ctx))
+		c.storage = nil
+	}
+	c.telemetry.Shutdown()
+	return err
+}
+
+func (c *sloConnector) run() {
+	defer c.wg.Done()
+	emit := time.NewTicker(c.cfg.EmitInterval)
+	defer emit.Stop()
+	var checkpoints <-chan time.Time
+	if c.storage != nil {
+		t := time.NewTicker(c.cfg.CheckpointInterval)
+		defer t.Stop()
+		checkpoints = t.C
+	}
+	for {
+		select {
+		case <-c.done:
+			return
+		case <-emit.C:
+			c.emit(context.Background())
+		case <-checkpoints:
+			_ = c.checkpoint(context.Background(), true)
+		}
+	}
+}
+
+// emit sends the current metrics. With storage, the cumulative counters are persisted first,
+// so a crash can never make a restarted collector report less than it already reported.
+func (c *sloConnector) emit(ctx context.Context) {
+	c.mu.Lock()
+	now := c.now()
+	md := c.buildMetrics(now)
+	var counters map[string][]byte
+	if c.storage != nil {
+		counters = c.encodeCounters()
+	}
+	c.mu.Unlock()
+	if counters != nil {
+		c.writeState(ctx, counters)
+	}
+	if md.DataPointCount() == 0 {
+		return
+	}
+	if err := c.next.ConsumeMetrics(ctx, md); err != nil {
+		c.logger.Warn("emitting SLO metrics failed", zap.Error(err))
+	}
+}
+
+func (c *sloConnector) ConsumeTraces(ctx context.Context, td ptrace.Traces) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	now := c.now()
+	nowTS := pcommon.NewTimestampFromTime(now)
+	var evaluated, ottlErrors int64
+	matched := make([]int64, len(c.slos))
+	late := make([]int64, len(c.slos))
+	overflow := make([]int64, len(c.slos))
+
+	for i := 0; i < td.ResourceSpans().Len(); i++ {
+		rs := td.ResourceSpans().At(i)
+		resAttrs := rs.Resource().Attributes()
+		service := ""
+		if v, ok := resAttrs.Get(attrService); ok {
+			service = v.AsString()
+		}
+		for j := 0; j < rs.ScopeSpans().Len(); j++ {
+			ss := rs.ScopeSpans().At(j)
+			spans := ss.Spans()
+			evaluated += int64(spans.Len())
+			for k := 0; k < spans.Len(); k++ {
+				span := spans.At(k)
+				weight := -1.0
+				for si, rt := range c.slos {
+					if rt.cfg.Service != "" && rt.cfg.Service != service {
+						continue
+					}
+					out, err := rt.classifier.classify(ctx, rs, ss, span)
+					if err != nil {
+						ottlErrors++
+						continue
+					}
+					if out == notValid {
+						continue
+					}
+					if weight < 0 {
+						weight = c.weight(span)
+					}
+					s, buf, overflowed := rt.seriesFor(service, resAttrs, span, c.keyBuf, nowTS)
+					c.keyBuf = buf
+					if overflowed {
+						overflow[si]++
+					}
+					counts := window.Counts{Good: weight}
+					if out == badEvent {
+						counts = window.Counts{Bad: weight}
+						s.addExemplar(span, weight)
+					}
+					matched[si]++
+					if s.state.Record(&rt.spec, now, span.EndTimestamp().AsTime(), counts) {
+						late[si]++
+					}
+				}
+			}
+		}
+	}
+	c.telemetry.ConnectorSloSpansEvaluated.Add(ctx, evaluated)
+	if ottlErrors > 0 {
+		c.telemetry.ConnectorSloOttlErrors.Add(ctx, ottlErrors)
+	}
+	for si, rt := range c.slos {
+		attrs := c.sloAttrs[rt.cfg.Name]
+		if matched[si] > 0 {
+			c.telemetry.ConnectorSloSpansMatched.Add(ctx, matched[si], attrs)
+		}
+		if late[si] > 0 {
+			c.telemetry.ConnectorSloLateSpans.Add(ctx, late[si], attrs)
+		}
+		if overflow[si] > 0 {
+			c.telemetry.ConnectorSloSeriesOverflow.Add(ctx, overflow[si], attrs)
+		}
+	}
+	return nil
+}
+
+// weight is the span's OTEP 235 adjusted count (1 ÷ sampling probability from ot=th), or 1
+// when weighting is off, no threshold is present or the tracestate does not parse.
+func (c *sloConnector) weight(span ptrace.Span) float64 {
+	if c.cfg.SamplingWeight == weightNone {
+		return 1
+	}
+	raw := span.TraceState().AsRaw()
+	if raw == "" {
+		return 1
+	}
+	if w, ok := c.weightCache[raw]; ok {
+		return w
+	}
+	w := 1.0
+	if ts, err := sampling.NewW3CTraceState(raw); err == nil {
+		if ac := ts.OTelValue().AdjustedCount(); ac > 0 {
+			w = ac
+		}
+	}
+	if len(c.weightCache) >= 4096 {
+		clear(c.weightCache)
+	}
+	c.weightCache[raw] = w
+	return w
+}

@@ -1,0 +1,150 @@
+package sloconnector
+
+import (
+	"context"
+	"math"
+	"time"
+
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/pmetric"
+
+	"github.com/otelcol-sre/otelcol-sre/connector/sloconnector/internal/window"
+)
+
+const scopeName = "github.com/otelcol-sre/otelcol-sre/connector/sloconnector"
+
+// metricSet holds the metrics of one emission, created in a fixed order. Units stay empty (or
+// annotations only) so Prometheus names are the OTel names with dots turned into underscores.
+type metricSet struct {
+	events, windowEvents, objective, sli, burnRate, remaining, exhaustion, alert pmetric.Metric
+}
+
+func newMetricSet(sm pmetric.ScopeMetrics, singleWriter bool) metricSet {
+	gauge := func(name, unit, desc string) pmetric.Metric {
+		m := sm.Metrics().AppendEmpty()
+		m.SetName(name)
+		m.SetUnit(unit)
+		m.SetDescription(desc)
+		m.SetEmptyGauge()
+		return m
+	}
+	var ms metricSet
+	ms.events = sm.Metrics().AppendEmpty()
+	ms.events.SetName("slo.events")
+	ms.events.SetUnit("{event}")
+	ms.events.SetDescription("Valid events by outcome, weighted by adjusted count, since the series started.")
+	sum := ms.events.SetEmptySum()
+	sum.SetIsMonotonic(true)
+	sum.SetAggregationTemporality(pmetric.AggregationTemporalityCumulative)
+	ms.windowEvents = gauge("slo.window.events", "{event}", "Valid events by outcome within each lookback window and the SLO period.")
+	if singleWriter {
+		ms.objective = gauge("slo.objective", "", "The SLO's objective as a ratio.")
+		ms.sli = gauge("slo.sli", "", "Good ÷ valid events per window; absent when the window has no valid events.")
+		ms.burnRate = gauge("slo.burn_rate", "", "(1 − SLI) ÷ (1 − objective) per window.")
+		ms.remaining = gauge("slo.error_budget.remaining", "", "Share of the period's error budget left; negative when overspent.")
+		ms.exhaustion = gauge("slo.error_budget.exhaustion", "", "Seconds until the budget is spent at the 1h burn rate; absent if not within the period.")
+		ms.alert = gauge("slo.alert.active", "", "1 while a multi-window multi-burn-rate alert tier of this severity fires.")
+	}
+	return ms
+}
+
+// buildMetrics evaluates every series at now. The caller holds c.mu.
+func (c *sloConnector) buildMetrics(now time.Time) pmetric.Metrics {
+	md := pmetric.NewMetrics()
+	sm := md.ResourceMetrics().AppendEmpty().ScopeMetrics().AppendEmpty()
+	sm.Scope().SetName(scopeName)
+	singleWriter := c.cfg.Topology == topologySingleWriter
+	ms := newMetricSet(sm, singleWriter)
+	ts := pcommon.NewTimestampFromTime(now)
+	nSeries := 0
+	for _, rt := range c.slos {
+		for _, s := range rt.series {
+			nSeries++
+			s.state.Advance(&rt.spec, now)
+			base := pcommon.NewMap()
+			c.seriesAttributes(rt, s, base, singleWriter)
+			point := func(m pmetric.Metric, v float64, extra ...string) {
+				if math.IsNaN(v) || math.IsInf(v, 0) {
+					return
+				}
+				var dp pmetric.NumberDataPoint
+				if m.Type() == pmetric.MetricTypeSum {
+					dp = m.Sum().DataPoints().AppendEmpty()
+					dp.SetStartTimestamp(s.start)
+				} else {
+					dp = m.Gauge().DataPoints().AppendEmpty()
+				}
+				dp.SetTimestamp(ts)
+				dp.SetDoubleValue(v)
+				base.CopyTo(dp.Attributes())
+				for i := 0; i+1 < len(extra); i += 2 {
+					dp.Attributes().PutStr(extra[i], extra[i+1])
+				}
+			}
+			point(ms.events, s.state.Total.Good, attrOutcome, "good")
+			point(ms.events, s.state.Total.Bad, attrOutcome, "bad")
+			c.attachExemplars(ms.events, s)
+
+			st := s.state.Evaluate(&rt.spec, now)
+			for _, w := range st.Windows {
+				point(ms.windowEvents, w.Counts.Good, attrOutcome, "good", attrWindow, w.Name)
+				point(ms.windowEvents, w.Counts.Bad, attrOutcome, "bad", attrWindow, w.Name)
+			}
+			if !singleWriter {
+				continue
+			}
+			point(ms.objective, rt.spec.Objective)
+			for _, w := range st.Windows {
+				if w.OK {
+					point(ms.sli, w.SLI, attrWindow, w.Name)
+					point(ms.burnRate, w.BurnRate, attrWindow, w.Name)
+				}
+			}
+			point(ms.remaining, st.BudgetRemaining)
+			if st.ExhaustionOK {
+				point(ms.exhaustion, st.Exhaustion.Seconds())
+			}
+			for _, sev := range window.Severities {
+				v := 0.0
+				if st.Alerts[sev] {
+					v = 1
+				}
+				point(ms.alert, v, attrSeverity, sev)
+			}
+		}
+	}
+	c.telemetry.ConnectorSloSeries.Record(context.Background(), int64(nSeries))
+	return md
+}
+
+// seriesAttributes writes the attributes shared by every point of a series.
+func (c *sloConnector) seriesAttributes(rt *sloRuntime, s *series, m pcommon.Map, singleWriter bool) {
+	m.PutStr(attrSLOName, rt.cfg.Name)
+	for _, kv := range s.attrs {
+		m.PutStr(kv[0], kv[1])
+	}
+	for k, v := range rt.cfg.Labels {
+		m.PutStr(k, v)
+	}
+	if !singleWriter && c.instanceID != "" {
+		m.PutStr(attrInstanceID, c.instanceID)
+	}
+}
+
+// attachExemplars puts the interval's bad-span exemplars on the last (bad) slo.events point
+// and forgets them, so each exemplar is sent once.
+func (c *sloConnector) attachExemplars(events pmetric.Metric, s *series) {
+	dps := events.Sum().DataPoints()
+	if len(s.exemplars) == 0 || dps.Len() == 0 {
+		return
+	}
+	bad := dps.At(dps.Len() - 1)
+	for _, e := range s.exemplars {
+		ex := bad.Exemplars().AppendEmpty()
+		ex.SetTraceID(e.traceID)
+		ex.SetSpanID(e.spanID)
+		ex.SetTimestamp(e.at)
+		ex.SetDoubleValue(e.weight)
+	}
+	s.exemplars = s.exemplars[:0]
+}

@@ -1,0 +1,134 @@
+package sloconnector
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"time"
+
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/ptrace"
+
+	"github.com/otelcol-sre/otelcol-sre/connector/sloconnector/internal/window"
+)
+
+// Attribute names on every emitted series.
+const (
+	attrSLOName    = "slo.name"
+	attrService    = "service.name"
+	attrOutcome    = "slo.outcome"
+	attrWindow     = "slo.window"
+	attrSeverity   = "slo.alert.severity"
+	attrOverflow   = "slo.overflow"
+	attrInstanceID = "collector.instance.id"
+	maxExemplars   = 5
+	overflowKey    = "\xff overflow"
+)
+
+var reservedAttributes = map[string]bool{
+	attrSLOName: true, attrService: true, attrOutcome: true, attrWindow: true,
+	attrSeverity: true, attrOverflow: true, attrInstanceID: true,
+}
+
+// sloRuntime is one configured SLO with its series.
+type sloRuntime struct {
+	cfg        SLO
+	spec       window.Spec
+	classifier *classifier
+	hash       string
+	series     map[string]*series
+	limit      int
+}
+
+// series is one group_by combination of an SLO.
+type series struct {
+	attrs     [][2]string // service.name, then group_by values, as emitted
+	state     *window.Series
+	start     pcommon.Timestamp
+	exemplars []exemplar
+}
+
+type exemplar struct {
+	traceID pcommon.TraceID
+	spanID  pcommon.SpanID
+	at      pcommon.Timestamp
+	weight  float64
+}
+
+func newRuntime(cfg SLO, maxLateness time.Duration, limit int) (*sloRuntime, error) {
+	spec, err := cfg.spec(maxLateness)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.BudgetingMethod == budgetingTimeslices {
+		spec.Timeslice, spec.SliceTarget = cfg.Timeslice.Duration, cfg.Timeslice.Target
+	}
+	cls, err := compileSLI(cfg.SLI)
+	if err != nil {
+		return nil, err
+	}
+	return &sloRuntime{cfg: cfg, spec: spec, classifier: cls, hash: definitionHash(cfg), series: map[string]*series{}, limit: limit}, nil
+}
+
+// definitionHash identifies what the stored windows mean: a change of conditions, objective,
+// period, budgeting or grouping makes the stored state meaningless for the new definition.
+func definitionHash(cfg SLO) string {
+	b, _ := json.Marshal(struct {
+		Service, Valid, Good, Bad, Budgeting, Profile string
+		Latency                                       *Latency
+		Objective                                     float64
+		Window                                        Window
+		Timeslice                                     Timeslice
+		GroupBy                                       []string
+	}{cfg.Service, cfg.SLI.Valid, cfg.SLI.Good, cfg.SLI.Bad, cfg.BudgetingMethod, cfg.Alerting.Profile,
+		cfg.SLI.Latency, cfg.Objective, cfg.Window, cfg.Timeslice, cfg.GroupBy})
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:8])
+}
+
+// seriesFor finds or creates the span's series. keyBuf is scratch space owned by the caller.
+// Past the cardinality limit every new combination lands in one overflow series.
+func (r *sloRuntime) seriesFor(service string, resAttrs pcommon.Map, span ptrace.Span, keyBuf []byte, now pcommon.Timestamp) (*series, []byte, bool) {
+	keyBuf = append(keyBuf[:0], service...)
+	for _, k := range r.cfg.GroupBy {
+		keyBuf = append(keyBuf, 0)
+		if v, ok := span.Attributes().Get(k); ok {
+			keyBuf = append(keyBuf, v.AsString()...)
+		} else if v, ok := resAttrs.Get(k); ok {
+			keyBuf = append(keyBuf, v.AsString()...)
+		} else {
+			keyBuf = append(keyBuf, 0xff) // missing differs from empty
+		}
+	}
+	if s, ok := r.series[string(keyBuf)]; ok {
+		return s, keyBuf, false
+	}
+	if len(r.series) >= r.limit {
+		if s, ok := r.series[overflowKey]; ok {
+			return s, keyBuf, true
+		}
+		s := r.newSeries(overflowKey, [][2]string{{attrService, r.cfg.Service}, {attrOverflow, "true"}}, now)
+		return s, keyBuf, true
+	}
+	attrs := [][2]string{{attrService, service}}
+	for _, k := range r.cfg.GroupBy {
+		if v, ok := span.Attributes().Get(k); ok {
+			attrs = append(attrs, [2]string{k, v.AsString()})
+		} else if v, ok := resAttrs.Get(k); ok {
+			attrs = append(attrs, [2]string{k, v.AsString()})
+		}
+	}
+	return r.newSeries(string(keyBuf), attrs, now), keyBuf, false
+}
+
+func (r *sloRuntime) newSeries(key string, attrs [][2]string, now pcommon.Timestamp) *series {
+	s := &series{attrs: attrs, state: window.NewSeries(r.spec), start: now}
+	r.series[key] = s
+	return s
+}
+
+func (s *series) addExemplar(span ptrace.Span, weight float64) {
+	if len(s.exemplars) < maxExemplars {
+		s.exemplars = append(s.exemplars, exemplar{traceID: span.TraceID(), spanID: span.SpanID(), at: span.EndTimestamp(), weight: weight})
+	}
+}

@@ -1,0 +1,119 @@
+package sloconnector
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/open-telemetry/opentelemetry-collector-contrib/pkg/ottl"
+	"github.com/open-telemetry/opentelemetry-collector-contrib/pkg/ottl/contexts/ottlspan"
+	"github.com/open-telemetry/opentelemetry-collector-contrib/pkg/ottl/ottlfuncs"
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/pdata/ptrace"
+	"go.opentelemetry.io/otel/metric/noop"
+	"go.uber.org/zap"
+)
+
+// classifier decides, for one SLO, whether a span is a valid event and whether it is bad.
+type classifier struct {
+	valid        *ottl.Condition[*ottlspan.TransformContext] // nil: the default, kind == SERVER
+	good, bad    *ottl.Condition[*ottlspan.TransformContext]
+	latency      int64 // threshold in ns; 0 when the SLI is not a latency SLI
+	errorsAreBad bool
+}
+
+type outcome uint8
+
+const (
+	notValid outcome = iota
+	goodEvent
+	badEvent
+)
+
+func compileSLI(sli SLI) (*classifier, error) {
+	parser, err := ottlspan.NewParser(ottlfuncs.StandardConverters[*ottlspan.TransformContext](), component.TelemetrySettings{
+		Logger:        zap.NewNop(),
+		MeterProvider: noop.NewMeterProvider(),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("sli: OTTL parser: %w", err)
+	}
+	parse := func(field, cond string) (*ottl.Condition[*ottlspan.TransformContext], error) {
+		c, err := parser.ParseCondition(cond)
+		if err != nil {
+			return nil, fmt.Errorf("sli.%s: %q does not parse: %w", field, cond, err)
+		}
+		return c, nil
+	}
+	c := &classifier{}
+	if sli.Valid != "" && sli.Valid != defaultValid {
+		if c.valid, err = parse("valid", sli.Valid); err != nil {
+			return nil, err
+		}
+	}
+	switch {
+	case sli.Good != "":
+		c.good, err = parse("good", sli.Good)
+	case sli.Bad != "":
+		c.bad, err = parse("bad", sli.Bad)
+	case sli.Latency != nil:
+		c.latency, c.errorsAreBad = int64(sli.Latency.Threshold), sli.Latency.ErrorsAreBad
+	}
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// classify returns the span's outcome for this SLO; an OTTL evaluation error leaves the span
+// out of the SLO and is returned so it can be counted.
+func (c *classifier) classify(ctx context.Context, rs ptrace.ResourceSpans, ss ptrace.ScopeSpans, span ptrace.Span) (outcome, error) {
+	if c.valid == nil && c.good == nil && c.bad == nil {
+		if span.Kind() != ptrace.SpanKindServer {
+			return notValid, nil
+		}
+		return c.latencyOutcome(span), nil
+	}
+	tctx := ottlspan.NewTransformContext(rs, ss, span)
+	defer tctx.Close()
+	if c.valid != nil {
+		ok, err := c.valid.Eval(ctx, tctx)
+		if err != nil || !ok {
+			return notValid, err
+		}
+	} else if span.Kind() != ptrace.SpanKindServer {
+		return notValid, nil
+	}
+	switch {
+	case c.bad != nil:
+		bad, err := c.bad.Eval(ctx, tctx)
+		if err != nil {
+			return notValid, err
+		}
+		if bad {
+			return badEvent, nil
+		}
+		return goodEvent, nil
+	case c.good != nil:
+		good, err := c.good.Eval(ctx, tctx)
+		if err != nil {
+			return notValid, err
+		}
+		if good {
+			return goodEvent, nil
+		}
+		return badEvent, nil
+	}
+	return c.latencyOutcome(span), nil
+}
+
+// latencyOutcome compares the span's own duration with the threshold: exactly at the
+// threshold is good, as a Prometheus `le` bucket would count it.
+func (c *classifier) latencyOutcome(span ptrace.Span) outcome {
+	if c.errorsAreBad && span.Status().Code() == ptrace.StatusCodeError {
+		return badEvent
+	}
+	if int64(span.EndTimestamp())-int64(span.StartTimestamp()) > c.latency {
+		return badEvent
+	}
+	return goodEvent
+}
