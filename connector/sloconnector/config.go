@@ -2,8 +2,8 @@ package sloconnector
 
 import (
 	"errors"
-	"math"
 	"fmt"
+	"math"
 	"regexp"
 	"strconv"
 	"strings"
