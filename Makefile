@@ -24,7 +24,7 @@ run: build
 	$(BIN) --config $(CONFIG)
 
 # Every test, integration included. This is what CI runs.
-test: check-versions lint build jaeger telemetrygen validate-configs
+test: check-versions check-generate lint build jaeger telemetrygen validate-configs
 	OTELCOL_SRE_BIN=$(BIN) JAEGER_BIN=$(JAEGER_BIN) TELEMETRYGEN_BIN=$(TELEMETRYGEN_BIN) \
 		$(GO) test -count=1 -timeout 30m ./...
 

@@ -157,15 +157,35 @@ func (c *sloConnector) emit(ctx context.Context) {
 	}
 }
 
+// run aggregates consecutive events of one SLO that fall into the same series and bucket, so
+// the windows are updated once per run instead of once per span.
+type run struct {
+	series *series
+	bucket int64 // unix nanos ÷ the SLO's finest bucket; -1 for late events
+	end    int64 // unix nanos of the run's last event
+	counts window.Counts
+	spans  int64
+}
+
 func (c *sloConnector) ConsumeTraces(ctx context.Context, td ptrace.Traces) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	now := c.now()
 	nowTS := pcommon.NewTimestampFromTime(now)
+	nowNano := now.UnixNano()
 	var evaluated, ottlErrors int64
 	matched := make([]int64, len(c.slos))
 	late := make([]int64, len(c.slos))
 	overflow := make([]int64, len(c.slos))
+	runs := make([]run, len(c.slos))
+	flush := func(si int) {
+		r := &runs[si]
+		if r.series != nil && r.series.state.Record(&c.slos[si].spec, now, time.Unix(0, r.end), r.counts) {
+			late[si] += r.spans
+		}
+		*r = run{}
+	}
+	resourceSeries := make([]*series, len(c.slos)) // for SLOs without group_by: one series per resource
 
 	for i := 0; i < td.ResourceSpans().Len(); i++ {
 		rs := td.ResourceSpans().At(i)
@@ -174,6 +194,7 @@ func (c *sloConnector) ConsumeTraces(ctx context.Context, td ptrace.Traces) erro
 		if v, ok := resAttrs.Get(attrService); ok {
 			service = v.AsString()
 		}
+		clear(resourceSeries)
 		for j := 0; j < rs.ScopeSpans().Len(); j++ {
 			ss := rs.ScopeSpans().At(j)
 			spans := ss.Spans()
@@ -196,10 +217,18 @@ func (c *sloConnector) ConsumeTraces(ctx context.Context, td ptrace.Traces) erro
 					if weight < 0 {
 						weight = c.weight(span)
 					}
-					s, buf, overflowed := rt.seriesFor(service, resAttrs, span, c.keyBuf, nowTS)
-					c.keyBuf = buf
-					if overflowed {
-						overflow[si]++
+					s := resourceSeries[si]
+					if s == nil {
+						var overflowed bool
+						var buf []byte
+						s, buf, overflowed = rt.seriesFor(service, resAttrs, span, c.keyBuf, nowTS)
+						c.keyBuf = buf
+						if overflowed {
+							overflow[si]++
+						}
+						if len(rt.cfg.GroupBy) == 0 {
+							resourceSeries[si] = s
+						}
 					}
 					counts := window.Counts{Good: weight}
 					if out == badEvent {
@@ -207,12 +236,26 @@ func (c *sloConnector) ConsumeTraces(ctx context.Context, td ptrace.Traces) erro
 						s.addExemplar(span, weight)
 					}
 					matched[si]++
-					if s.state.Record(&rt.spec, now, span.EndTimestamp().AsTime(), counts) {
-						late[si]++
+					end := int64(span.EndTimestamp())
+					bucket := int64(-1)
+					if end >= nowNano-int64(rt.spec.MaxLateness) {
+						end = min(end, nowNano) // clock skew: a span from the future ends now
+						bucket = end / int64(rt.spec.Unit)
 					}
+					r := &runs[si]
+					if r.series != s || r.bucket != bucket {
+						flush(si)
+						r.series, r.bucket = s, bucket
+					}
+					r.end = end
+					r.counts = r.counts.Add(counts)
+					r.spans++
 				}
 			}
 		}
+	}
+	for si := range runs {
+		flush(si)
 	}
 	c.telemetry.ConnectorSloSpansEvaluated.Add(ctx, evaluated)
 	if ottlErrors > 0 {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"sort"
 	"strings"
 	"testing"
@@ -253,10 +254,13 @@ func TestAdjustedCountWeights(t *testing.T) {
 
 func TestCardinalityOverflowKeepsTotalsExact(t *testing.T) {
 	cfg := baseConfig(SLO{Name: "routes", Service: "api", Objective: 99, GroupBy: []string{"http.route"}, SLI: SLI{Bad: "status.code == STATUS_CODE_ERROR"}})
-	cfg.CardinalityLimit = 10
+	cfg.CardinalityLimit = 1000
+	runtime.GC()
+	var before runtime.MemStats
+	runtime.ReadMemStats(&before)
 	c := newTestConnector(t, cfg)
 	var spans []testSpan
-	for i := 0; i < 5000; i++ {
+	for i := 0; i < 100_000; i++ {
 		s := testSpan{service: "api", kind: ptrace.SpanKindServer, route: fmt.Sprintf("/r/%d", i)}
 		if i%7 == 0 {
 			s.status = ptrace.StatusCodeError
@@ -266,8 +270,16 @@ func TestCardinalityOverflowKeepsTotalsExact(t *testing.T) {
 	if err := c.ConsumeTraces(context.Background(), makeTraces(spans)); err != nil {
 		t.Fatal(err)
 	}
-	if n := len(c.slos[0].series); n != 11 {
-		t.Fatalf("%d series, want limit+1 = 11", n)
+	if n := len(c.slos[0].series); n != 1001 {
+		t.Fatalf("%d series, want limit+1 = 1001", n)
+	}
+	spans = nil
+	runtime.GC()
+	var after runtime.MemStats
+	runtime.ReadMemStats(&after)
+	perSeries := c.slos[0].series[overflowKey].state.MemoryBytes()
+	if grown := int(after.HeapAlloc) - int(before.HeapAlloc); grown > 1001*perSeries+16<<20 {
+		t.Errorf("heap grew %d MiB for 1001 series of %d B", grown>>20, perSeries)
 	}
 	var good, bad float64
 	overflow := false
@@ -281,7 +293,7 @@ func TestCardinalityOverflowKeepsTotalsExact(t *testing.T) {
 			overflow = overflow || strings.Contains(k, "slo.overflow=true")
 		}
 	}
-	if good+bad != 5000 || bad != 715 || !overflow {
+	if good+bad != 100_000 || bad != 14286 || !overflow {
 		t.Errorf("good %v bad %v overflow series %v", good, bad, overflow)
 	}
 }
