@@ -28,11 +28,13 @@ test: check-versions check-generate lint build jaeger telemetrygen validate-conf
 	OTELCOL_SRE_BIN=$(BIN) JAEGER_BIN=$(JAEGER_BIN) TELEMETRYGEN_BIN=$(TELEMETRYGEN_BIN) \
 		$(GO) test -count=1 -timeout 30m ./...
 
+COMPONENT_DIRS := $(wildcard connector processor exporter)
+
 generate:
-	$(GO) generate ./connector/... ./processor/... ./exporter/...
+	$(GO) generate $(addsuffix /...,$(addprefix ./,$(COMPONENT_DIRS)))
 
 check-generate: generate
-	git diff --exit-code -- connector processor exporter
+	@git diff --exit-code -- $(COMPONENT_DIRS) || { echo "generated code is stale: run make generate and commit"; exit 1; }
 
 lint:
 	$(GO) vet ./...
