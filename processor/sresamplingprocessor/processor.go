@@ -1,0 +1,374 @@
+package sresamplingprocessor
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/open-telemetry/opentelemetry-collector-contrib/pkg/ottl"
+	"github.com/open-telemetry/opentelemetry-collector-contrib/pkg/ottl/contexts/ottlspan"
+	"github.com/open-telemetry/opentelemetry-collector-contrib/pkg/sampling"
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/consumer"
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/ptrace"
+	"go.uber.org/zap"
+
+	"github.com/otelcol-sre/otelcol-sre/processor/sresamplingprocessor/internal/decide"
+	"github.com/otelcol-sre/otelcol-sre/processor/sresamplingprocessor/internal/metadata"
+)
+
+type ottlCondition = ottl.Condition[*ottlspan.TransformContext]
+
+// sreSampling is the collector-facing side: it turns pdata into evidence for the decision
+// engine, buffers undecided spans as OTLP bytes, and forwards what is kept.
+type sreSampling struct {
+	cfg       *Config
+	logger    *zap.Logger
+	next      consumer.Traces
+	telemetry *metadata.TelemetryBuilder
+	now       func() time.Time
+	keepWhen  []*ottlCondition
+	grpcCodes map[int64]bool
+
+	mu      sync.Mutex
+	engine  *decide.Engine
+	ts      *tracestates
+	scratch batchScratch
+
+	done chan struct{}
+	wg   sync.WaitGroup
+}
+
+func newProcessor(set component.TelemetrySettings, cfg *Config, next consumer.Traces, now func() time.Time) (*sreSampling, error) {
+	keepWhen, err := compileKeepWhen(cfg.KeepWhen)
+	if err != nil {
+		return nil, err
+	}
+	tb, err := metadata.NewTelemetryBuilder(set)
+	if err != nil {
+		return nil, err
+	}
+	p := &sreSampling{
+		cfg: cfg, logger: set.Logger, next: next, telemetry: tb, now: now, keepWhen: keepWhen,
+		grpcCodes: map[int64]bool{}, ts: newTracestates(cfg.Ratio),
+		engine: decide.New(decide.Config{
+			DecisionWait: cfg.DecisionWait, MaxTraceAge: cfg.MaxTraceAge,
+			MemoryLimitBytes: cfg.MemoryLimitMiB << 20,
+			KeptCache:        cfg.DecisionCache.Kept, DroppedCache: cfg.DecisionCache.Dropped,
+		}),
+		scratch: newBatchScratch(),
+	}
+	for _, code := range cfg.Errors.RPCGRPCStatusCodes {
+		p.grpcCodes[code] = true
+	}
+	return p, nil
+}
+
+func (p *sreSampling) Capabilities() consumer.Capabilities {
+	return consumer.Capabilities{MutatesData: true} // spans move into the buffer and get `th`
+}
+
+func (p *sreSampling) Start(context.Context, component.Host) error {
+	p.done = make(chan struct{})
+	p.wg.Add(1)
+	go p.tick()
+	return nil
+}
+
+// Shutdown decides every buffered trace and forwards what is kept.
+func (p *sreSampling) Shutdown(ctx context.Context) error {
+	var err error
+	if p.done != nil {
+		close(p.done)
+		p.wg.Wait()
+		p.done = nil
+		p.mu.Lock()
+		decisions := p.engine.Flush(p.now().UnixNano())
+		out := p.release(decisions)
+		p.recordStats(ctx, decisions)
+		p.mu.Unlock()
+		if out.SpanCount() > 0 {
+			err = p.next.ConsumeTraces(ctx, out)
+		}
+	}
+	p.telemetry.Shutdown()
+	return err
+}
+
+func (p *sreSampling) tick() {
+	defer p.wg.Done()
+	interval := min(100*time.Millisecond, p.cfg.DecisionWait/4)
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-p.done:
+			return
+		case <-t.C:
+			ctx := context.Background()
+			p.mu.Lock()
+			decisions := p.engine.Tick(p.now().UnixNano())
+			out := p.release(decisions)
+			p.recordStats(ctx, decisions)
+			p.mu.Unlock()
+			if out.SpanCount() > 0 {
+				if err := p.next.ConsumeTraces(ctx, out); err != nil {
+					p.logger.Warn("forwarding sampled traces failed", zap.Error(err))
+				}
+			}
+		}
+	}
+}
+
+func (p *sreSampling) ConsumeTraces(ctx context.Context, td ptrace.Traces) error {
+	p.mu.Lock()
+	nowNano := p.now().UnixNano()
+	b := &p.scratch
+	b.reset()
+	noTraceID := p.observe(ctx, td, b)
+
+	var decisions []*decide.Decision
+	for i := range b.traces {
+		bt := &b.traces[i]
+		var d *decide.Decision
+		bt.action, bt.kept, d = p.engine.Observe(decide.TraceID(bt.id), nowNano, bt.ev)
+		if d != nil {
+			decisions = append(decisions, d)
+		}
+	}
+	p.route(td, b)
+	for i := range b.traces {
+		if bt := &b.traces[i]; bt.action == decide.Buffer && bt.chunk.ResourceSpans().Len() > 0 {
+			chunk, err := b.marshaler.MarshalTraces(bt.chunk)
+			if err != nil {
+				p.mu.Unlock()
+				return err
+			}
+			p.engine.Store(decide.TraceID(bt.id), chunk)
+		}
+	}
+	decisions = append(decisions, p.engine.EnforceBudget(nowNano)...)
+	released := p.release(decisions)
+	p.recordStats(ctx, decisions)
+	p.mu.Unlock()
+
+	if noTraceID > 0 {
+		p.telemetry.ProcessorSreSamplingSpansWithoutTraceID.Add(ctx, noTraceID)
+	}
+	released.ResourceSpans().MoveAndAppendTo(td.ResourceSpans())
+	if td.SpanCount() == 0 {
+		return nil
+	}
+	return p.next.ConsumeTraces(ctx, td)
+}
+
+// observe folds every span into its trace's evidence for this batch. It returns the number of
+// spans without a trace id, which are marked for dropping.
+func (p *sreSampling) observe(ctx context.Context, td ptrace.Traces, b *batchScratch) int64 {
+	var noTraceID, tsErrors int64
+	for i := 0; i < td.ResourceSpans().Len(); i++ {
+		rs := td.ResourceSpans().At(i)
+		slow := p.cfg.Latency.Threshold
+		if v, ok := rs.Resource().Attributes().Get("service.name"); ok {
+			if d, ok := p.cfg.Latency.PerService[v.AsString()]; ok {
+				slow = d
+			}
+		}
+		for j := 0; j < rs.ScopeSpans().Len(); j++ {
+			ss := rs.ScopeSpans().At(j)
+			for k := 0; k < ss.Spans().Len(); k++ {
+				span := ss.Spans().At(k)
+				if span.TraceID().IsEmpty() {
+					noTraceID++
+					b.spanTrace = append(b.spanTrace, -1)
+					continue
+				}
+				info := p.ts.span(span)
+				if info.malformed || info.inconsistent {
+					tsErrors++
+				}
+				idx := b.traceIndex(span.TraceID())
+				b.spanTrace = append(b.spanTrace, int32(idx))
+				ev := &b.traces[idx].ev
+				ev.Spans++
+				if !ev.Error && p.isError(span) {
+					ev.Error = true
+				}
+				if !ev.Slow && slow > 0 && int64(span.EndTimestamp())-int64(span.StartTimestamp()) > int64(slow) {
+					ev.Slow = true
+				}
+				if !ev.Error && !ev.Slow && !ev.Rule && len(p.keepWhen) > 0 {
+					ev.Rule = p.matchesRule(ctx, rs, ss, span)
+				}
+				if span.ParentSpanID().IsEmpty() {
+					ev.Root = true
+				}
+				ev.Randomness = info.randomness.Unsigned()
+				if info.ratioOK && (!ev.RatioOK || info.ratio.Unsigned() > ev.RatioThreshold) {
+					ev.RatioThreshold, ev.RatioOK = info.ratio.Unsigned(), true
+				}
+			}
+		}
+	}
+	if tsErrors > 0 {
+		p.telemetry.ProcessorSreSamplingTracestateErrors.Add(ctx, tsErrors)
+	}
+	return noTraceID
+}
+
+func (p *sreSampling) isError(span ptrace.Span) bool {
+	if !p.cfg.Errors.Enabled {
+		return false
+	}
+	if span.Status().Code() == ptrace.StatusCodeError {
+		return true
+	}
+	if p.cfg.Errors.HTTPStatusMin > 0 && span.Kind() == ptrace.SpanKindServer {
+		if code, ok := intAttribute(span.Attributes(), "http.response.status_code", "http.status_code"); ok && code >= p.cfg.Errors.HTTPStatusMin {
+			return true
+		}
+	}
+	if len(p.grpcCodes) > 0 {
+		if code, ok := intAttribute(span.Attributes(), "rpc.grpc.status_code"); ok && p.grpcCodes[code] {
+			return true
+		}
+	}
+	return false
+}
+
+func (p *sreSampling) matchesRule(ctx context.Context, rs ptrace.ResourceSpans, ss ptrace.ScopeSpans, span ptrace.Span) bool {
+	tctx := ottlspan.NewTransformContext(rs, ss, span)
+	defer tctx.Close()
+	for _, cond := range p.keepWhen {
+		if ok, err := cond.Eval(ctx, tctx); err == nil && ok {
+			return true
+		}
+	}
+	return false
+}
+
+// intAttribute reads the first present key as an integer, whether it was sent as int or string.
+func intAttribute(attrs pcommon.Map, keys ...string) (int64, bool) {
+	for _, k := range keys {
+		v, ok := attrs.Get(k)
+		if !ok {
+			continue
+		}
+		switch v.Type() {
+		case pcommon.ValueTypeInt:
+			return v.Int(), true
+		case pcommon.ValueTypeDouble:
+			return int64(v.Double()), true
+		case pcommon.ValueTypeStr:
+			var n int64
+			for _, c := range v.Str() {
+				if c < '0' || c > '9' {
+					return 0, false
+				}
+				n = n*10 + int64(c-'0')
+			}
+			return n, v.Str() != ""
+		}
+	}
+	return 0, false
+}
+
+// route applies each trace's action to its spans: forwarded spans stay in td with their
+// tracestate written, buffered spans move into their trace's chunk, the rest are removed.
+func (p *sreSampling) route(td ptrace.Traces, b *batchScratch) {
+	n := 0
+	td.ResourceSpans().RemoveIf(func(rs ptrace.ResourceSpans) bool {
+		rs.ScopeSpans().RemoveIf(func(ss ptrace.ScopeSpans) bool {
+			ss.Spans().RemoveIf(func(span ptrace.Span) bool {
+				idx := b.spanTrace[n]
+				n++
+				if idx < 0 {
+					return true
+				}
+				bt := &b.traces[idx]
+				switch bt.action {
+				case decide.Forward:
+					p.writeTracestate(span, bt.kept)
+					return false
+				case decide.Buffer:
+					span.MoveTo(bt.chunkSpans(rs, ss))
+				}
+				return true
+			})
+			return ss.Spans().Len() == 0
+		})
+		return rs.ScopeSpans().Len() == 0
+	})
+}
+
+func (p *sreSampling) writeTracestate(span ptrace.Span, kept decide.Kept) {
+	raw := span.TraceState().AsRaw()
+	threshold, _ := sampling.UnsignedToThreshold(kept.Threshold)
+	out := p.ts.write(raw, p.ts.span(span), kept.Reason == decide.ReasonRatio, threshold)
+	if out != raw {
+		span.TraceState().FromRaw(out)
+	}
+}
+
+// release decodes the buffered chunks of kept traces and writes their thresholds.
+func (p *sreSampling) release(decisions []*decide.Decision) ptrace.Traces {
+	out := ptrace.NewTraces()
+	for _, d := range decisions {
+		if !d.Keep {
+			continue
+		}
+		for _, chunk := range d.Chunks {
+			td, err := p.scratch.unmarshaler.UnmarshalTraces(chunk)
+			if err != nil {
+				p.logger.Error("buffered chunk does not decode", zap.Error(errors.Join(err)))
+				continue
+			}
+			for i := 0; i < td.ResourceSpans().Len(); i++ {
+				sss := td.ResourceSpans().At(i).ScopeSpans()
+				for j := 0; j < sss.Len(); j++ {
+					spans := sss.At(j).Spans()
+					for k := 0; k < spans.Len(); k++ {
+						p.writeTracestate(spans.At(k), d.Kept)
+					}
+				}
+			}
+			td.ResourceSpans().MoveAndAppendTo(out.ResourceSpans())
+		}
+	}
+	return out
+}
+
+// recordStats turns one call's decisions and engine counters into internal telemetry, with
+// one Add per metric and call rather than one per trace.
+func (p *sreSampling) recordStats(ctx context.Context, decisions []*decide.Decision) {
+	var kept [5]int64
+	var dropped int64
+	for _, d := range decisions {
+		if d.Keep {
+			kept[d.Kept.Reason]++
+		} else {
+			dropped++
+		}
+		p.telemetry.ProcessorSreSamplingDecisionLatency.Record(ctx, d.Latency.Seconds())
+	}
+	for r := decide.ReasonError; r <= decide.ReasonRatio; r++ {
+		if kept[r] > 0 {
+			p.telemetry.ProcessorSreSamplingTracesKept.Add(ctx, kept[r], reasonAttrs[r])
+		}
+	}
+	if dropped > 0 {
+		p.telemetry.ProcessorSreSamplingTracesDropped.Add(ctx, dropped)
+	}
+	stats := p.engine.TakeStats()
+	if stats.LateSpans > 0 {
+		p.telemetry.ProcessorSreSamplingLateSpans.Add(ctx, stats.LateSpans)
+	}
+	if stats.EarlyDecisions > 0 {
+		p.telemetry.ProcessorSreSamplingEarlyDecisions.Add(ctx, stats.EarlyDecisions)
+	}
+	traces, bytes := p.engine.Buffered()
+	p.telemetry.ProcessorSreSamplingBufferedTraces.Record(ctx, int64(traces))
+	p.telemetry.ProcessorSreSamplingBufferedBytes.Record(ctx, bytes)
+}
