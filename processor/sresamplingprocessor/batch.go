@@ -24,6 +24,13 @@ type batchScratch struct {
 	spanTrace   []int32 // per span in iteration order: index into traces, or -1 to drop
 	marshaler   ptrace.ProtoMarshaler
 	unmarshaler ptrace.ProtoUnmarshaler
+
+	pieces     []piece
+	resources  []container
+	scopes     []container
+	plain      []byte
+	compressed []byte
+	decoded    []byte
 }
 
 // batchTrace is one trace's part of a batch.
@@ -56,22 +63,4 @@ func (b *batchScratch) traceIndex(id pcommon.TraceID) int {
 	b.traces = append(b.traces, batchTrace{id: id})
 	b.index[id] = len(b.traces) - 1
 	return len(b.traces) - 1
-}
-
-// chunkSpans returns a new span slot in the trace's chunk under a copy of rs's resource and
-// ss's scope, copied once per trace and source scope rather than once per span.
-func (bt *batchTrace) chunkSpans(rs ptrace.ResourceSpans, ss ptrace.ScopeSpans) ptrace.Span {
-	if bt.chunk == (ptrace.Traces{}) {
-		bt.chunk = ptrace.NewTraces()
-	}
-	if bt.lastRS != rs || bt.lastSS != ss {
-		out := bt.chunk.ResourceSpans().AppendEmpty()
-		rs.Resource().CopyTo(out.Resource())
-		out.SetSchemaUrl(rs.SchemaUrl())
-		outSS := out.ScopeSpans().AppendEmpty()
-		ss.Scope().CopyTo(outSS.Scope())
-		outSS.SetSchemaUrl(ss.SchemaUrl())
-		bt.lastRS, bt.lastSS, bt.chunkTail = rs, ss, outSS.Spans()
-	}
-	return bt.chunkTail.AppendEmpty()
 }

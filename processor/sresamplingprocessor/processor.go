@@ -2,7 +2,6 @@ package sresamplingprocessor
 
 import (
 	"context"
-	"errors"
 	"sync"
 	"time"
 
@@ -79,19 +78,19 @@ func (p *sreSampling) Start(context.Context, component.Host) error {
 
 // Shutdown decides every buffered trace and forwards what is kept.
 func (p *sreSampling) Shutdown(ctx context.Context) error {
-	var err error
 	if p.done != nil {
 		close(p.done)
 		p.wg.Wait()
 		p.done = nil
-		p.mu.Lock()
-		decisions := p.engine.Flush(p.now().UnixNano())
-		out := p.release(decisions)
-		p.recordStats(ctx, decisions)
-		p.mu.Unlock()
-		if out.SpanCount() > 0 {
-			err = p.next.ConsumeTraces(ctx, out)
-		}
+	}
+	p.mu.Lock()
+	decisions := p.engine.Flush(p.now().UnixNano())
+	out := p.release(decisions)
+	p.recordStats(ctx, decisions)
+	p.mu.Unlock()
+	var err error
+	if out.SpanCount() > 0 {
+		err = p.next.ConsumeTraces(ctx, out)
 	}
 	p.telemetry.Shutdown()
 	return err
@@ -138,17 +137,11 @@ func (p *sreSampling) ConsumeTraces(ctx context.Context, td ptrace.Traces) error
 			decisions = append(decisions, d)
 		}
 	}
-	p.route(td, b)
-	for i := range b.traces {
-		if bt := &b.traces[i]; bt.action == decide.Buffer && bt.chunk.ResourceSpans().Len() > 0 {
-			chunk, err := b.marshaler.MarshalTraces(bt.chunk)
-			if err != nil {
-				p.mu.Unlock()
-				return err
-			}
-			p.engine.Store(decide.TraceID(bt.id), chunk)
-		}
+	if err := p.buffer(td, b); err != nil {
+		p.mu.Unlock()
+		return err
 	}
+	p.route(td, b)
 	decisions = append(decisions, p.engine.EnforceBudget(nowNano)...)
 	released := p.release(decisions)
 	p.recordStats(ctx, decisions)
@@ -275,8 +268,28 @@ func intAttribute(attrs pcommon.Map, keys ...string) (int64, bool) {
 	return 0, false
 }
 
+// buffer stores the batch's spans of undecided traces as one compressed chunk per trace.
+func (p *sreSampling) buffer(td ptrace.Traces, b *batchScratch) error {
+	anyBuffered := false
+	for i := range b.traces {
+		anyBuffered = anyBuffered || b.traces[i].action == decide.Buffer
+	}
+	if !anyBuffered {
+		return nil
+	}
+	raw, err := b.marshaler.MarshalTraces(td)
+	if err != nil {
+		return err
+	}
+	if err := b.splitBatch(raw, func(t int32) bool { return b.traces[t].action == decide.Buffer }); err != nil {
+		return err
+	}
+	b.buildChunks(func(t int32, chunk []byte) { p.engine.Store(decide.TraceID(b.traces[t].id), chunk) })
+	return nil
+}
+
 // route applies each trace's action to its spans: forwarded spans stay in td with their
-// tracestate written, buffered spans move into their trace's chunk, the rest are removed.
+// tracestate written; buffered (already stored) and dropped spans are removed.
 func (p *sreSampling) route(td ptrace.Traces, b *batchScratch) {
 	n := 0
 	td.ResourceSpans().RemoveIf(func(rs ptrace.ResourceSpans) bool {
@@ -287,13 +300,9 @@ func (p *sreSampling) route(td ptrace.Traces, b *batchScratch) {
 				if idx < 0 {
 					return true
 				}
-				bt := &b.traces[idx]
-				switch bt.action {
-				case decide.Forward:
+				if bt := &b.traces[idx]; bt.action == decide.Forward {
 					p.writeTracestate(span, bt.kept)
 					return false
-				case decide.Buffer:
-					span.MoveTo(bt.chunkSpans(rs, ss))
 				}
 				return true
 			})
@@ -320,24 +329,34 @@ func (p *sreSampling) release(decisions []*decide.Decision) ptrace.Traces {
 			continue
 		}
 		for _, chunk := range d.Chunks {
-			td, err := p.scratch.unmarshaler.UnmarshalTraces(chunk)
-			if err != nil {
-				p.logger.Error("buffered chunk does not decode", zap.Error(errors.Join(err)))
-				continue
-			}
-			for i := 0; i < td.ResourceSpans().Len(); i++ {
-				sss := td.ResourceSpans().At(i).ScopeSpans()
-				for j := 0; j < sss.Len(); j++ {
-					spans := sss.At(j).Spans()
-					for k := 0; k < spans.Len(); k++ {
-						p.writeTracestate(spans.At(k), d.Kept)
-					}
+			raw, err := decodeChunk(chunk, p.scratch.decoded)
+			if err == nil {
+				p.scratch.decoded = raw
+				var td ptrace.Traces
+				if td, err = p.scratch.unmarshaler.UnmarshalTraces(raw); err == nil {
+					p.stamp(td, d.Kept)
+					td.ResourceSpans().MoveAndAppendTo(out.ResourceSpans())
 				}
 			}
-			td.ResourceSpans().MoveAndAppendTo(out.ResourceSpans())
+			if err != nil {
+				p.logger.Error("a buffered chunk does not decode; its spans are lost", zap.Error(err))
+			}
 		}
 	}
 	return out
+}
+
+// stamp writes the decision's threshold on every span of td.
+func (p *sreSampling) stamp(td ptrace.Traces, kept decide.Kept) {
+	for i := 0; i < td.ResourceSpans().Len(); i++ {
+		sss := td.ResourceSpans().At(i).ScopeSpans()
+		for j := 0; j < sss.Len(); j++ {
+			spans := sss.At(j).Spans()
+			for k := 0; k < spans.Len(); k++ {
+				p.writeTracestate(spans.At(k), kept)
+			}
+		}
+	}
 }
 
 // recordStats turns one call's decisions and engine counters into internal telemetry, with

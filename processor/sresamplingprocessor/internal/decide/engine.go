@@ -153,6 +153,9 @@ func (e *Engine) Observe(id TraceID, now int64, ev Evidence) (Action, Kept, *Dec
 	}
 	t, ok := e.traces[id]
 	if !ok {
+		if len(e.traces) == 0 && len(e.wheel) == 0 {
+			e.cursor = now / wheelSlot // the wheel starts at the first trace, not at the epoch
+		}
 		t = &trace{firstSeen: now, randomness: ev.Randomness, slot: -1}
 		e.traces[id] = t
 		e.order = append(e.order, id)

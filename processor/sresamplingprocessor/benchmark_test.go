@@ -1,0 +1,288 @@
+package sresamplingprocessor
+
+import (
+	"context"
+	"encoding/binary"
+	"runtime"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/open-telemetry/opentelemetry-collector-contrib/processor/tailsamplingprocessor"
+	"go.opentelemetry.io/collector/component/componenttest"
+	"go.opentelemetry.io/collector/confmap"
+	"go.opentelemetry.io/collector/consumer"
+	"go.opentelemetry.io/collector/consumer/consumertest"
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/ptrace"
+	"go.opentelemetry.io/collector/processor"
+	"go.opentelemetry.io/collector/processor/processortest"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+)
+
+// The shared workload: batches of 100 traces × 10 spans, 6 span attributes and 3 resource
+// attributes, 1 % error traces and 5 % slow traces (one span over the 500 ms threshold).
+const (
+	benchTraces        = 100
+	benchSpansPerTrace = 10
+	benchSlow          = 500 * time.Millisecond
+)
+
+func benchWorkload(seq uint64) ptrace.Traces {
+	td := ptrace.NewTraces()
+	rs := td.ResourceSpans().AppendEmpty()
+	ra := rs.Resource().Attributes()
+	ra.PutStr("service.name", "checkout")
+	ra.PutStr("service.version", "1.4.2")
+	ra.PutStr("deployment.environment.name", "prod")
+	spans := rs.ScopeSpans().AppendEmpty().Spans()
+	spans.EnsureCapacity(benchTraces * benchSpansPerTrace)
+	now := time.Now()
+	for t := 0; t < benchTraces; t++ {
+		n := seq*benchTraces + uint64(t)
+		var tid pcommon.TraceID
+		binary.BigEndian.PutUint64(tid[:8], n)
+		binary.BigEndian.PutUint64(tid[8:], n*0x9E3779B97F4A7C15) // spread randomness over 56 bits
+		kind := n % 100                                           // 0: error trace, 1-5: slow trace
+		for s := 0; s < benchSpansPerTrace; s++ {
+			span := spans.AppendEmpty()
+			span.SetTraceID(tid)
+			span.SetSpanID(pcommon.SpanID{byte(s + 1), byte(t)})
+			if s > 0 {
+				span.SetParentSpanID(pcommon.SpanID{1, byte(t)})
+				span.SetKind(ptrace.SpanKindClient)
+			} else {
+				span.SetKind(ptrace.SpanKindServer)
+			}
+			span.SetName("GET /api/items")
+			d := time.Duration(10+s) * time.Millisecond
+			if kind >= 1 && kind <= 5 && s == 3 {
+				d = 700 * time.Millisecond
+			}
+			span.SetStartTimestamp(pcommon.NewTimestampFromTime(now.Add(-d)))
+			span.SetEndTimestamp(pcommon.NewTimestampFromTime(now))
+			a := span.Attributes()
+			a.PutStr("http.request.method", "GET")
+			a.PutStr("http.route", "/api/items")
+			a.PutInt("http.response.status_code", 200)
+			a.PutStr("server.address", "checkout.internal")
+			a.PutInt("server.port", 8080)
+			a.PutStr("user_agent.original", "bench/1.0")
+			if kind == 0 && s == 5 {
+				span.Status().SetCode(ptrace.StatusCodeError)
+			}
+		}
+	}
+	return td
+}
+
+func settingsFor(f processor.Factory, tel *componenttest.Telemetry) processor.Settings {
+	set := processortest.NewNopSettings(f.Type())
+	if tel != nil {
+		set.TelemetrySettings = tel.NewTelemetrySettings()
+	}
+	return set
+}
+
+func newSRESampling(b *testing.B, next consumer.Traces, wait time.Duration, tel *componenttest.Telemetry) processor.Traces {
+	cfg := createDefaultConfig().(*Config)
+	cfg.Latency.Threshold = benchSlow
+	cfg.DecisionWait, cfg.MaxTraceAge = wait, 2*wait
+	cfg.MemoryLimitMiB = 4096
+	f := NewFactory()
+	p, err := f.CreateTraces(context.Background(), settingsFor(f, tel), cfg, next)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return p
+}
+
+// newTailSampling is contrib's tail_sampling v0.161.0 with the equivalent composite policy.
+func newTailSampling(b *testing.B, next consumer.Traces, wait time.Duration, tel *componenttest.Telemetry) processor.Traces {
+	f := tailsamplingprocessor.NewFactory()
+	cfg := f.CreateDefaultConfig()
+	conf := confmap.NewFromStringMap(map[string]any{
+		"decision_wait":  wait.String(),
+		"num_traces":     1_000_000,
+		"decision_cache": map[string]any{"sampled_cache_size": 100_000, "non_sampled_cache_size": 1_000_000},
+		"policies": []any{
+			map[string]any{"name": "errors", "type": "status_code", "status_code": map[string]any{"status_codes": []any{"ERROR"}}},
+			map[string]any{"name": "slow", "type": "latency", "latency": map[string]any{"threshold_ms": benchSlow.Milliseconds()}},
+			map[string]any{"name": "ratio", "type": "probabilistic", "probabilistic": map[string]any{"sampling_percentage": 10}},
+		},
+	})
+	if err := conf.Unmarshal(cfg); err != nil {
+		b.Fatal(err)
+	}
+	p, err := f.CreateTraces(context.Background(), settingsFor(f, tel), cfg, next)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return p
+}
+
+type contender struct {
+	name string
+	make func(*testing.B, consumer.Traces, time.Duration, *componenttest.Telemetry) processor.Traces
+}
+
+var contenders = []contender{{"sre_sampling", newSRESampling}, {"tail_sampling", newTailSampling}}
+
+// BenchmarkIngest measures wall and CPU time (getrusage: every goroutine and the GC) and
+// allocations per span on the shared workload. The batches are built before the timer starts;
+// the decision wait outlasts the run, so both processors buffer everything; and the run ends
+// only when tail_sampling's shard goroutine has taken in every trace.
+func BenchmarkIngest(b *testing.B) {
+	for _, c := range contenders {
+		b.Run(c.name, func(b *testing.B) {
+			tel := componenttest.NewTelemetry()
+			p := c.make(b, consumertest.NewNop(), time.Hour, tel)
+			if err := p.Start(context.Background(), componenttest.NewNopHost()); err != nil {
+				b.Fatal(err)
+			}
+			defer func() { _ = p.Shutdown(context.Background()); _ = tel.Shutdown(context.Background()) }()
+			inputs := make([]ptrace.Traces, b.N)
+			for i := range inputs {
+				inputs[i] = benchWorkload(uint64(i + 1))
+			}
+			runtime.GC()
+			cpuBefore := cpuTime()
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := range inputs {
+				if err := p.ConsumeTraces(context.Background(), inputs[i]); err != nil {
+					b.Fatal(err)
+				}
+				inputs[i] = ptrace.Traces{}
+			}
+			if c.name == "tail_sampling" {
+				waitTailSamplingHolds(b, tel, int64(b.N*benchTraces))
+			}
+			b.StopTimer()
+			spans := float64(b.N * benchTraces * benchSpansPerTrace)
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/spans, "ns/span")
+			b.ReportMetric(float64((cpuTime()-cpuBefore).Nanoseconds())/spans, "cpu-ns/span")
+		})
+	}
+}
+
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// BenchmarkBufferedHeap measures the live heap each buffered span costs: 200 batches (20 000
+// traces, 200 000 spans) wait for a decision that does not come during the measurement.
+func BenchmarkBufferedHeap(b *testing.B) {
+	const batches = 200
+	buffered := batches * benchTraces * benchSpansPerTrace
+	for _, c := range contenders {
+		b.Run(c.name, func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				tel := componenttest.NewTelemetry()
+				p := c.make(b, consumertest.NewNop(), 10*time.Minute, tel)
+				if err := p.Start(context.Background(), componenttest.NewNopHost()); err != nil {
+					b.Fatal(err)
+				}
+				before := liveHeap() // the processor's fixed cost (cache rings) is already in here
+				inputs := make([]ptrace.Traces, batches)
+				for j := range inputs {
+					inputs[j] = benchWorkload(uint64(j + 1))
+				}
+				for j := range inputs {
+					if err := p.ConsumeTraces(context.Background(), inputs[j]); err != nil {
+						b.Fatal(err)
+					}
+					inputs[j] = ptrace.Traces{} // handed over: what stays live is the processor's
+				}
+				if c.name == "tail_sampling" {
+					waitTailSamplingHolds(b, tel, batches*benchTraces)
+				}
+				after := liveHeap()
+				b.ReportMetric(float64(after-before)/float64(buffered), "B/buffered-span")
+				runtime.KeepAlive(p)
+				_ = p.Shutdown(context.Background())
+				_ = tel.Shutdown(context.Background())
+			}
+		})
+	}
+}
+
+// waitTailSamplingHolds polls tail_sampling's own gauge until its shard goroutine has taken in
+// every trace, bounded at 30 s.
+func waitTailSamplingHolds(b *testing.B, tel *componenttest.Telemetry, traces int64) {
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		m, err := tel.GetMetric("otelcol_processor_tail_sampling_sampling_traces_on_memory")
+		if err == nil {
+			if g, ok := m.Data.(metricdata.Gauge[int64]); ok && len(g.DataPoints) > 0 && g.DataPoints[0].Value >= traces {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			b.Fatalf("tail_sampling did not take in %d traces: %v %v", traces, m, err)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+func liveHeap() int64 {
+	runtime.GC()
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return int64(m.HeapAlloc)
+}
+
+// BenchmarkErrorDecisionLatency measures how long an error trace waits between the arrival of
+// its error span and its export downstream, with a 1 s decision wait for both.
+func BenchmarkErrorDecisionLatency(b *testing.B) {
+	for _, c := range contenders {
+		b.Run(c.name, func(b *testing.B) {
+			arrived := make(chan struct{}, 1)
+			sink := consumerFunc(func(td ptrace.Traces) {
+				select {
+				case arrived <- struct{}{}:
+				default:
+				}
+			})
+			p := c.make(b, sink, time.Second, nil)
+			if err := p.Start(context.Background(), componenttest.NewNopHost()); err != nil {
+				b.Fatal(err)
+			}
+			defer func() { _ = p.Shutdown(context.Background()) }()
+			var total time.Duration
+			for i := 0; i < b.N; i++ {
+				td := errorTrace(uint64(i + 1))
+				start := time.Now()
+				if err := p.ConsumeTraces(context.Background(), td); err != nil {
+					b.Fatal(err)
+				}
+				select {
+				case <-arrived:
+				case <-time.After(5 * time.Second):
+					b.Fatal("error trace not exported within 5s")
+				}
+				total += time.Since(start)
+			}
+			b.ReportMetric(float64(total.Milliseconds())/float64(b.N), "ms/error-trace")
+		})
+	}
+}
+
+func errorTrace(seq uint64) ptrace.Traces {
+	td := benchWorkload(1_000_000 + seq)
+	spans := td.ResourceSpans().At(0).ScopeSpans().At(0).Spans()
+	spans.RemoveIf(func(s ptrace.Span) bool { return s.TraceID() != spans.At(0).TraceID() })
+	spans.At(5).Status().SetCode(ptrace.StatusCodeError)
+	return td
+}
+
+type consumerFunc func(ptrace.Traces)
+
+func (f consumerFunc) Capabilities() consumer.Capabilities { return consumer.Capabilities{} }
+func (f consumerFunc) ConsumeTraces(_ context.Context, td ptrace.Traces) error {
+	f(td)
+	return nil
+}
