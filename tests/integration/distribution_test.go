@@ -111,13 +111,15 @@ func TestDefaultConfig_SDKSpansReachFilesAndMetrics(t *testing.T) {
 	}
 }
 
-func TestTelemetrygenTracesAndLogsAreAllWritten(t *testing.T) {
+func TestTelemetrygenErrorTracesAndLogsAreAllWritten(t *testing.T) {
 	bins := harness.Bins(t)
 	col := harness.StartCollector(t, bins.Collector, "otelcol-sre", nil, harness.ConfigPath(t, "otelcol-sre.yaml"))
 
 	const traces, workers = 100, 2 // telemetrygen's --traces is per worker; one parent + 2 children each
+	// Error traces: sre_sampling keeps every one of them, at once and complete.
 	harness.Telemetrygen(t, bins.Telemetrygen, "traces", "--otlp-endpoint", col.OTLPGRPC(), "--otlp-insecure",
-		"--traces", fmt.Sprint(traces), "--child-spans", "2", "--workers", fmt.Sprint(workers), "--rate", "0", "--service", "tg-svc")
+		"--traces", fmt.Sprint(traces), "--child-spans", "2", "--workers", fmt.Sprint(workers), "--rate", "0", "--service", "tg-svc",
+		"--status-code", "Error")
 	harness.Telemetrygen(t, bins.Telemetrygen, "logs", "--otlp-endpoint", col.OTLPGRPC(), "--otlp-insecure",
 		"--logs", "50", "--workers", "1", "--rate", "0", "--service", "tg-svc")
 
