@@ -266,7 +266,7 @@ func BenchmarkErrorDecisionLatency(b *testing.B) {
 				}
 				total += time.Since(start)
 			}
-			b.ReportMetric(float64(total.Milliseconds())/float64(b.N), "ms/error-trace")
+			b.ReportMetric(float64(total.Microseconds())/float64(b.N), "µs/error-trace")
 		})
 	}
 }
