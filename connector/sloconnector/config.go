@@ -42,7 +42,9 @@ type Config struct {
 	SamplingWeight     string        `mapstructure:"sampling_weight"`
 	Storage            *component.ID `mapstructure:"storage"`
 	CheckpointInterval time.Duration `mapstructure:"checkpoint_interval"`
-	SLOs               []SLO         `mapstructure:"slos"`
+	// RulesFile, when set, receives the generated Prometheus rules at start.
+	RulesFile string `mapstructure:"rules_file"`
+	SLOs      []SLO  `mapstructure:"slos"`
 }
 
 // SLO is one service level objective.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"sync"
 	"time"
 
@@ -82,6 +83,15 @@ func (c *sloConnector) Start(ctx context.Context, host component.Host) error {
 					zap.String("slo", rt.cfg.Name), zap.String("severity", tier.Severity),
 					zap.String("windows", tier.Short+"/"+tier.Long), zap.Float64("factor", f))
 			}
+		}
+	}
+	if c.cfg.RulesFile != "" {
+		rules, err := c.cfg.PrometheusRules()
+		if err != nil {
+			return fmt.Errorf("rules_file: %w", err)
+		}
+		if err := os.WriteFile(c.cfg.RulesFile, rules, 0o644); err != nil {
+			return fmt.Errorf("rules_file: %w", err)
 		}
 	}
 	if c.cfg.Storage != nil {
