@@ -122,7 +122,10 @@ func sloRuleGroups(slo SLO, spec window.Spec) []ruleGroup {
 	if spec.Period.IsCalendar() {
 		periodDays = math.Floor(periodDays)
 	}
-	periodName := strconv.Itoa(int(math.Round(periodDays))) + "d"
+	periodName := periodLabel(spec.Period.Longest())
+	if spec.Period.IsCalendar() {
+		periodName = strconv.Itoa(int(periodDays)) + "d"
+	}
 	objective := strconv.FormatFloat(spec.Objective, 'g', -1, 64)
 	budget := strconv.FormatFloat(1-spec.Objective, 'g', -1, 64)
 	now := time.Now()
@@ -204,5 +207,17 @@ func dropEmptyLabels(groups ...[]rule) {
 				}
 			}
 		}
+	}
+}
+
+// periodLabel names a rolling period as Sloth does: whole days as "30d", else hours or minutes.
+func periodLabel(d time.Duration) string {
+	switch {
+	case d%(24*time.Hour) == 0:
+		return strconv.Itoa(int(d/(24*time.Hour))) + "d"
+	case d%time.Hour == 0:
+		return strconv.Itoa(int(d/time.Hour)) + "h"
+	default:
+		return strconv.Itoa(int(d/time.Minute)) + "m"
 	}
 }

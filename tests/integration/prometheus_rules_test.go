@@ -1,0 +1,177 @@
+package integration
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/otelcol-sre/otelcol-sre/tests/harness"
+)
+
+// The test profile scales every window 60× down (5m → 5s, 1h → 1m, 3d → 72m) and the period
+// with it (30d → 12h), so the burn factors are the production ones (14.4 for the 5m/1h page).
+const rulesTestConfig = `
+extensions:
+  health_check: {endpoint: "${env:HEALTH_CHECK_ENDPOINT}"}
+receivers:
+  otlp: {protocols: {grpc: {endpoint: "${env:OTLP_GRPC_ENDPOINT}"}}}
+connectors:
+  slo:
+    emit_interval: 500ms
+    topology: {{.Topology}}
+    rules_file: "{{.RulesFile}}"
+    slos:
+      - name: api-availability
+        service: api
+        objective: 99
+        window: {rolling: 12h}
+        sli:
+          bad: 'status.code == STATUS_CODE_ERROR'
+        alerting: {profile: test_seconds, min_valid_events: 20}
+exporters:
+  prometheus: {endpoint: "${env:PROMETHEUS_EXPORTER_ENDPOINT}"}
+service:
+  extensions: [health_check]
+  telemetry:
+    metrics:
+      readers:
+        - pull: {exporter: {prometheus: {host: "${env:OTELCOL_TELEMETRY_HOST}", port: "${env:OTELCOL_TELEMETRY_PORT}"}}}
+  pipelines:
+    traces: {receivers: [otlp], exporters: [slo]}
+    metrics: {receivers: [slo], exporters: [prometheus]}
+`
+
+// sendPhase emits server spans for service api at a steady pace for d, spread round-robin over
+// the providers, with the given share of errors. It returns the good and bad counts sent.
+func sendPhase(t *testing.T, providers []*sdktrace.TracerProvider, d time.Duration, errorShare float64) (good, bad float64) {
+	t.Helper()
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	deadline := time.Now().Add(d)
+	i := 0
+	for time.Now().Before(deadline) {
+		<-tick.C
+		for k := 0; k < 10; k++ {
+			tp := providers[i%len(providers)]
+			_, span := tp.Tracer("api").Start(context.Background(), "GET /", trace.WithSpanKind(trace.SpanKindServer),
+				trace.WithAttributes(attribute.Int("i", i)))
+			if float64(i%100) < errorShare*100 {
+				span.SetStatus(codes.Error, "burst")
+				bad++
+			} else {
+				good++
+			}
+			span.End()
+			i++
+		}
+		for _, tp := range providers {
+			harness.Flush(t, tp)
+		}
+	}
+	return good, bad
+}
+
+func alertState(prom *harness.Prometheus, severity string) (string, error) {
+	alerts, err := prom.Alerts()
+	if err != nil {
+		return "", err
+	}
+	for _, a := range alerts {
+		if a["alertname"] == "SLOErrorBudgetBurn" && a["sloth_severity"] == severity && a["sloth_id"] == "api-api-availability" {
+			return a["__state__"], nil
+		}
+	}
+	return "inactive", nil
+}
+
+func querySingle(prom *harness.Prometheus, expr string) (float64, error) {
+	res, err := prom.Query(expr)
+	if err != nil {
+		return 0, err
+	}
+	if len(res) != 1 {
+		return 0, fmt.Errorf("%s: %d series", expr, len(res))
+	}
+	return res[0].Value, nil
+}
+
+// Generated rules in a real Prometheus (Debian's 2.42) scraping the built collector: the rules'
+// SLIs equal the connector's (single writer) or an independent recount (two sharded replicas,
+// summed), an error burst raises the page alert and recovery clears it.
+func TestGeneratedRulesInARealPrometheus(t *testing.T) {
+	for _, tc := range []struct {
+		topology string
+		replicas int
+	}{{"single_writer", 1}, {"sharded", 2}} {
+		t.Run(tc.topology, func(t *testing.T) {
+			bins := harness.Bins(t)
+			rulesFile := filepath.Join(t.TempDir(), "slo-rules.yaml")
+			cfg := harness.WriteConfig(t, "rules.yaml", rulesTestConfig, map[string]string{"Topology": tc.topology, "RulesFile": rulesFile})
+			var targets []string
+			var providers []*sdktrace.TracerProvider
+			for r := 0; r < tc.replicas; r++ {
+				col := harness.StartCollector(t, bins.Collector, fmt.Sprintf("otelcol-sre-%d", r), nil, cfg)
+				targets = append(targets, col.Env[harness.EnvPromExporter])
+				providers = append(providers, harness.TracerProvider(t, col.OTLPGRPC(), attribute.String("service.name", "api")))
+			}
+			if out, err := harness.PromtoolCheckRules(bins.Promtool, rulesFile); err != nil {
+				t.Fatalf("promtool check rules: %v\n%s", err, out)
+			}
+			prom := harness.StartPrometheus(t, bins.Prometheus, harness.PrometheusOptions{
+				ScrapeTargets: targets, ScrapeInterval: 500 * time.Millisecond, RuleFiles: []string{rulesFile}})
+
+			good, bad := sendPhase(t, providers, 10*time.Second, 0)
+			g, b := sendPhase(t, providers, 12*time.Second, 0.5) // burn 50: far above 14.4
+			good, bad = good+g, bad+b
+			harness.Eventually(t, 30*time.Second, "the page alert to fire", func() error {
+				if s, err := alertState(prom, "page"); err != nil || s != "firing" {
+					return fmt.Errorf("page alert %q %v", s, err)
+				}
+				return nil
+			})
+			g, b = sendPhase(t, providers, 8*time.Second, 0)
+			good, bad = good+g, bad+b
+			harness.Eventually(t, 30*time.Second, "the page alert to clear", func() error {
+				if s, err := alertState(prom, "page"); err != nil || s != "inactive" {
+					return fmt.Errorf("page alert %q %v", s, err)
+				}
+				return nil
+			})
+
+			// With traffic over, the 72m ("3d") window and the period hold every event: the rules'
+			// request-weighted SLI must equal the recount, and the connector's own slo_sli.
+			want := bad / (good + bad)
+			harness.Eventually(t, 30*time.Second, "rule SLIs to equal the recount", func() error {
+				for _, w := range []string{"3d", "12h"} { // the scaled 3d window and the 12h period
+					got, err := querySingle(prom, `slo:sli_error:ratio_rate`+w+`{sloth_id="api-api-availability"}`)
+					if err != nil {
+						return err
+					}
+					if math.Abs(got-want) > 1e-9 {
+						return fmt.Errorf("slo:sli_error:ratio_rate%s = %v, recount %v", w, got, want)
+					}
+				}
+				got, _ := querySingle(prom, `slo:sli_error:ratio_rate3d{sloth_id="api-api-availability"}`)
+				if tc.topology == "single_writer" {
+					own, err := querySingle(prom, `slo_sli{slo_name="api-availability",slo_window="3d"}`)
+					if err != nil {
+						return err
+					}
+					if math.Abs(got-(1-own)) > 1e-9 {
+						return fmt.Errorf("rule error ratio %v vs connector 1 - slo_sli %v", got, 1-own)
+					}
+				}
+				return nil
+			})
+			t.Logf("%s: %v good, %v bad; page fired during the burst and cleared after recovery", tc.topology, good, bad)
+		})
+	}
+}
