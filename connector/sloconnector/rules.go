@@ -127,7 +127,7 @@ func sloRuleGroups(slo SLO, spec window.Spec) []ruleGroup {
 		periodName = strconv.Itoa(int(periodDays)) + "d"
 	}
 	objective := strconv.FormatFloat(spec.Objective, 'g', -1, 64)
-	budget := strconv.FormatFloat(1-spec.Objective, 'g', -1, 64)
+	budget := "(1 - " + objective + ")" // evaluated by Prometheus exactly as the connector computes it
 	now := time.Now()
 
 	var sli []rule
