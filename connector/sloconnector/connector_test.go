@@ -312,3 +312,16 @@ func TestShardedEmitsOnlyAdditiveSeriesWithInstanceID(t *testing.T) {
 		}
 	}
 }
+
+func TestIsRootSpanCondition(t *testing.T) {
+	c := newTestConnector(t, baseConfig(SLO{Name: "roots", Objective: 99,
+		SLI: SLI{Valid: "kind == SPAN_KIND_SERVER or IsRootSpan()", Bad: "status.code == STATUS_CODE_ERROR"}}))
+	td := makeTraces([]testSpan{{service: "a", kind: ptrace.SpanKindInternal}, {service: "a", kind: ptrace.SpanKindClient}})
+	td.ResourceSpans().At(0).ScopeSpans().At(0).Spans().At(1).SetParentSpanID(pcommon.SpanID{1})
+	if err := c.ConsumeTraces(context.Background(), td); err != nil {
+		t.Fatal(err)
+	}
+	if v := points(c.buildMetrics(testNow))["slo.events{service.name=a,slo.name=roots,slo.outcome=good}"]; v != 1 {
+		t.Errorf("root INTERNAL span counted %v times, want 1 (the child CLIENT span is not valid)", v)
+	}
+}

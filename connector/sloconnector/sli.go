@@ -6,11 +6,9 @@ import (
 
 	"github.com/open-telemetry/opentelemetry-collector-contrib/pkg/ottl"
 	"github.com/open-telemetry/opentelemetry-collector-contrib/pkg/ottl/contexts/ottlspan"
-	"github.com/open-telemetry/opentelemetry-collector-contrib/pkg/ottl/ottlfuncs"
-	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/pdata/ptrace"
-	"go.opentelemetry.io/otel/metric/noop"
-	"go.uber.org/zap"
+
+	"github.com/otelcol-sre/otelcol-sre/internal/ottlspanfuncs"
 )
 
 // classifier decides, for one SLO, whether a span is a valid event and whether it is bad.
@@ -30,10 +28,7 @@ const (
 )
 
 func compileSLI(sli SLI) (*classifier, error) {
-	parser, err := ottlspan.NewParser(ottlfuncs.StandardConverters[*ottlspan.TransformContext](), component.TelemetrySettings{
-		Logger:        zap.NewNop(),
-		MeterProvider: noop.NewMeterProvider(),
-	})
+	parser, err := ottlspanfuncs.NewParser()
 	if err != nil {
 		return nil, fmt.Errorf("sli: OTTL parser: %w", err)
 	}

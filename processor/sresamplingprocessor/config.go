@@ -5,12 +5,9 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/open-telemetry/opentelemetry-collector-contrib/pkg/ottl/contexts/ottlspan"
-	"github.com/open-telemetry/opentelemetry-collector-contrib/pkg/ottl/ottlfuncs"
 	"github.com/open-telemetry/opentelemetry-collector-contrib/pkg/sampling"
-	"go.opentelemetry.io/collector/component"
-	"go.opentelemetry.io/otel/metric/noop"
-	"go.uber.org/zap"
+
+	"github.com/otelcol-sre/otelcol-sre/internal/ottlspanfuncs"
 )
 
 // Config of the sre_sampling processor.
@@ -93,9 +90,7 @@ func compileKeepWhen(conditions []string) ([]keepCondition, error) {
 	if len(conditions) == 0 {
 		return nil, nil
 	}
-	parser, err := ottlspan.NewParser(ottlfuncs.StandardConverters[*ottlspan.TransformContext](), component.TelemetrySettings{
-		Logger: zap.NewNop(), MeterProvider: noop.NewMeterProvider(),
-	})
+	parser, err := ottlspanfuncs.NewParser()
 	if err != nil {
 		return nil, fmt.Errorf("keep_when: OTTL parser: %w", err)
 	}

@@ -98,12 +98,35 @@ func TestDefaultConfig_SDKSpansReachFilesAndMetrics(t *testing.T) {
 		return nil
 	})
 
-	harness.Eventually(t, 60*time.Second, "metrics for service checkout on "+col.MetricsURL(), func() error {
+	// The trace holds an error, so sre_sampling keeps it for the sampled file at once.
+	sampledFile := filepath.Join(col.DataDir(), "traces-sampled.jsonl")
+	harness.Eventually(t, 30*time.Second, "the error trace in "+sampledFile, func() error {
+		td, err := readTraceFile(sampledFile)
+		if err != nil {
+			return err
+		}
+		if got := spansOf(td, traceID); len(got) != len(names) {
+			return fmt.Errorf("%d of %d spans in the sampled file", len(got), len(names))
+		}
+		return nil
+	})
+
+	// A newcomer's first span is often INTERNAL: the example SLOs count root spans too.
+	tp := harness.TracerProvider(t, col.OTLPGRPC(), attribute.String("service.name", "newcomer"))
+	_, span := tp.Tracer("hello").Start(context.Background(), "hello")
+	span.End()
+	harness.Flush(t, tp)
+	harness.Eventually(t, 60*time.Second, "slo series for checkout and newcomer on "+col.MetricsURL(), func() error {
 		families, err := harness.Scrape(col.MetricsURL())
 		if err != nil {
 			return err
 		}
-		return expectServiceSeries(families, "checkout")
+		for _, svc := range []string{"checkout", "newcomer"} {
+			if v, ok := sloValue(families, "slo_events_total", map[string]string{"service_name": svc, "slo_name": "availability", "slo_outcome": "good"}); !ok || v != 1 {
+				return fmt.Errorf("slo_events_total for %s: %v %v", svc, v, ok)
+			}
+		}
+		return nil
 	})
 
 	if !strings.Contains(col.Log(), "Traces") {

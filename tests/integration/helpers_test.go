@@ -4,28 +4,9 @@ import (
 	"bufio"
 	"fmt"
 	"os"
-	"sort"
 
-	dto "github.com/prometheus/client_model/go"
 	"go.opentelemetry.io/collector/pdata/plog"
 )
-
-// expectServiceSeries succeeds when some scraped series is labelled with the service.
-func expectServiceSeries(families map[string]*dto.MetricFamily, service string) error {
-	names := make([]string, 0, len(families))
-	for name, mf := range families {
-		names = append(names, name)
-		for _, m := range mf.GetMetric() {
-			for _, l := range m.GetLabel() {
-				if (l.GetName() == "service_name" || l.GetName() == "job") && l.GetValue() == service {
-					return nil
-				}
-			}
-		}
-	}
-	sort.Strings(names)
-	return fmt.Errorf("no series with service_name=%q among %v", service, names)
-}
 
 // countLogRecords counts the records in the file exporter's OTLP-JSON-per-line log output.
 func countLogRecords(path string) (int, error) {
