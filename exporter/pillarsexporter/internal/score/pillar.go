@@ -1,0 +1,150 @@
+package score
+
+import (
+	"fmt"
+	"sort"
+)
+
+// Result is a check's or a pillar's verdict.
+type Result string
+
+// Verdicts, Keptn's plus the explicit absence of data.
+const (
+	Pass             Result = "pass"
+	Warning          Result = "warning"
+	Fail             Result = "fail"
+	InsufficientData Result = "insufficient_data"
+)
+
+// Thresholds are Keptn's total-score thresholds (pass ≥ 0.90, warning ≥ 0.75 by default).
+type Thresholds struct {
+	Pass, Warning float64
+}
+
+// Validate names the bad field.
+func (t Thresholds) Validate() error {
+	if !(t.Pass > 0 && t.Pass <= 1) {
+		return fmt.Errorf("thresholds.pass: %v must be in (0, 1]", t.Pass)
+	}
+	if !(t.Warning >= 0 && t.Warning <= t.Pass) {
+		return fmt.Errorf("thresholds.warning: %v must be in [0, pass (%v)]", t.Warning, t.Pass)
+	}
+	return nil
+}
+
+// Check is one measured input to a pillar.
+type Check struct {
+	ID        string
+	Pillar    string
+	Weight    float64
+	Key       bool // a failed key check fails its pillar whatever the score
+	Normalise Normaliser
+	// Value is the measured value; HasData is false when the telemetry to compute it is absent.
+	Value   float64
+	HasData bool
+	Reason  string   // why there is no data, or what the value was computed from
+	Inputs  []string // human-readable inputs, e.g. "4123 server spans, 17 over TLS"
+}
+
+// CheckResult is a scored check.
+type CheckResult struct {
+	Check
+	Score  float64 // 0–1; meaningful only with HasData
+	Result Result
+	// PotentialIncrease is what fixing this check would add to its pillar's score (Azure
+	// Advisor's "potential score increase"): w·(1 − s) ÷ Σw over checks with data.
+	PotentialIncrease float64
+}
+
+// PillarResult is a pillar's score with everything it came from.
+type PillarResult struct {
+	Pillar   string
+	Score    float64 // 0–100; meaningful only when Status is not insufficient_data
+	Coverage float64 // weight of checks with data ÷ weight of all checks
+	Status   Result
+	Checks   []CheckResult
+}
+
+// ScorePillar aggregates a pillar's checks, Keptn-style: 100·Σ w·s ÷ Σ w over the checks that
+// have data; coverage is the share of weight with data; below minCoverage the pillar reports
+// insufficient_data; a failed key check fails it.
+func ScorePillar(pillar string, checks []Check, th Thresholds, minCoverage float64) PillarResult {
+	res := PillarResult{Pillar: pillar, Status: InsufficientData}
+	var total, covered, weighted float64
+	keyFailed := false
+	for _, c := range checks {
+		cr := CheckResult{Check: c, Result: InsufficientData}
+		total += c.Weight
+		if c.HasData {
+			if s, ok := c.Normalise.Score(c.Value); ok {
+				cr.Score = s
+				cr.Result = checkResult(s, th)
+				covered += c.Weight
+				weighted += c.Weight * s
+				keyFailed = keyFailed || (c.Key && cr.Result == Fail)
+			} else {
+				cr.Reason = fmt.Sprintf("value %v cannot be scored by %s", c.Value, c.Normalise.Method)
+			}
+		}
+		res.Checks = append(res.Checks, cr)
+	}
+	if total > 0 {
+		res.Coverage = covered / total
+	}
+	for i := range res.Checks {
+		if cr := &res.Checks[i]; cr.Result != InsufficientData && covered > 0 {
+			cr.PotentialIncrease = 100 * cr.Weight * (1 - cr.Score) / covered
+		}
+	}
+	sort.SliceStable(res.Checks, func(i, j int) bool { return res.Checks[i].PotentialIncrease > res.Checks[j].PotentialIncrease })
+	if covered == 0 || res.Coverage < minCoverage {
+		return res
+	}
+	res.Score = 100 * weighted / covered
+	switch {
+	case keyFailed:
+		res.Status = Fail
+	default:
+		res.Status = checkResult(res.Score/100, th)
+	}
+	return res
+}
+
+func checkResult(s float64, th Thresholds) Result {
+	switch {
+	case s >= th.Pass:
+		return Pass
+	case s >= th.Warning:
+		return Warning
+	}
+	return Fail
+}
+
+// Hysteresis holds a status until a different one has been seen Needed times in a row, so a
+// score hovering at a threshold does not flap.
+type Hysteresis struct {
+	Needed    int
+	current   Result
+	candidate Result
+	seen      int
+}
+
+// Observe feeds one evaluation's status and returns the status to report.
+func (h *Hysteresis) Observe(r Result) Result {
+	switch {
+	case h.current == "":
+		h.current = r
+	case r == h.current:
+		h.candidate, h.seen = "", 0
+	case r == h.candidate:
+		if h.seen++; h.seen >= h.Needed {
+			h.current, h.candidate, h.seen = r, "", 0
+		}
+	default:
+		h.candidate, h.seen = r, 1
+		if h.Needed <= 1 {
+			h.current, h.candidate, h.seen = r, "", 0
+		}
+	}
+	return h.current
+}
