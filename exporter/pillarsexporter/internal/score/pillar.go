@@ -18,7 +18,8 @@ const (
 
 // Thresholds are Keptn's total-score thresholds (pass ≥ 0.90, warning ≥ 0.75 by default).
 type Thresholds struct {
-	Pass, Warning float64
+	Pass    float64 `mapstructure:"pass"`
+	Warning float64 `mapstructure:"warning"`
 }
 
 // Validate names the bad field.

@@ -1,0 +1,104 @@
+package pillarsexporter
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/config/confighttp"
+
+	"github.com/otelcol-sre/otelcol-sre/exporter/pillarsexporter/internal/score"
+)
+
+// Config of the pillars exporter.
+type Config struct {
+	confighttp.ServerConfig `mapstructure:",squash"`
+
+	EvaluationInterval time.Duration    `mapstructure:"evaluation_interval"`
+	Frameworks         []string         `mapstructure:"frameworks"`
+	ServiceIdentity    []string         `mapstructure:"service_identity"`
+	Thresholds         score.Thresholds `mapstructure:"thresholds"`
+	MinCoverage        float64          `mapstructure:"min_coverage"`
+	Dora               DoraConfig       `mapstructure:"dora"`
+	Targets            TargetsConfig    `mapstructure:"targets"`
+	Storage            *component.ID    `mapstructure:"storage"`
+	Checks             []CheckOverride  `mapstructure:"checks"`
+}
+
+// DoraConfig selects the level table and how failures are attributed to deployments.
+type DoraConfig struct {
+	Levels            string        `mapstructure:"levels"`
+	AttributionWindow time.Duration `mapstructure:"attribution_window"`
+	Period            time.Duration `mapstructure:"period"`
+}
+
+// TargetsConfig holds per-deployment targets the built-in checks compare against.
+type TargetsConfig struct {
+	LatencyP95 time.Duration `mapstructure:"latency_p95"`
+}
+
+// CheckOverride changes a built-in check; unset fields keep the built-in values.
+type CheckOverride struct {
+	ID       string   `mapstructure:"id"`
+	Disabled bool     `mapstructure:"disabled"`
+	Weight   *float64 `mapstructure:"weight"`
+	Key      *bool    `mapstructure:"key"`
+	Good     *float64 `mapstructure:"good"`
+	Bad      *float64 `mapstructure:"bad"`
+}
+
+// Validate implements confmap's Validator.
+func (c *Config) Validate() error {
+	var errs []error
+	add := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	if c.NetAddr.Endpoint == "" {
+		add("endpoint: must be set (host:port)")
+	}
+	if c.EvaluationInterval <= 0 {
+		add("evaluation_interval: %v must be positive", c.EvaluationInterval)
+	}
+	if len(c.Frameworks) == 0 {
+		add("frameworks: at least one of aws, azure, gcp")
+	}
+	for i, f := range c.Frameworks {
+		if err := score.ValidateFramework(f); err != nil {
+			add("frameworks[%d]: %w", i, err)
+		}
+	}
+	if len(c.ServiceIdentity) == 0 {
+		add("service_identity: at least one resource attribute")
+	}
+	if err := c.Thresholds.Validate(); err != nil {
+		errs = append(errs, err)
+	}
+	if !(c.MinCoverage >= 0 && c.MinCoverage <= 1) {
+		add("min_coverage: %v must be in [0, 1]", c.MinCoverage)
+	}
+	if _, err := score.LookupLevelTable(c.Dora.Levels); err != nil {
+		errs = append(errs, err)
+	}
+	if c.Dora.AttributionWindow <= 0 || c.Dora.Period <= 0 {
+		add("dora: attribution_window (%v) and period (%v) must be positive", c.Dora.AttributionWindow, c.Dora.Period)
+	}
+	if c.Targets.LatencyP95 <= 0 {
+		add("targets.latency_p95: %v must be positive", c.Targets.LatencyP95)
+	}
+	known := map[string]bool{}
+	for _, d := range builtinChecks(c.Targets) {
+		known[d.ID] = true
+	}
+	for i, o := range c.Checks {
+		if !known[o.ID] {
+			add("checks[%d].id: %q is not a built-in check", i, o.ID)
+			continue
+		}
+		if o.Weight != nil && *o.Weight <= 0 {
+			add("checks[%d] (%s).weight: %v must be positive", i, o.ID, *o.Weight)
+		}
+		if o.Good != nil && o.Bad != nil && *o.Good == *o.Bad {
+			add("checks[%d] (%s): good and bad must differ (%v)", i, o.ID, *o.Good)
+		}
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,140 @@
+package pillarsexporter
+
+import (
+	"html/template"
+	"time"
+)
+
+// Disclaimer is stated on every output: the scores map telemetry onto the frameworks.
+const Disclaimer = "Telemetry-derived mapping onto each framework, computed from what flows through this gateway; not an official AWS, Azure or Google Cloud assessment."
+
+// Scorecard is one evaluation, as served on /scorecard.json and rendered on /scorecard.
+type Scorecard struct {
+	Disclaimer  string          `json:"disclaimer"`
+	EvaluatedAt time.Time       `json:"evaluated_at"`
+	Thresholds  map[string]any  `json:"thresholds"`
+	Services    []ServiceResult `json:"services"`
+}
+
+// ServiceResult is one service identity's scores.
+type ServiceResult struct {
+	Identity   map[string]string `json:"identity"`
+	Frameworks []FrameworkResult `json:"frameworks"`
+	Checks     []CheckJSON       `json:"checks"`
+	Dora       DoraJSON          `json:"dora"`
+	Maturity   MaturityJSON      `json:"maturity"`
+}
+
+// FrameworkResult is one framework's pillars.
+type FrameworkResult struct {
+	Framework string       `json:"framework"`
+	Score     *float64     `json:"score"`
+	Pillars   []PillarJSON `json:"pillars"`
+}
+
+// PillarJSON is one pillar: score (absent without data), status and coverage, and its checks.
+type PillarJSON struct {
+	Pillar   string   `json:"pillar"`
+	Label    string   `json:"label"`
+	Score    *float64 `json:"score"`
+	Status   string   `json:"status"`
+	Coverage float64  `json:"coverage"`
+	Checks   []string `json:"checks"`
+}
+
+// CheckJSON explains one check.
+type CheckJSON struct {
+	ID                string   `json:"id"`
+	Pillar            string   `json:"pillar"`
+	Formula           string   `json:"formula"`
+	Inputs            []string `json:"inputs"`
+	Value             *float64 `json:"value"`
+	Score             *float64 `json:"score"`
+	Result            string   `json:"result"`
+	Method            string   `json:"method"`
+	Good              float64  `json:"good"`
+	Bad               float64  `json:"bad"`
+	Weight            float64  `json:"weight"`
+	Key               bool     `json:"key"`
+	PotentialIncrease float64  `json:"potential_increase"`
+	Exemplars         []string `json:"exemplar_trace_ids"`
+	Reason            string   `json:"reason,omitempty"`
+}
+
+// DoraJSON carries the four keys with their inputs.
+type DoraJSON struct {
+	Table               string            `json:"table"`
+	Deployments         int               `json:"deployments"`
+	DeploymentFrequency float64           `json:"deployment_frequency_per_day"`
+	LeadTimeSeconds     *float64          `json:"lead_time_seconds"`
+	ChangeFailureRate   *float64          `json:"change_failure_rate"`
+	FailedDeployments   int               `json:"failed_deployments"`
+	RecoveryTimeSeconds *float64          `json:"recovery_time_seconds"`
+	Level               string            `json:"level"`
+	LevelByKey          map[string]string `json:"level_by_key"`
+}
+
+// MaturityJSON is the SRE maturity level with each criterion.
+type MaturityJSON struct {
+	Level    int             `json:"level"`
+	Criteria []CriterionJSON `json:"criteria"`
+}
+
+// CriterionJSON is one rung of the ladder.
+type CriterionJSON struct {
+	Level    int    `json:"level"`
+	ID       string `json:"id"`
+	Met      bool   `json:"met"`
+	Evidence string `json:"evidence"`
+}
+
+func ptr(v float64) *float64 { return &v }
+
+var scorecardPage = template.Must(template.New("scorecard").Funcs(template.FuncMap{
+	"pct": func(f *float64) string {
+		if f == nil {
+			return "—"
+		}
+		return template.HTMLEscapeString(formatFloat(*f, 1))
+	},
+	"num": func(f *float64) string {
+		if f == nil {
+			return "—"
+		}
+		return formatFloat(*f, 4)
+	},
+	"ratio": func(f float64) string { return formatFloat(100*f, 0) + "%" },
+}).Parse(`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>otelcol-sre scorecard</title>
+<style>
+body{font:14px/1.4 system-ui,sans-serif;margin:1.5em;color:#222}
+h1{font-size:1.4em}h2{font-size:1.2em;margin-top:1.5em}h3{font-size:1.05em}
+table{border-collapse:collapse;margin:.5em 0 1em}td,th{border:1px solid #ccc;padding:.25em .5em;text-align:left;vertical-align:top}
+.pass{background:#d9f2d9}.warning{background:#fff0c2}.fail{background:#f8d0d0}.insufficient_data{background:#e8e8e8}
+.note{color:#555;font-size:.9em}code{font-size:.9em}
+</style></head><body>
+<h1>Well-Architected scorecard</h1>
+<p class="note">{{.Disclaimer}} Evaluated {{.EvaluatedAt.Format "2006-01-02 15:04:05 MST"}}.</p>
+{{range .Services}}
+<h2>Service {{range $k, $v := .Identity}}{{$k}}={{$v}} {{end}}</h2>
+<p>SRE maturity level <strong data-maturity="{{.Maturity.Level}}">{{.Maturity.Level}}</strong> of 4 ·
+DORA level <strong>{{if .Dora.Level}}{{.Dora.Level}}{{else}}insufficient_data{{end}}</strong> ({{.Dora.Table}}):
+{{.Dora.Deployments}} deployments, {{printf "%.2f" .Dora.DeploymentFrequency}}/day, lead time {{num .Dora.LeadTimeSeconds}} s,
+change failure rate {{num .Dora.ChangeFailureRate}}, recovery {{num .Dora.RecoveryTimeSeconds}} s</p>
+{{range .Frameworks}}{{$fw := .Framework}}
+<h3>{{.Framework}} — {{pct .Score}}</h3>
+<table><tr><th>pillar</th><th>score</th><th>status</th><th>coverage</th><th>checks</th></tr>
+{{range .Pillars}}<tr class="{{.Status}}" data-framework="{{$fw}}" data-pillar="{{.Pillar}}"><td>{{.Label}}</td><td>{{pct .Score}}</td><td class="status">{{.Status}}</td><td>{{ratio .Coverage}}</td><td>{{range .Checks}}<code>{{.}}</code> {{end}}</td></tr>
+{{end}}</table>
+{{end}}
+<table><tr><th>check</th><th>inputs</th><th>value</th><th>thresholds (good / bad)</th><th>weight</th><th>result</th><th>exemplar traces</th></tr>
+{{range .Checks}}<tr class="{{.Result}}"><td><code>{{.ID}}</code>{{if .Key}} (key){{end}}<br><span class="note">{{.Formula}}</span></td>
+<td>{{range .Inputs}}{{.}}<br>{{end}}{{.Reason}}</td><td>{{num .Value}}</td><td>{{.Method}} {{.Good}} / {{.Bad}}</td><td>{{.Weight}}</td>
+<td>{{.Result}} {{if .Score}}({{num .Score}}){{end}}</td><td>{{range .Exemplars}}<code>{{.}}</code><br>{{end}}</td></tr>
+{{end}}</table>
+<table><tr><th>maturity criterion</th><th>level</th><th>met</th><th>evidence</th></tr>
+{{range .Maturity.Criteria}}<tr class="{{if .Met}}pass{{else}}fail{{end}}"><td>{{.ID}}</td><td>{{.Level}}</td><td>{{.Met}}</td><td>{{.Evidence}}</td></tr>{{end}}
+</table>
+{{else}}<p>No telemetry with a <code>service.name</code> has arrived yet.</p>{{end}}
+</body></html>
+`))
