@@ -95,6 +95,32 @@ func (p *pillars) identity(attrs ...pcommon.Map) ([]string, string, bool) {
 	return vals, strings.Join(vals, "\x00"), hasService
 }
 
+// completeIdentity matches a partial identity (the slo connector's series carry service.name
+// only) to the one known service it agrees with on every value it has.
+func (p *pillars) completeIdentity(vals []string, key string) ([]string, string) {
+	if _, ok := p.services[key]; ok {
+		return vals, key
+	}
+	var match *serviceState
+	var matchKey string
+	for k, s := range p.services {
+		agrees := true
+		for i, v := range vals {
+			agrees = agrees && (v == "" || v == s.labels[i])
+		}
+		if agrees {
+			if match != nil {
+				return vals, key // ambiguous: keep it apart
+			}
+			match, matchKey = s, k
+		}
+	}
+	if match == nil {
+		return vals, key
+	}
+	return match.labels, matchKey
+}
+
 func (p *pillars) service(vals []string, key string, now time.Time) *serviceState {
 	s, ok := p.services[key]
 	if !ok {
@@ -280,8 +306,13 @@ func (p *pillars) collectMetric(res pcommon.Map, m pmetric.Metric, now time.Time
 			v = float64(dp.IntValue())
 		}
 		if m.Name() == "system.cpu.utilization" {
-			if state, ok := dp.Attributes().Get("state"); !ok || state.Str() != "idle" {
+			// Utilisation is the busy share: 1 − idle per CPU; a point without state is taken as busy.
+			switch state, ok := dp.Attributes().Get("state"); {
+			case !ok:
 				p.host.cpuSum += v
+				p.host.cpuCount++
+			case state.Str() == "idle":
+				p.host.cpuSum += 1 - v
 				p.host.cpuCount++
 			}
 			continue
@@ -293,6 +324,7 @@ func (p *pillars) collectMetric(res pcommon.Map, m pmetric.Metric, now time.Time
 		if !ok {
 			continue
 		}
+		vals, key = p.completeIdentity(vals, key)
 		s := p.service(vals, key, now)
 		s.signals["metrics"] = true
 		at := dp.Timestamp().AsTime()

@@ -222,13 +222,16 @@ func (p *pillars) evaluateService(key string, s *serviceState, now time.Time) Se
 		d.Service = "svc"
 		deploys[i] = d
 	}
-	incidents := make([]score.Incident, len(s.incidents))
-	for i, inc := range s.incidents {
+	incidents := make([]score.Incident, 0, len(s.incidents)+len(s.openAlerts))
+	for _, inc := range s.incidents {
 		inc.Service = "svc"
-		incidents[i] = inc
+		incidents = append(incidents, inc)
+	}
+	for _, start := range s.openAlerts { // still open: they count against the deployment before them
+		incidents = append(incidents, score.Incident{Service: "svc", Start: start})
 	}
 	deploys = score.DedupeDeployments(deploys, 15*time.Minute)
-	dora := score.ComputeDora(deploys, incidents, now.Add(-p.cfg.Dora.Period), now.Add(time.Nanosecond), p.cfg.Dora.AttributionWindow, p.table)
+	dora := score.ComputeDora(deploys, incidents, now.Add(-p.cfg.Dora.Period), now, p.cfg.Dora.AttributionWindow, p.table)
 	measured := p.measure(s, dora, now)
 
 	canonical := map[string][]score.Check{}

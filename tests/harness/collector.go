@@ -28,6 +28,7 @@ const (
 	EnvTelemetryPrt = "OTELCOL_TELEMETRY_PORT"
 	EnvDataDir      = "OTELCOL_DATA_DIR"
 	EnvStateDir     = "OTELCOL_STATE_DIR"
+	EnvPillars      = "PILLARS_ENDPOINT"
 )
 
 // CollectorEnv returns fresh loopback endpoints for every variable the shipped configs read.
@@ -41,6 +42,7 @@ func CollectorEnv(t testing.TB) map[string]string {
 		EnvTelemetryPrt: strconv.Itoa(FreePort(t)),
 		EnvDataDir:      t.TempDir(),
 		EnvStateDir:     t.TempDir(),
+		EnvPillars:      Addr(t),
 	}
 }
 

@@ -81,14 +81,14 @@ type Dora struct {
 	LevelByKey        map[string]string
 }
 
-// ComputeDora derives the four keys over [from, to). A deployment failed when, within window
+// ComputeDora derives the four keys over [from, to]. A deployment failed when, within window
 // after it (and before the service's next deployment), a rollback of that service or an
 // incident of that service started. Lead times ≤ 0 are dropped, as Four Keys does.
 func ComputeDora(deploys []Deployment, incidents []Incident, from, to time.Time, window time.Duration, table LevelTable) Dora {
 	d := Dora{AttributionWindow: window, PeriodDays: to.Sub(from).Hours() / 24, LevelByKey: map[string]string{}}
 	var inPeriod []Deployment
 	for _, dep := range deploys {
-		if !dep.At.Before(from) && dep.At.Before(to) && !dep.Rollback {
+		if !dep.At.Before(from) && !dep.At.After(to) && !dep.Rollback {
 			inPeriod = append(inPeriod, dep)
 		}
 	}
@@ -123,7 +123,7 @@ func ComputeDora(deploys []Deployment, incidents []Incident, from, to time.Time,
 	}
 	var recoveries []time.Duration
 	for _, inc := range incidents {
-		if !inc.Resolved.IsZero() && !inc.Start.Before(from) && inc.Start.Before(to) && inc.Resolved.After(inc.Start) {
+		if !inc.Resolved.IsZero() && !inc.Start.Before(from) && !inc.Start.After(to) && inc.Resolved.After(inc.Start) {
 			recoveries = append(recoveries, inc.Resolved.Sub(inc.Start))
 		}
 	}
