@@ -3,18 +3,27 @@ package pillarsexporter
 import (
 	"errors"
 	"fmt"
+	"reflect"
+	"sort"
+	"strings"
 	"time"
 
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/config/confighttp"
+	"go.opentelemetry.io/collector/confmap"
 
 	"github.com/otelcol-sre/otelcol-sre/exporter/pillarsexporter/internal/score"
 )
 
-// Config of the pillars exporter.
+// Config of the pillars exporter: the standard confighttp server settings (endpoint, TLS,
+// auth, …) next to the scoring settings.
 type Config struct {
 	confighttp.ServerConfig `mapstructure:",squash"`
+	Settings                `mapstructure:",squash"`
+}
 
+// Settings are the scoring settings.
+type Settings struct {
 	EvaluationInterval time.Duration    `mapstructure:"evaluation_interval"`
 	Frameworks         []string         `mapstructure:"frameworks"`
 	ServiceIdentity    []string         `mapstructure:"service_identity"`
@@ -101,4 +110,44 @@ func (c *Config) Validate() error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// Unmarshal decodes the server settings and the scoring settings separately: confighttp's
+// ServerConfig has an Unmarshal of its own that would otherwise swallow the squashed siblings.
+// Keys that belong to neither are rejected, as the collector does for every component.
+func (c *Config) Unmarshal(conf *confmap.Conf) error {
+	if err := conf.Unmarshal(&c.ServerConfig, confmap.WithIgnoreUnused()); err != nil {
+		return err
+	}
+	if err := conf.Unmarshal(&c.Settings, confmap.WithIgnoreUnused()); err != nil {
+		return err
+	}
+	known := map[string]bool{}
+	collectKeys(reflect.TypeOf(c.ServerConfig), known)
+	collectKeys(reflect.TypeOf(c.Settings), known)
+	var unknown []string
+	for key := range conf.ToStringMap() {
+		if !known[key] {
+			unknown = append(unknown, key)
+		}
+	}
+	if len(unknown) > 0 {
+		sort.Strings(unknown)
+		return fmt.Errorf("has invalid keys: %s", strings.Join(unknown, ", "))
+	}
+	return nil
+}
+
+// collectKeys gathers the top-level mapstructure keys of t, following squashed fields.
+func collectKeys(t reflect.Type, into map[string]bool) {
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		name, opts, _ := strings.Cut(f.Tag.Get("mapstructure"), ",")
+		switch {
+		case strings.Contains(opts, "squash") && f.Type.Kind() == reflect.Struct:
+			collectKeys(f.Type, into)
+		case name != "" && name != "-":
+			into[name] = true
+		}
+	}
 }

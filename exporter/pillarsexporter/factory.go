@@ -26,8 +26,7 @@ func NewFactory() exporter.Factory {
 func createDefaultConfig() component.Config {
 	server := confighttp.NewDefaultServerConfig()
 	server.NetAddr.Endpoint = "127.0.0.1:8890"
-	return &Config{
-		ServerConfig:       server,
+	return &Config{ServerConfig: server, Settings: Settings{
 		EvaluationInterval: time.Minute,
 		Frameworks:         []string{"aws", "azure", "gcp"},
 		ServiceIdentity:    []string{"service.namespace", "service.name", "deployment.environment.name"},
@@ -35,7 +34,7 @@ func createDefaultConfig() component.Config {
 		MinCoverage:        0.5,
 		Dora:               DoraConfig{Levels: "dora2024", AttributionWindow: 24 * time.Hour, Period: 30 * 24 * time.Hour},
 		Targets:            TargetsConfig{LatencyP95: 300 * time.Millisecond},
-	}
+	}}
 }
 
 // One scorer per component id, shared by the traces, metrics and logs pipelines.
