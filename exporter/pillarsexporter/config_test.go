@@ -53,6 +53,7 @@ func TestConfigs(t *testing.T) {
 		"bad_thresholds": "thresholds.warning: 0.9",
 		"bad_framework":  `frameworks[1]: framework "oracle"`,
 		"bad_levels":     `dora.levels: "dora1999"`,
+		"unknown_key":    "evaluaton_interval",
 	} {
 		if _, err := load(t, name); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%s: error %v, want it to contain %q", name, err, want)

@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/extension/xextension/storage"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/pdata/pmetric"
 	"go.opentelemetry.io/collector/pdata/ptrace"
@@ -36,6 +37,9 @@ type pillars struct {
 	host       hostState
 	hysteresis map[string]*score.Hysteresis
 	latest     Scorecard
+
+	id      component.ID
+	storage storage.Client
 
 	registry *prometheus.Registry
 	gauges   map[string]*prometheus.GaugeVec
@@ -84,6 +88,9 @@ func (p *pillars) Start(ctx context.Context, host component.Host) error {
 	if p.starts++; p.starts > 1 {
 		return nil
 	}
+	if err := p.openStorage(ctx, host); err != nil {
+		return err
+	}
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", promhttp.HandlerFor(p.registry, promhttp.HandlerOpts{}))
 	mux.HandleFunc("/scorecard.json", p.serveJSON)
@@ -130,6 +137,13 @@ func (p *pillars) Shutdown(ctx context.Context) error {
 	err := p.server.Shutdown(ctx)
 	p.wg.Wait()
 	p.server = nil
+	p.mu.Lock()
+	p.saveState(ctx)
+	if p.storage != nil {
+		err = errors.Join(err, p.storage.Close(ctx))
+		p.storage = nil
+	}
+	p.mu.Unlock()
 	return err
 }
 
@@ -208,6 +222,7 @@ func (p *pillars) evaluate() {
 		card.Services = append(card.Services, p.evaluateService(key, p.services[key], now))
 	}
 	p.latest = card
+	p.saveState(context.Background())
 }
 
 func (p *pillars) evaluateService(key string, s *serviceState, now time.Time) ServiceResult {

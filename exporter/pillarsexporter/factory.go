@@ -50,6 +50,7 @@ func instance(set exporter.Settings, cfg *Config) *pillars {
 		return p
 	}
 	p := newPillars(cfg, set.TelemetrySettings, time.Now)
+	p.id = set.ID
 	instances[cfg] = p
 	return p
 }
