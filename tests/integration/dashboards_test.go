@@ -16,10 +16,13 @@ import (
 	"github.com/otelcol-sre/otelcol-sre/tests/harness"
 )
 
-// Metrics the slo connector emits, under their Prometheus names.
+// Metrics the slo connector and the pillars exporter emit, under their Prometheus names.
 var emittedMetrics = []string{
 	"slo_events_total", "slo_window_events", "slo_objective", "slo_sli", "slo_burn_rate",
 	"slo_error_budget_remaining", "slo_error_budget_exhaustion", "slo_alert_active",
+	"wellarchitected_pillar_score", "wellarchitected_pillar_coverage", "wellarchitected_pillar_status",
+	"wellarchitected_check_score", "dora_deployment_frequency", "dora_change_lead_time",
+	"dora_change_failure_rate", "dora_recovery_time", "dora_performance_level", "sre_maturity_level",
 }
 
 // generatedSeries are the record names of the generated rules, plus Prometheus' ALERTS for the
@@ -138,7 +141,7 @@ func TestDashboardsAreConsistent(t *testing.T) {
 	}
 	known := generatedSeries(t)
 	files, _ := filepath.Glob(filepath.Join(root, "config/grafana/dashboards/*.json"))
-	if len(files) < 2 {
+	if len(files) < 3 {
 		t.Fatalf("found %d dashboards", len(files))
 	}
 	var rules strings.Builder
