@@ -1,0 +1,78 @@
+package pillarsexporter
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/component/componenttest"
+	"go.opentelemetry.io/collector/extension/xextension/storage"
+	"go.opentelemetry.io/collector/pdata/plog"
+)
+
+type memClient struct{ data map[string][]byte }
+
+func (m *memClient) Get(_ context.Context, k string) ([]byte, error) { return m.data[k], nil }
+func (m *memClient) Set(_ context.Context, k string, v []byte) error {
+	m.data[k] = append([]byte(nil), v...)
+	return nil
+}
+func (m *memClient) Delete(_ context.Context, k string) error { delete(m.data, k); return nil }
+func (m *memClient) Batch(context.Context, ...*storage.Operation) error { return nil }
+func (m *memClient) Close(context.Context) error                        { return nil }
+
+type memStorage struct {
+	component.StartFunc
+	component.ShutdownFunc
+	client *memClient
+}
+
+func (s *memStorage) GetClient(context.Context, component.Kind, component.ID, string) (storage.Client, error) {
+	return s.client, nil
+}
+
+type hostWith struct {
+	component.Host
+	ext map[component.ID]component.Component
+}
+
+func (h hostWith) GetExtensions() map[component.ID]component.Component { return h.ext }
+
+// The DORA event history (deployments, version) survives a restart through the storage extension.
+func TestDoraHistorySurvivesRestart(t *testing.T) {
+	id := component.MustNewID("file_storage")
+	host := hostWith{Host: componenttest.NewNopHost(), ext: map[component.ID]component.Component{id: &memStorage{client: &memClient{data: map[string][]byte{}}}}}
+	cfg := createDefaultConfig().(*Config)
+	cfg.NetAddr.Endpoint = "127.0.0.1:0"
+	cfg.Storage = &id
+	run := func(send bool) ServiceResult {
+		p := newPillars(cfg, componenttest.NewNopTelemetrySettings(), time.Now)
+		if err := p.Start(context.Background(), host); err != nil {
+			t.Fatal(err)
+		}
+		if send {
+			ld := plog.NewLogs()
+			rl := ld.ResourceLogs().AppendEmpty()
+			rl.Resource().Attributes().PutStr("service.name", "kept")
+			lr := rl.ScopeLogs().AppendEmpty().LogRecords().AppendEmpty()
+			lr.Attributes().PutStr("event.name", "deployment")
+			lr.Attributes().PutStr("service.version", "1.2.3")
+			_ = p.consumeLogs(context.Background(), ld)
+		}
+		p.evaluate()
+		if err := p.Shutdown(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if len(p.latest.Services) != 1 {
+			t.Fatalf("services: %+v", p.latest.Services)
+		}
+		return p.latest.Services[0]
+	}
+	if first := run(true); first.Dora.Deployments != 1 {
+		t.Fatalf("first run: %+v", first.Dora)
+	}
+	if second := run(false); second.Dora.Deployments != 1 || second.Identity["service.name"] != "kept" {
+		t.Errorf("after restart: %+v %+v", second.Identity, second.Dora)
+	}
+}
