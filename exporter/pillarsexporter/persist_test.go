@@ -18,7 +18,7 @@ func (m *memClient) Set(_ context.Context, k string, v []byte) error {
 	m.data[k] = append([]byte(nil), v...)
 	return nil
 }
-func (m *memClient) Delete(_ context.Context, k string) error { delete(m.data, k); return nil }
+func (m *memClient) Delete(_ context.Context, k string) error           { delete(m.data, k); return nil }
 func (m *memClient) Batch(context.Context, ...*storage.Operation) error { return nil }
 func (m *memClient) Close(context.Context) error                        { return nil }
 
