@@ -13,6 +13,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/ptrace"
 
 	"github.com/otelcol-sre/otelcol-sre/exporter/pillarsexporter/internal/score"
+	"github.com/otelcol-sre/otelcol-sre/internal/attr"
 )
 
 const (
@@ -180,7 +181,7 @@ func (p *pillars) collectSpan(s *serviceState, span ptrace.Span) {
 		return
 	}
 	s.serverSpans += w
-	code, _ := intAttr(attrs, "http.response.status_code")
+	code, _ := attr.Int(attrs, "http.response.status_code")
 	if span.Status().Code() == ptrace.StatusCodeError || code >= 500 {
 		s.serverErrors += w
 		s.exemplar("reliability.success_ratio", span.TraceID())
@@ -415,23 +416,6 @@ func str(attrs pcommon.Map, key string) string {
 		return v.AsString()
 	}
 	return ""
-}
-
-func intAttr(attrs pcommon.Map, key string) (int64, bool) {
-	v, ok := attrs.Get(key)
-	if !ok {
-		return 0, false
-	}
-	switch v.Type() {
-	case pcommon.ValueTypeInt:
-		return v.Int(), true
-	case pcommon.ValueTypeDouble:
-		return int64(v.Double()), true
-	case pcommon.ValueTypeStr:
-		n, err := strconv.ParseInt(v.Str(), 10, 64)
-		return n, err == nil
-	}
-	return 0, false
 }
 
 // timeAttr reads a commit time given as RFC 3339 text or unix seconds; zero when absent or odd.

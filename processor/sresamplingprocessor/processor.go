@@ -10,10 +10,10 @@ import (
 	"github.com/open-telemetry/opentelemetry-collector-contrib/pkg/sampling"
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/consumer"
-	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 	"go.uber.org/zap"
 
+	"github.com/otelcol-sre/otelcol-sre/internal/attr"
 	"github.com/otelcol-sre/otelcol-sre/processor/sresamplingprocessor/internal/decide"
 	"github.com/otelcol-sre/otelcol-sre/processor/sresamplingprocessor/internal/metadata"
 )
@@ -219,12 +219,12 @@ func (p *sreSampling) isError(span ptrace.Span) bool {
 		return true
 	}
 	if p.cfg.Errors.HTTPStatusMin > 0 && span.Kind() == ptrace.SpanKindServer {
-		if code, ok := intAttribute(span.Attributes(), "http.response.status_code", "http.status_code"); ok && code >= p.cfg.Errors.HTTPStatusMin {
+		if code, ok := attr.Int(span.Attributes(), "http.response.status_code", "http.status_code"); ok && code >= p.cfg.Errors.HTTPStatusMin {
 			return true
 		}
 	}
 	if len(p.grpcCodes) > 0 {
-		if code, ok := intAttribute(span.Attributes(), "rpc.grpc.status_code"); ok && p.grpcCodes[code] {
+		if code, ok := attr.Int(span.Attributes(), "rpc.grpc.status_code"); ok && p.grpcCodes[code] {
 			return true
 		}
 	}
@@ -240,32 +240,6 @@ func (p *sreSampling) matchesRule(ctx context.Context, rs ptrace.ResourceSpans, 
 		}
 	}
 	return false
-}
-
-// intAttribute reads the first present key as an integer, whether it was sent as int or string.
-func intAttribute(attrs pcommon.Map, keys ...string) (int64, bool) {
-	for _, k := range keys {
-		v, ok := attrs.Get(k)
-		if !ok {
-			continue
-		}
-		switch v.Type() {
-		case pcommon.ValueTypeInt:
-			return v.Int(), true
-		case pcommon.ValueTypeDouble:
-			return int64(v.Double()), true
-		case pcommon.ValueTypeStr:
-			var n int64
-			for _, c := range v.Str() {
-				if c < '0' || c > '9' {
-					return 0, false
-				}
-				n = n*10 + int64(c-'0')
-			}
-			return n, v.Str() != ""
-		}
-	}
-	return 0, false
 }
 
 // buffer stores the batch's spans of undecided traces as one compressed chunk per trace.

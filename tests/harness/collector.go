@@ -114,3 +114,10 @@ func Validate(bin string, configs ...string) (string, bool) {
 	out, err := RunOutput(bin, args...)
 	return strings.TrimSpace(out), err == nil
 }
+
+// SelfMetrics is the `service.telemetry.metrics` block of a test config: the collector's own
+// metrics served on OTELCOL_TELEMETRY_HOST:OTELCOL_TELEMETRY_PORT (see TelemetryURL).
+const SelfMetrics = `    metrics:
+      readers:
+        - pull: {exporter: {prometheus: {host: "${env:OTELCOL_TELEMETRY_HOST}", port: "${env:OTELCOL_TELEMETRY_PORT}"}}}
+`

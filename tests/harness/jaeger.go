@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"testing"
 	"time"
 
@@ -46,16 +45,6 @@ func StartJaeger(t testing.TB, bin string) *Jaeger {
 // Trace fetches one trace by id through /api/v3/traces/{id}; found is false on 404.
 func (j *Jaeger) Trace(traceID string) (traces ptrace.Traces, found bool, err error) {
 	return j.getTraces(j.QueryURL + "/api/v3/traces/" + traceID)
-}
-
-// FindTraces searches a service's traces in [min, max] through /api/v3/traces.
-func (j *Jaeger) FindTraces(service string, min, max time.Time, limit int) (ptrace.Traces, bool, error) {
-	q := url.Values{}
-	q.Set("query.service_name", service)
-	q.Set("query.start_time_min", min.UTC().Format(time.RFC3339Nano))
-	q.Set("query.start_time_max", max.UTC().Format(time.RFC3339Nano))
-	q.Set("query.num_traces", fmt.Sprint(limit))
-	return j.getTraces(j.QueryURL + "/api/v3/traces?" + q.Encode())
 }
 
 func (j *Jaeger) getTraces(u string) (ptrace.Traces, bool, error) {

@@ -42,17 +42,11 @@ func sendCheckoutTrace(t *testing.T, endpoint, service string) (trace.TraceID, [
 // spansOf collects every span of traceID in td by name.
 func spansOf(td ptrace.Traces, traceID trace.TraceID) map[string]ptrace.Span {
 	out := map[string]ptrace.Span{}
-	for i := 0; i < td.ResourceSpans().Len(); i++ {
-		sss := td.ResourceSpans().At(i).ScopeSpans()
-		for j := 0; j < sss.Len(); j++ {
-			spans := sss.At(j).Spans()
-			for k := 0; k < spans.Len(); k++ {
-				if s := spans.At(k); s.TraceID() == [16]byte(traceID) {
-					out[s.Name()] = s
-				}
-			}
+	harness.EachSpan(td, func(s ptrace.Span) {
+		if s.TraceID() == [16]byte(traceID) {
+			out[s.Name()] = s
 		}
-	}
+	})
 	return out
 }
 

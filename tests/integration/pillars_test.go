@@ -49,10 +49,7 @@ exporters:
 service:
   extensions: [health_check]
   telemetry:
-    metrics:
-      readers:
-        - pull: {exporter: {prometheus: {host: "${env:OTELCOL_TELEMETRY_HOST}", port: "${env:OTELCOL_TELEMETRY_PORT}"}}}
-  pipelines:
+` + harness.SelfMetrics + `  pipelines:
     traces: {receivers: [otlp], exporters: [slo, pillars]}
     metrics: {receivers: [otlp, slo], exporters: [pillars]}
     logs: {receivers: [otlp], exporters: [pillars]}

@@ -35,10 +35,7 @@ exporters:
 service:
   extensions: [health_check]
   telemetry:
-    metrics:
-      readers:
-        - pull: {exporter: {prometheus: {host: "${env:OTELCOL_TELEMETRY_HOST}", port: "${env:OTELCOL_TELEMETRY_PORT}"}}}
-  pipelines:
+` + harness.SelfMetrics + `  pipelines:
     traces: {receivers: [otlp], exporters: [load_balancing]}
 `
 
@@ -72,10 +69,7 @@ service:
   extensions: [health_check, file_storage/slo]
   telemetry:
     resource: {service.instance.id: "${env:REPLICA}"}
-    metrics:
-      readers:
-        - pull: {exporter: {prometheus: {host: "${env:OTELCOL_TELEMETRY_HOST}", port: "${env:OTELCOL_TELEMETRY_PORT}"}}}
-  pipelines:
+` + harness.SelfMetrics + `  pipelines:
     traces/in: {receivers: [otlp], exporters: [slo, forward/sampled]}
     traces/sampled: {receivers: [forward/sampled], processors: [sre_sampling], exporters: [otlp_grpc/jaeger]}
     metrics: {receivers: [slo], exporters: [prometheus]}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/open-telemetry/opentelemetry-collector-contrib/pkg/sampling"
 	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/ptrace"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/trace"
@@ -37,10 +38,7 @@ exporters:
 service:
   extensions: [health_check]
   telemetry:
-    metrics:
-      readers:
-        - pull: {exporter: {prometheus: {host: "${env:OTELCOL_TELEMETRY_HOST}", port: "${env:OTELCOL_TELEMETRY_PORT}"}}}
-  pipelines:
+` + harness.SelfMetrics + `  pipelines:
     traces: {receivers: [otlp], processors: [sre_sampling], exporters: [otlp_grpc/sink]}
 `
 
@@ -142,21 +140,13 @@ func TestSamplingKeepsErrorsAndSlowCompleteAndARatioOfTheRest(t *testing.T) {
 		clear(received)
 		n := 0
 		for _, td := range sink.Traces() {
-			rss := td.ResourceSpans()
-			for i := 0; i < rss.Len(); i++ {
-				sss := rss.At(i).ScopeSpans()
-				for j := 0; j < sss.Len(); j++ {
-					spans := sss.At(j).Spans()
-					for k := 0; k < spans.Len(); k++ {
-						span := spans.At(k)
-						received[span.TraceID()]++
-						n++
-						if err := checkThreshold(span.TraceID(), span.TraceState().AsRaw(), classes[span.TraceID()]); err != nil {
-							t.Fatal(err)
-						}
-					}
+			harness.EachSpan(td, func(span ptrace.Span) {
+				received[span.TraceID()]++
+				n++
+				if err := checkThreshold(span.TraceID(), span.TraceState().AsRaw(), classes[span.TraceID()]); err != nil {
+					t.Fatal(err)
 				}
-			}
+			})
 		}
 		if n < expectedTotal {
 			return fmt.Errorf("sink has %d of %d expected spans", n, expectedTotal)

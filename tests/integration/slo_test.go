@@ -48,10 +48,7 @@ exporters:
 service:
   extensions: [health_check, file_storage/slo]
   telemetry:
-    metrics:
-      readers:
-        - pull: {exporter: {prometheus: {host: "${env:OTELCOL_TELEMETRY_HOST}", port: "${env:OTELCOL_TELEMETRY_PORT}"}}}
-  pipelines:
+` + harness.SelfMetrics + `  pipelines:
     traces: {receivers: [otlp], exporters: [slo]}
     metrics: {receivers: [slo], exporters: [prometheus]}
 `
