@@ -4,7 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"net/url"
+	"os"
+	"path/filepath"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -31,6 +35,15 @@ const (
 	// defaultValid is the valid condition an SLO gets when it names none; it is evaluated
 	// natively, without OTTL, because it is the common case on the hot path.
 	defaultValid = "kind == SPAN_KIND_SERVER"
+
+	// defaultMinValidEvents keeps a fresh or idle service from paging on its first errors: with
+	// fewer valid events in a tier's long window, one bad event is already a burn the page tier
+	// fires on (1 in 69 is 14.4 × the 0.1 % budget of a 99.9 % SLO). See the README.
+	defaultMinValidEvents = 100
+
+	alertSourceAuto      = "auto"
+	alertSourceConnector = "connector"
+	alertSourceRules     = "rules"
 )
 
 // Config of the slo connector.
@@ -44,7 +57,10 @@ type Config struct {
 	CheckpointInterval time.Duration `mapstructure:"checkpoint_interval"`
 	// RulesFile, when set, receives the generated Prometheus rules at start.
 	RulesFile string `mapstructure:"rules_file"`
-	SLOs      []SLO  `mapstructure:"slos"`
+	// AlertSource picks what the generated alert rules fire on: the connector's own alert state
+	// (slo_alert_active), or burn-rate expressions Prometheus evaluates over the summed windows.
+	AlertSource string `mapstructure:"alert_source"`
+	SLOs        []SLO  `mapstructure:"slos"`
 }
 
 // SLO is one service level objective.
@@ -59,6 +75,9 @@ type SLO struct {
 	GroupBy         []string          `mapstructure:"group_by"`
 	Labels          map[string]string `mapstructure:"labels"`
 	Alerting        Alerting          `mapstructure:"alerting"`
+	// Description and RunbookURL reach every alert of the SLO as annotations.
+	Description string `mapstructure:"description"`
+	RunbookURL  string `mapstructure:"runbook_url"`
 }
 
 // Window is the SLO period: rolling, or calendar with a time zone.
@@ -88,10 +107,22 @@ type Latency struct {
 	ErrorsAreBad bool          `mapstructure:"errors_are_bad"`
 }
 
-// Alerting selects the burn-rate tiers and their low-traffic guard.
+// Alerting selects the burn-rate tiers, their low-traffic guard, and what the generated alert
+// rules carry besides Sloth's labels.
 type Alerting struct {
-	Profile        string  `mapstructure:"profile"`
-	MinValidEvents float64 `mapstructure:"min_valid_events"`
+	Profile string `mapstructure:"profile"`
+	// MinValidEvents is nil when unset, so an explicit 0 can switch the guard off.
+	MinValidEvents *float64          `mapstructure:"min_valid_events"`
+	Labels         map[string]string `mapstructure:"labels"`
+	Annotations    map[string]string `mapstructure:"annotations"`
+}
+
+// minValidEvents is the configured guard, or the default.
+func (a Alerting) minValidEvents() float64 {
+	if a.MinValidEvents == nil {
+		return defaultMinValidEvents
+	}
+	return *a.MinValidEvents
 }
 
 // Duration is a time.Duration that also accepts whole days and weeks ("30d", "2w").
@@ -144,6 +175,19 @@ func (c *Config) Validate() error {
 	if c.Storage != nil && c.CheckpointInterval <= 0 {
 		add("checkpoint_interval: %v must be positive when storage is set", c.CheckpointInterval)
 	}
+	switch c.AlertSource {
+	case "", alertSourceAuto, alertSourceConnector, alertSourceRules:
+	default:
+		add("alert_source: %q must be %s, %s or %s", c.AlertSource, alertSourceAuto, alertSourceConnector, alertSourceRules)
+	}
+	if c.AlertSource == alertSourceConnector && c.Topology == topologySharded {
+		add("alert_source: %s needs topology %s: a sharded replica has no alert state of its own; use %s", alertSourceConnector, topologySingleWriter, alertSourceRules)
+	}
+	if c.RulesFile != "" {
+		if err := checkWritableDir(c.RulesFile); err != nil {
+			add("rules_file: %q: %v", c.RulesFile, err)
+		}
+	}
 	if len(c.SLOs) == 0 {
 		add("slos: at least one SLO is required")
 	}
@@ -166,8 +210,11 @@ func (s *SLO) validate(c *Config) error {
 	if !sloName.MatchString(s.Name) {
 		return fmt.Errorf("name: %q must match %s", s.Name, sloName)
 	}
+	if s.Objective > 0 && s.Objective <= 1 {
+		return fmt.Errorf("objective: %v is a ratio, but objectives are percentages: did you mean %v?", s.Objective, ratioToPercent(s.Objective))
+	}
 	if !(s.Objective > 0 && s.Objective < 100) {
-		return fmt.Errorf("objective: %v must be a percentage strictly between 0 and 100", s.Objective)
+		return fmt.Errorf("objective: %v must be a percentage strictly between 0 and 100, e.g. 99.9", s.Objective)
 	}
 	if _, err := s.period(); err != nil {
 		return err
@@ -217,8 +264,16 @@ func (s *SLO) validate(c *Config) error {
 	if s.Alerting.Profile != profileGoogle && s.Alerting.Profile != profileTestSeconds {
 		return fmt.Errorf("alerting.profile: %q must be %s or %s", s.Alerting.Profile, profileGoogle, profileTestSeconds)
 	}
-	if s.Alerting.MinValidEvents < 0 {
-		return fmt.Errorf("alerting.min_valid_events: %v must not be negative", s.Alerting.MinValidEvents)
+	if v := s.Alerting.minValidEvents(); v < 0 || math.IsNaN(v) || math.IsInf(v, 0) {
+		return fmt.Errorf("alerting.min_valid_events: %v must be a finite number ≥ 0", v)
+	}
+	if err := validateAlertMaps(s.Alerting); err != nil {
+		return err
+	}
+	if s.RunbookURL != "" {
+		if u, err := url.Parse(s.RunbookURL); err != nil || !u.IsAbs() || u.Host == "" {
+			return fmt.Errorf("runbook_url: %q must be an absolute URL, e.g. https://runbooks.example.com/checkout", s.RunbookURL)
+		}
 	}
 	spec, err := s.spec(c.MaxLateness)
 	if err != nil {
@@ -270,12 +325,65 @@ func (s *SLO) spec(maxLateness time.Duration) (window.Spec, error) {
 		Period:         period,
 		MaxLateness:    maxLateness,
 		Unit:           unit,
-		MinValidEvents: s.Alerting.MinValidEvents,
+		MinValidEvents: s.Alerting.minValidEvents(),
 	})
+}
+
+// ratioToPercent multiplies by 100 without binary noise (0.995 × 100 = 99.49999999999999).
+func ratioToPercent(ratio float64) float64 {
+	return math.Round(ratio*1e12) / 1e10
 }
 
 // percentToRatio divides by 100 without the binary noise of a plain division
 // (99.9 / 100 = 0.9990000000000001): both operands are made exact integers first.
 func percentToRatio(percent float64) float64 {
 	return math.Round(percent*1e10) / 1e12
+}
+
+var promLabelName = regexp.MustCompile(`^[a-zA-Z_][a-zA-Z0-9_]*$`)
+
+// reservedAlertLabels are set by the generated rules themselves.
+var reservedAlertLabels = map[string]bool{"alertname": true, "sloth_id": true, "sloth_service": true, "sloth_slo": true, "sloth_severity": true}
+
+func validateAlertMaps(a Alerting) error {
+	for _, k := range sortedKeys(a.Labels) {
+		if !promLabelName.MatchString(k) || strings.HasPrefix(k, "__") || reservedAlertLabels[k] {
+			return fmt.Errorf("alerting.labels: key %q must be a Prometheus label name ([a-zA-Z_][a-zA-Z0-9_]*, no leading __) and not one the rules set (%s)", k, strings.Join(sortedKeys(reservedAlertLabels), ", "))
+		}
+	}
+	for _, k := range sortedKeys(a.Annotations) {
+		if !promLabelName.MatchString(k) {
+			return fmt.Errorf("alerting.annotations: key %q must be a Prometheus label name ([a-zA-Z_][a-zA-Z0-9_]*)", k)
+		}
+	}
+	return nil
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// checkWritableDir fails unless the file's directory exists and a file can be created in it,
+// so a bad rules_file fails `validate` instead of stopping the collector at start.
+func checkWritableDir(file string) error {
+	dir := filepath.Dir(file)
+	info, err := os.Stat(dir)
+	if err != nil {
+		return fmt.Errorf("directory %s does not exist: create it or point rules_file elsewhere", dir)
+	}
+	if !info.IsDir() {
+		return fmt.Errorf("%s is not a directory", dir)
+	}
+	probe, err := os.CreateTemp(dir, ".slo-rules-probe-*")
+	if err != nil {
+		return fmt.Errorf("directory %s is not writable: %v", dir, errors.Unwrap(err))
+	}
+	_ = probe.Close()
+	_ = os.Remove(probe.Name())
+	return nil
 }

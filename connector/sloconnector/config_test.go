@@ -31,7 +31,7 @@ func loadConfig(t *testing.T, name string) (*Config, error) {
 }
 
 func TestValidConfigs(t *testing.T) {
-	for _, name := range []string{"minimal", "full", "timeslices"} {
+	for _, name := range []string{"minimal", "full", "timeslices", "attribute_named_kind"} {
 		t.Run(name, func(t *testing.T) {
 			if _, err := loadConfig(t, name); err != nil {
 				t.Fatalf("unexpected error: %v", err)
@@ -59,10 +59,23 @@ func TestInvalidConfigsNameTheField(t *testing.T) {
 		"two_slis":           {"slos[0] (both).sli: exactly one of good, bad, latency", "(2 are)"},
 		"bad_ottl":           {"slos[0] (broken-ottl).sli.bad", "does not parse"},
 		"bad_timezone":       {"slos[0] (tz).window.timezone", "Mars/Olympus_Mons"},
-		"unknown_key":        {"objectve"},
+		"unknown_key":        {`slos[0] (typo): unknown key "objectve"; did you mean "objective"?`},
 		"no_slos":            {"slos: at least one SLO is required"},
 		"sharded_timeslices": {"budgeting_method: timeslices needs topology single_writer"},
 		"short_period":       {"slos[0] (short).window", "shorter than the longest alert window (3d)"},
+		// The guardrails: each names the SLO, the field, the value and the fix.
+		"bare_threshold":           {"slos[0] (checkout-latency).sli.latency.threshold: 200 has no unit", "200ns", `"200ms"`},
+		"unknown_unit":             {"slos[0] (checkout-latency).sli.latency.threshold:", `"200msec" is not a duration`, `"300ms"`},
+		"bare_emit_interval":       {"emit_interval: 15 has no unit", `"15s"`},
+		"ratio_objective":          {"slos[0] (api-availability).objective: 0.995 is a ratio", "did you mean 99.5?"},
+		"enum_string":              {"slos[0] (api-availability).sli.bad:", `compares status.code with "ERROR"`, "'status.code == STATUS_CODE_ERROR'"},
+		"enum_number":              {"slos[0] (api-availability).sli.valid:", "compares span.kind with 2", "'span.kind == SPAN_KIND_SERVER'"},
+		"enum_reversed":            {"slos[0] (api-availability).sli.good:", `compares status.code with "OK"`, "STATUS_CODE_OK"},
+		"nested_unknown_key":       {`slos[0] (checkout-latency).sli.latency: unknown key "treshold"; did you mean "threshold"?`},
+		"missing_rules_dir":        {`rules_file: "/nonexistent-otelcol-sre-dir/rules.yaml": directory /nonexistent-otelcol-sre-dir does not exist`},
+		"bad_alert_label":          {"slos[0] (api-availability).alerting.labels:", `"sloth_severity"`},
+		"bad_runbook":              {"slos[0] (api-availability).runbook_url:", `"wiki/checkout"`, "absolute URL"},
+		"connector_alerts_sharded": {"alert_source: connector needs topology single_writer"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, err := loadConfig(t, name)

@@ -299,15 +299,20 @@ func (c *sloConnector) weight(span ptrace.Span) float64 {
 	if w, ok := c.weightCache[raw]; ok {
 		return w
 	}
-	w := 1.0
-	if ts, err := sampling.NewW3CTraceState(raw); err == nil {
-		if ac := ts.OTelValue().AdjustedCount(); ac > 0 {
-			w = ac
-		}
-	}
+	w := adjustedCount(raw)
 	if len(c.weightCache) >= 4096 {
 		clear(c.weightCache)
 	}
 	c.weightCache[raw] = w
 	return w
+}
+
+// adjustedCount reads the OTEP 235 adjusted count from a W3C tracestate; 1 when there is none.
+func adjustedCount(tracestate string) float64 {
+	if ts, err := sampling.NewW3CTraceState(tracestate); err == nil {
+		if ac := ts.OTelValue().AdjustedCount(); ac > 0 {
+			return ac
+		}
+	}
+	return 1
 }

@@ -29,11 +29,15 @@ func createDefaultConfig() component.Config {
 		Topology:           topologySingleWriter,
 		SamplingWeight:     weightAdjustedCount,
 		CheckpointInterval: 30 * time.Second,
+		AlertSource:        alertSourceAuto,
 	}
 }
 
 // Unmarshal fills every SLO's defaults before the user's values are decoded over them.
 func (c *Config) Unmarshal(conf *confmap.Conf) error {
+	if err := checkRaw(conf.ToStringMap()); err != nil {
+		return err
+	}
 	if err := conf.Unmarshal(c); err != nil {
 		return err
 	}

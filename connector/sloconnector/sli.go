@@ -33,6 +33,9 @@ func compileSLI(sli SLI) (*classifier, error) {
 		return nil, fmt.Errorf("sli: OTTL parser: %w", err)
 	}
 	parse := func(field, cond string) (*ottl.Condition[*ottlspan.TransformContext], error) {
+		if err := lintEnumComparisons(field, cond); err != nil {
+			return nil, err
+		}
 		c, err := parser.ParseCondition(cond)
 		if err != nil {
 			return nil, fmt.Errorf("sli.%s: %q does not parse: %w", field, cond, err)

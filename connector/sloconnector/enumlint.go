@@ -1,0 +1,102 @@
+package sloconnector
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+// OTTL compares status.code and kind as integers: `status.code == "ERROR"` parses, evaluates
+// without an error and never matches, so an SLO built on it silently counts nothing bad. These
+// comparisons are rejected at load time with the enum symbol that was meant.
+
+type enumPath struct {
+	symbols []string // indexed by the enum's integer value
+	usual   string   // the symbol an SLO most often means
+}
+
+var (
+	statusCodeEnum = enumPath{[]string{"STATUS_CODE_UNSET", "STATUS_CODE_OK", "STATUS_CODE_ERROR"}, "STATUS_CODE_ERROR"}
+	kindEnum       = enumPath{[]string{"SPAN_KIND_UNSPECIFIED", "SPAN_KIND_INTERNAL", "SPAN_KIND_SERVER",
+		"SPAN_KIND_CLIENT", "SPAN_KIND_PRODUCER", "SPAN_KIND_CONSUMER"}, "SPAN_KIND_SERVER"}
+)
+
+const (
+	enumPathRE = `(?:span\.)?(?:status\.code|kind)`
+	literalRE  = `"(?:[^"\\]|\\.)*"|-?[0-9]+(?:\.[0-9]+)?`
+	compareRE  = `==|!=|<=|>=|<|>`
+)
+
+// A path must not be part of a longer name (attributes["kind"], my.kind) on either side.
+var (
+	pathThenLiteral = regexp.MustCompile(`(?:^|[^\w."\]])(` + enumPathRE + `)\s*(` + compareRE + `)\s*(` + literalRE + `)`)
+	literalThenPath = regexp.MustCompile(`(` + literalRE + `)\s*(` + compareRE + `)\s*(` + enumPathRE + `)(?:$|[^\w.\[(])`)
+)
+
+// lintEnumComparisons returns an error naming the enum symbols when cond compares status.code
+// or kind with a string or number literal.
+func lintEnumComparisons(field, cond string) error {
+	stripped := blankStringsInsideBrackets(cond)
+	for _, m := range pathThenLiteral.FindAllStringSubmatchIndex(stripped, -1) {
+		path, op, lit := cond[m[2]:m[3]], cond[m[4]:m[5]], cond[m[6]:m[7]]
+		return enumError(field, cond, path, op, lit)
+	}
+	for _, m := range literalThenPath.FindAllStringSubmatchIndex(stripped, -1) {
+		lit, op, path := cond[m[2]:m[3]], cond[m[4]:m[5]], cond[m[6]:m[7]]
+		return enumError(field, cond, path, op, lit)
+	}
+	return nil
+}
+
+func enumError(field, cond, path, op, lit string) error {
+	enum := kindEnum
+	if strings.HasSuffix(path, "status.code") {
+		enum = statusCodeEnum
+	}
+	want := suggestSymbol(enum, lit)
+	return fmt.Errorf("sli.%s: %q compares %s with %s, which never matches: %s is an enum; use one of %s, e.g. '%s %s %s'",
+		field, cond, path, lit, path, strings.Join(enum.symbols, ", "), path, op, want)
+}
+
+// suggestSymbol maps "ERROR", "error", "Server" or 2 to the symbol that was most likely meant.
+func suggestSymbol(enum enumPath, lit string) string {
+	if n, err := strconv.Atoi(lit); err == nil && n >= 0 && n < len(enum.symbols) {
+		return enum.symbols[n]
+	}
+	word := strings.ToUpper(strings.Trim(lit, `"`))
+	for _, s := range enum.symbols {
+		if s == word || strings.HasSuffix(s, "_"+word) {
+			return s
+		}
+	}
+	return enum.usual
+}
+
+// blankStringsInsideBrackets replaces the contents of string literals used as keys
+// (attributes["kind"]) with spaces of the same length, so that a key is never mistaken for a path
+// while offsets stay those of cond.
+func blankStringsInsideBrackets(cond string) string {
+	b := []byte(cond)
+	for i := 0; i+1 < len(b); i++ {
+		if b[i] != '[' || b[i+1] != '"' {
+			continue
+		}
+		for j := i + 2; j < len(b); j++ {
+			if b[j] == '\\' {
+				b[j] = ' '
+				j++
+				if j < len(b) {
+					b[j] = ' '
+				}
+				continue
+			}
+			if b[j] == '"' {
+				i = j
+				break
+			}
+			b[j] = ' '
+		}
+	}
+	return string(b)
+}
