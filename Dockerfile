@@ -8,6 +8,8 @@ RUN CGO_ENABLED=0 make build && mkdir -p /out/data
 FROM scratch
 COPY --from=build /etc/ssl/certs/ca-certificates.crt /etc/ssl/certs/ca-certificates.crt
 COPY --from=build /src/_build/otelcol-sre /otelcol-sre
+# SLO tools from the same YAML: docker run --entrypoint /slo-rules IMAGE --config /etc/otelcol-sre/gateway.yaml
+COPY --from=build /src/_build/slo-rules /src/_build/slo-check /
 COPY config/ /etc/otelcol-sre/
 COPY --from=build --chown=10001:10001 /out/data /data
 ENV OTLP_GRPC_ENDPOINT=0.0.0.0:4317 \

@@ -3,6 +3,8 @@ SHELL := /bin/bash
 GO    ?= go
 TOOLS := $(GO) tool -modfile=$(CURDIR)/internal/tools/go.mod
 BIN   := $(CURDIR)/_build/otelcol-sre
+# The SLO tools ship beside the collector, so no Go toolchain is needed to use them.
+SLO_TOOLS := $(CURDIR)/_build/slo-rules $(CURDIR)/_build/slo-check
 JAEGER_BIN := $(CURDIR)/bin/jaeger
 TELEMETRYGEN_BIN := $(CURDIR)/bin/telemetrygen
 CONFIG ?= config/otelcol-sre.yaml
@@ -13,11 +15,14 @@ GO_SOURCES := $(shell find . -name '*.go' -not -path './_build/*' -not -path './
 
 all: build
 
-build: $(BIN)
+build: $(BIN) $(SLO_TOOLS)
 
 $(BIN): builder-config.yaml go.mod go.sum $(GO_SOURCES)
 	$(TOOLS) builder --config builder-config.yaml
 	@touch $(BIN)
+
+$(CURDIR)/_build/slo-%: go.mod go.sum $(GO_SOURCES) | $(BIN)
+	$(GO) build -o $@ ./cmd/slo-$*
 
 run: build
 	@mkdir -p data

@@ -32,9 +32,13 @@ const (
 	profileGoogle      = "google"
 	profileTestSeconds = "test_seconds"
 
-	// defaultValid is the valid condition an SLO gets when it names none; it is evaluated
-	// natively, without OTTL, because it is the common case on the hot path.
-	defaultValid = "kind == SPAN_KIND_SERVER"
+	// defaultValid is the valid condition an SLO gets when it names none: the entry spans, one
+	// per unit of work a service accepts (a request it serves, a message it consumes, or work it
+	// starts itself). Calls it makes and its internal steps are not events of their own; counting
+	// them counts one request several times. It is evaluated natively, without OTTL.
+	defaultValid = "kind == SPAN_KIND_SERVER or kind == SPAN_KIND_CONSUMER or (IsRootSpan() and kind != SPAN_KIND_CLIENT and kind != SPAN_KIND_PRODUCER)"
+	// serverValid is the other common valid condition; it is evaluated natively too.
+	serverValid = "kind == SPAN_KIND_SERVER"
 
 	// defaultMinValidEvents keeps a fresh or idle service from paging on its first errors: with
 	// fewer valid events in a tier's long window, one bad event is already a burn the page tier

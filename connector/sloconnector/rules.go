@@ -270,9 +270,14 @@ func (sc ruleScope) connectorAlert(sev string) string {
 // annotations are Sloth's title and summary plus the SLO's description, runbook and its own
 // annotations, which win over the defaults.
 func (sc ruleScope) annotations(sev string) map[string]string {
+	// Templates see the expression's labels only, not the rule's own: name what is static.
+	service := sc.slo.Service
+	if sc.perService {
+		service = "{{$labels.sloth_service}}"
+	}
 	a := map[string]string{
-		"title":   fmt.Sprintf("(%s) {{$labels.sloth_service}} {{$labels.sloth_slo}} SLO error budget burn rate is too fast.", sev),
-		"summary": fmt.Sprintf("{{$labels.sloth_service}} {{$labels.sloth_slo}} SLO error budget burn rate is over the %s threshold (objective %s%%).", sev, strconv.FormatFloat(sc.slo.Objective, 'g', -1, 64)),
+		"title":   fmt.Sprintf("(%s) %s %s SLO error budget burn rate is too fast.", sev, service, sc.slo.Name),
+		"summary": fmt.Sprintf("%s %s SLO error budget burn rate is over the %s threshold (objective %s%%).", service, sc.slo.Name, sev, strconv.FormatFloat(sc.slo.Objective, 'g', -1, 64)),
 	}
 	if sc.slo.Description != "" {
 		a["description"] = sc.slo.Description

@@ -13,7 +13,8 @@ import (
 
 // classifier decides, for one SLO, whether a span is a valid event and whether it is bad.
 type classifier struct {
-	valid        *ottl.Condition[*ottlspan.TransformContext] // nil: the default, kind == SERVER
+	valid        *ottl.Condition[*ottlspan.TransformContext] // nil: nativeValid decides
+	nativeValid  func(ptrace.Span) bool
 	good, bad    *ottl.Condition[*ottlspan.TransformContext]
 	latency      int64 // threshold in ns; 0 when the SLI is not a latency SLI
 	errorsAreBad bool
@@ -43,7 +44,12 @@ func compileSLI(sli SLI) (*classifier, error) {
 		return c, nil
 	}
 	c := &classifier{}
-	if sli.Valid != "" && sli.Valid != defaultValid {
+	switch sli.Valid {
+	case "", defaultValid:
+		c.nativeValid = isEntrySpan
+	case serverValid:
+		c.nativeValid = isServerSpan
+	default:
 		if c.valid, err = parse("valid", sli.Valid); err != nil {
 			return nil, err
 		}
@@ -65,10 +71,10 @@ func compileSLI(sli SLI) (*classifier, error) {
 // classify returns the span's outcome for this SLO; an OTTL evaluation error leaves the span
 // out of the SLO and is returned so it can be counted.
 func (c *classifier) classify(ctx context.Context, rs ptrace.ResourceSpans, ss ptrace.ScopeSpans, span ptrace.Span) (outcome, error) {
+	if c.valid == nil && !c.nativeValid(span) {
+		return notValid, nil
+	}
 	if c.valid == nil && c.good == nil && c.bad == nil {
-		if span.Kind() != ptrace.SpanKindServer {
-			return notValid, nil
-		}
 		return c.latencyOutcome(span), nil
 	}
 	tctx := ottlspan.NewTransformContext(rs, ss, span)
@@ -78,8 +84,6 @@ func (c *classifier) classify(ctx context.Context, rs ptrace.ResourceSpans, ss p
 		if err != nil || !ok {
 			return notValid, err
 		}
-	} else if span.Kind() != ptrace.SpanKindServer {
-		return notValid, nil
 	}
 	switch {
 	case c.bad != nil:
@@ -114,4 +118,17 @@ func (c *classifier) latencyOutcome(span ptrace.Span) outcome {
 		return badEvent
 	}
 	return goodEvent
+}
+
+func isServerSpan(span ptrace.Span) bool { return span.Kind() == ptrace.SpanKindServer }
+
+// isEntrySpan is defaultValid, natively.
+func isEntrySpan(span ptrace.Span) bool {
+	switch span.Kind() {
+	case ptrace.SpanKindServer, ptrace.SpanKindConsumer:
+		return true
+	case ptrace.SpanKindClient, ptrace.SpanKindProducer:
+		return false
+	}
+	return span.ParentSpanID().IsEmpty()
 }

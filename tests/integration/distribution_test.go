@@ -105,7 +105,7 @@ func TestDefaultConfig_SDKSpansReachFilesAndMetrics(t *testing.T) {
 		return nil
 	})
 
-	// A newcomer's first span is often INTERNAL: the example SLOs count root spans too.
+	// A newcomer's first span is often INTERNAL: the default valid condition counts root spans too.
 	tp := harness.TracerProvider(t, col.OTLPGRPC(), attribute.String("service.name", "newcomer"))
 	_, span := tp.Tracer("hello").Start(context.Background(), "hello")
 	span.End()

@@ -1,0 +1,124 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// The shipped compose rules are what the generator makes from config/gateway.yaml today, and
+// their promtool unit tests (the example in the repo) pass.
+func TestShippedComposeRulesAreCurrentAndTheirUnitTestsPass(t *testing.T) {
+	promtool := needPromtool(t)
+	var out bytes.Buffer
+	if err := run([]string{"--config", "../../config/gateway.yaml"}, &out); err != nil {
+		t.Fatal(err)
+	}
+	shipped, err := os.ReadFile("../../deploy/compose/rules/slo.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(shipped, out.Bytes()) {
+		t.Error("deploy/compose/rules/slo.yaml is stale: go run ./cmd/slo-rules --config config/gateway.yaml > deploy/compose/rules/slo.yaml")
+	}
+	if res, err := exec.Command(promtool, "test", "rules", "../../deploy/compose/rules-tests/slo.test.yaml").CombinedOutput(); err != nil {
+		t.Errorf("promtool test rules: %v\n%s", err, res)
+	}
+}
+
+const shardedConfig = `
+connectors:
+  slo:
+    topology: sharded
+    slos:
+      - name: availability
+        objective: 99.9
+        runbook_url: https://runbooks.example.com/availability
+        sli: {bad: 'status.code == STATUS_CODE_ERROR'}
+        alerting: {labels: {team: sre}}
+`
+
+// window is one service's slo_window_events on one replica: good and bad events per window.
+type window struct {
+	service, replica, name string
+	good, bad              int
+}
+
+// The burn-rate path (sharded replicas, alerts evaluated by Prometheus), judged by promtool on
+// series written here: replicas are summed, never averaged; the 5m/1h page fires at 14.4 × the
+// budget and not below; the default min_valid_events (100) guards the long window.
+func TestBurnRateAlertsOverShardedReplicas(t *testing.T) {
+	promtool := needPromtool(t)
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "sharded.yaml")
+	if err := os.WriteFile(cfg, []byte(shardedConfig), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var rules bytes.Buffer
+	if err := run([]string{"--config", cfg}, &rules); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "rules.yaml"), rules.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	windows := []window{
+		// checkout: 5m at 0.02, 1h at 0.0145 (just over 14.4 × 0.001): pages.
+		{"checkout", "r1", "5m", 480, 20}, {"checkout", "r2", "5m", 500, 0},
+		{"checkout", "r1", "1h", 4855, 145}, {"checkout", "r2", "1h", 5000, 0},
+		// edge: the same 5m, 1h at 0.0143 (just under): no page.
+		{"edge", "r1", "5m", 480, 20}, {"edge", "r2", "5m", 500, 0},
+		{"edge", "r1", "1h", 4857, 143}, {"edge", "r2", "1h", 5000, 0},
+		// payments: replica r1 fails half its few requests, r2 none; summed 0.0099 stays
+		// under the threshold, where averaging the replicas' ratios (0.25) would page.
+		{"payments", "r1", "5m", 10, 10}, {"payments", "r2", "5m", 990, 0},
+		{"payments", "r1", "1h", 100, 100}, {"payments", "r2", "1h", 9900, 0},
+		// lowtraffic: 20 % errors but 99 events in the hour: guarded. enough: 100 events: pages.
+		{"lowtraffic", "r1", "5m", 8, 2}, {"lowtraffic", "r1", "1h", 79, 20},
+		{"enough", "r1", "5m", 8, 2}, {"enough", "r1", "1h", 80, 20},
+	}
+	var series strings.Builder
+	for _, w := range windows {
+		for outcome, v := range map[string]int{"good": w.good, "bad": w.bad} {
+			fmt.Fprintf(&series, "      - series: 'slo_window_events{job=\"otelcol-sre\",collector_instance_id=%q,slo_name=\"availability\",service_name=%q,slo_window=%q,slo_outcome=%q}'\n        values: '%dx4'\n",
+				w.replica, w.service, w.name, outcome, v)
+		}
+	}
+	alert := func(service string) string {
+		return fmt.Sprintf(`          - exp_labels: {sloth_severity: page, sloth_slo: availability, sloth_id: %[1]s-availability, sloth_service: %[1]s, service_name: %[1]s, team: sre}
+            exp_annotations:
+              title: (page) %[1]s availability SLO error budget burn rate is too fast.
+              summary: %[1]s availability SLO error budget burn rate is over the page threshold (objective 99.9%%).
+              runbook_url: https://runbooks.example.com/availability
+`, service)
+	}
+	test := fmt.Sprintf(`rule_files: [rules.yaml]
+evaluation_interval: 15s
+tests:
+  - interval: 15s
+    input_series:
+%s    alert_rule_test:
+      - eval_time: 45s
+        alertname: SLOErrorBudgetBurn
+        exp_alerts:
+%s%s`, series.String(), alert("checkout"), alert("enough"))
+	testFile := filepath.Join(dir, "test.yaml")
+	if err := os.WriteFile(testFile, []byte(test), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if res, err := exec.Command(promtool, "test", "rules", testFile).CombinedOutput(); err != nil {
+		t.Errorf("promtool test rules: %v\n%s", err, res)
+	}
+}
+
+func needPromtool(t *testing.T) string {
+	t.Helper()
+	promtool, err := exec.LookPath("promtool")
+	if err != nil {
+		t.Fatal("promtool not installed (apt-get install -y prometheus)")
+	}
+	return promtool
+}
