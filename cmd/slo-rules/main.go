@@ -2,7 +2,7 @@
 // plus Pyrra's generic series) for every SLO of the slo connector in a collector config file.
 // ${env:...} and ${file:...} references are resolved as the collector resolves them.
 //
-//	go run ./cmd/slo-rules --config config/otelcol-sre.yaml > rules.yaml
+//	_build/slo-rules --config config/otelcol-sre.yaml > rules.yaml   (built by make build)
 package main
 
 import (

@@ -23,7 +23,7 @@ func TestShippedComposeRulesAreCurrentAndTheirUnitTestsPass(t *testing.T) {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(shipped, out.Bytes()) {
-		t.Error("deploy/compose/rules/slo.yaml is stale: go run ./cmd/slo-rules --config config/gateway.yaml > deploy/compose/rules/slo.yaml")
+		t.Error("deploy/compose/rules/slo.yaml is stale: _build/slo-rules --config config/gateway.yaml > deploy/compose/rules/slo.yaml")
 	}
 	if res, err := exec.Command(promtool, "test", "rules", "../../deploy/compose/rules-tests/slo.test.yaml").CombinedOutput(); err != nil {
 		t.Errorf("promtool test rules: %v\n%s", err, res)
