@@ -65,6 +65,8 @@ type Config struct {
 	// (slo_alert_active), or burn-rate expressions Prometheus evaluates over the summed windows.
 	AlertSource string `mapstructure:"alert_source"`
 	SLOs        []SLO  `mapstructure:"slos"`
+
+	rawErr error // what checkRaw found in the config as written; reported by Validate
 }
 
 // SLO is one service level objective.
@@ -159,6 +161,9 @@ var sloName = regexp.MustCompile(`^[A-Za-z0-9][-A-Za-z0-9_.]*[A-Za-z0-9]$|^[A-Za
 
 // Validate implements confmap's Validator: each error names the field path and the bad value.
 func (c *Config) Validate() error {
+	if c.rawErr != nil {
+		return c.rawErr
+	}
 	var errs []error
 	add := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
 	if c.EmitInterval <= 0 {

@@ -34,9 +34,13 @@ func createDefaultConfig() component.Config {
 }
 
 // Unmarshal fills every SLO's defaults before the user's values are decoded over them.
+// Mistakes the raw check finds are kept for Validate instead of returned: the collector wraps
+// an unmarshal error in two layers of "decoding failed", while a validation error reaches the
+// user as one plain line naming the connector.
 func (c *Config) Unmarshal(conf *confmap.Conf) error {
 	if err := checkRaw(conf.ToStringMap()); err != nil {
-		return err
+		c.rawErr = err
+		return nil
 	}
 	if err := conf.Unmarshal(c); err != nil {
 		return err
