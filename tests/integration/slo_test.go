@@ -63,7 +63,7 @@ func (t sloTally) add(slo, route, outcome string, late bool) {
 	}
 }
 
-// spanMix emits n spans through the SDK for checkout and search: every kind, status codes,
+// spanMix emits n spans through the SDK for checkout and search: every kind, root and child, status codes,
 // durations one nanosecond around the threshold, and spans that ended 10 minutes ago (late).
 func spanMix(t *testing.T, endpoint string, n int, seed uint64, tally sloTally) {
 	t.Helper()
@@ -75,7 +75,14 @@ func spanMix(t *testing.T, endpoint string, n int, seed uint64, tally sloTally) 
 	now := time.Now()
 	for i := 0; i < n; i++ {
 		svc := []string{"checkout", "checkout", "search"}[rng.IntN(3)]
-		kind := []trace.SpanKind{trace.SpanKindServer, trace.SpanKindServer, trace.SpanKindClient, trace.SpanKindInternal}[rng.IntN(4)]
+		kind := []trace.SpanKind{trace.SpanKindServer, trace.SpanKindServer, trace.SpanKindClient, trace.SpanKindInternal,
+			trace.SpanKindConsumer, trace.SpanKindProducer}[rng.IntN(6)]
+		// Half of the INTERNAL spans are children of a remote parent: only root ones are entry spans.
+		ctx, root := context.Background(), true
+		if kind == trace.SpanKindInternal && rng.IntN(2) == 0 {
+			ctx, root = trace.ContextWithRemoteSpanContext(ctx, trace.NewSpanContext(trace.SpanContextConfig{
+				TraceID: trace.TraceID{1, byte(i), byte(i >> 8)}, SpanID: trace.SpanID{2, byte(i), byte(i >> 8)}, TraceFlags: trace.FlagsSampled, Remote: true})), false
+		}
 		route := []string{"/cart", "/pay", "/pay/{id}"}[rng.IntN(3)]
 		duration := 300*time.Millisecond + time.Duration(rng.IntN(3)-1) // 300ms -1ns, exactly, +1ns
 		if rng.IntN(4) == 0 {
@@ -92,14 +99,16 @@ func spanMix(t *testing.T, endpoint string, n int, seed uint64, tally sloTally) 
 		if code != 0 {
 			attrs = append(attrs, attribute.Int("http.response.status_code", code))
 		}
-		_, span := providers[svc].Tracer("mix").Start(context.Background(), "req", trace.WithSpanKind(kind),
+		_, span := providers[svc].Tracer("mix").Start(ctx, "req", trace.WithSpanKind(kind),
 			trace.WithTimestamp(end.Add(-duration)), trace.WithAttributes(attrs...))
 		if isErr {
 			span.SetStatus(codes.Error, "boom")
 		}
 		span.End(trace.WithTimestamp(end))
 
-		if svc != "checkout" || kind != trace.SpanKindServer {
+		// The default valid condition: SERVER, CONSUMER, and root spans that are not CLIENT or PRODUCER.
+		entry := kind == trace.SpanKindServer || kind == trace.SpanKindConsumer || (kind == trace.SpanKindInternal && root)
+		if svc != "checkout" || !entry {
 			continue
 		}
 		outcome := "good"
