@@ -219,7 +219,10 @@ func (s *SLO) validate(c *Config) error {
 	if !sloName.MatchString(s.Name) {
 		return fmt.Errorf("name: %q must match %s", s.Name, sloName)
 	}
-	if s.Objective > 0 && s.Objective <= 1 {
+	if s.Objective == 1 {
+		return fmt.Errorf("objective: 1 is a ratio of 100 %%, which leaves no error budget; objectives are percentages, e.g. 99.9")
+	}
+	if s.Objective > 0 && s.Objective < 1 {
 		return fmt.Errorf("objective: %v is a ratio, but objectives are percentages: did you mean %v?", s.Objective, ratioToPercent(s.Objective))
 	}
 	if !(s.Objective > 0 && s.Objective < 100) {

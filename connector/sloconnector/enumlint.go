@@ -28,7 +28,7 @@ const (
 	compareRE  = `==|!=|<=|>=|<|>`
 )
 
-// A path must not be part of a longer name (attributes["kind"], my.kind) on either side.
+// A path must not be part of a longer name or a key (attributes["kind"], my.kind) on either side.
 var (
 	pathThenLiteral = regexp.MustCompile(`(?:^|[^\w."\]])(` + enumPathRE + `)\s*(` + compareRE + `)\s*(` + literalRE + `)`)
 	literalThenPath = regexp.MustCompile(`(` + literalRE + `)\s*(` + compareRE + `)\s*(` + enumPathRE + `)(?:$|[^\w.\[(])`)
@@ -37,14 +37,11 @@ var (
 // lintEnumComparisons returns an error naming the enum symbols when cond compares status.code
 // or kind with a string or number literal.
 func lintEnumComparisons(field, cond string) error {
-	stripped := blankStringsInsideBrackets(cond)
-	for _, m := range pathThenLiteral.FindAllStringSubmatchIndex(stripped, -1) {
-		path, op, lit := cond[m[2]:m[3]], cond[m[4]:m[5]], cond[m[6]:m[7]]
-		return enumError(field, cond, path, op, lit)
+	if m := pathThenLiteral.FindStringSubmatchIndex(cond); m != nil {
+		return enumError(field, cond, cond[m[2]:m[3]], cond[m[4]:m[5]], cond[m[6]:m[7]])
 	}
-	for _, m := range literalThenPath.FindAllStringSubmatchIndex(stripped, -1) {
-		lit, op, path := cond[m[2]:m[3]], cond[m[4]:m[5]], cond[m[6]:m[7]]
-		return enumError(field, cond, path, op, lit)
+	if m := literalThenPath.FindStringSubmatchIndex(cond); m != nil {
+		return enumError(field, cond, cond[m[6]:m[7]], cond[m[4]:m[5]], cond[m[2]:m[3]])
 	}
 	return nil
 }
@@ -71,32 +68,4 @@ func suggestSymbol(enum enumPath, lit string) string {
 		}
 	}
 	return enum.usual
-}
-
-// blankStringsInsideBrackets replaces the contents of string literals used as keys
-// (attributes["kind"]) with spaces of the same length, so that a key is never mistaken for a path
-// while offsets stay those of cond.
-func blankStringsInsideBrackets(cond string) string {
-	b := []byte(cond)
-	for i := 0; i+1 < len(b); i++ {
-		if b[i] != '[' || b[i+1] != '"' {
-			continue
-		}
-		for j := i + 2; j < len(b); j++ {
-			if b[j] == '\\' {
-				b[j] = ' '
-				j++
-				if j < len(b) {
-					b[j] = ' '
-				}
-				continue
-			}
-			if b[j] == '"' {
-				i = j
-				break
-			}
-			b[j] = ' '
-		}
-	}
-	return string(b)
 }

@@ -66,6 +66,12 @@ func TestEnumComparisonLint(t *testing.T) {
 		`2 == kind`:                                  "SPAN_KIND_SERVER",
 		`name == "x" and (status.code == "unset")`:   "STATUS_CODE_UNSET",
 		`kind == SPAN_KIND_SERVER or kind=="SERVER"`: "SPAN_KIND_SERVER",
+		`kind == 0`:                                  "'kind == SPAN_KIND_UNSPECIFIED'",
+		`kind != 5`:                                  "'kind != SPAN_KIND_CONSUMER'",
+		`kind == 6`:                                  "'kind == SPAN_KIND_SERVER'", // out of range: the usual symbol
+		`status.code == -1`:                          "'status.code == STATUS_CODE_ERROR'",
+		`status.code == "banana"`:                    "'status.code == STATUS_CODE_ERROR'",
+		`status.code < "x\"y"`:                       "'status.code < STATUS_CODE_ERROR'",
 	}
 	for cond, symbol := range rejected {
 		err := lintEnumComparisons("bad", cond)
