@@ -26,8 +26,9 @@ const (
 	weightAdjustedCount = "adjusted_count"
 	weightNone          = "none"
 
-	budgetingOccurrences = "occurrences"
-	budgetingTimeslices  = "timeslices"
+	budgetingOccurrences     = "occurrences"
+	budgetingTimeslices      = "timeslices"
+	budgetingRatioTimeslices = "ratio_timeslices"
 
 	profileGoogle      = "google"
 	profileTestSeconds = "test_seconds"
@@ -44,6 +45,9 @@ const (
 	// fewer valid events in a tier's long window, one bad event is already a burn the page tier
 	// fires on (1 in 69 is 14.4 × the 0.1 % budget of a 99.9 % SLO). See the README.
 	defaultMinValidEvents = 100
+
+	// maxLatenessLimit is the finest ring's horizon (360 one-minute buckets).
+	maxLatenessLimit = 6 * time.Hour
 
 	alertSourceAuto      = "auto"
 	alertSourceConnector = "connector"
@@ -172,6 +176,9 @@ func (c *Config) Validate() error {
 	if c.MaxLateness < 0 {
 		add("max_lateness: %v must not be negative", c.MaxLateness)
 	}
+	if c.MaxLateness > maxLatenessLimit {
+		add("max_lateness: %v must be at most %v: the finest window ring holds %v, so a later span could not be placed in any window", c.MaxLateness, maxLatenessLimit, maxLatenessLimit)
+	}
 	if c.CardinalityLimit <= 0 {
 		add("cardinality_limit: %d must be positive", c.CardinalityLimit)
 	}
@@ -233,18 +240,18 @@ func (s *SLO) validate(c *Config) error {
 	}
 	switch s.BudgetingMethod {
 	case budgetingOccurrences:
-	case budgetingTimeslices:
+	case budgetingTimeslices, budgetingRatioTimeslices:
 		if s.Timeslice.Duration < time.Minute || s.Timeslice.Duration%time.Minute != 0 || s.Timeslice.Duration > time.Hour {
 			return fmt.Errorf("timeslice.duration: %v must be whole minutes between 1m and 1h", s.Timeslice.Duration)
 		}
-		if !(s.Timeslice.Target > 0 && s.Timeslice.Target <= 1) {
+		if s.BudgetingMethod == budgetingTimeslices && !(s.Timeslice.Target > 0 && s.Timeslice.Target <= 1) {
 			return fmt.Errorf("timeslice.target: %v must be a ratio in (0, 1]", s.Timeslice.Target)
 		}
 		if c.Topology == topologySharded {
-			return fmt.Errorf("budgeting_method: timeslices needs topology %s: a slice's verdict needs every replica's counts", topologySingleWriter)
+			return fmt.Errorf("budgeting_method: %s needs topology %s: a slice's verdict needs every replica's counts", s.BudgetingMethod, topologySingleWriter)
 		}
 	default:
-		return fmt.Errorf("budgeting_method: %q must be %s or %s", s.BudgetingMethod, budgetingOccurrences, budgetingTimeslices)
+		return fmt.Errorf("budgeting_method: %q must be %s, %s or %s", s.BudgetingMethod, budgetingOccurrences, budgetingTimeslices, budgetingRatioTimeslices)
 	}
 	set := 0
 	for _, v := range []bool{s.SLI.Good != "", s.SLI.Bad != "", s.SLI.Latency != nil} {
@@ -332,13 +339,18 @@ func (s *SLO) spec(maxLateness time.Duration) (window.Spec, error) {
 	if s.Alerting.Profile == profileTestSeconds {
 		unit = time.Second
 	}
-	return window.NewSpec(window.Spec{
+	spec := window.Spec{
 		Objective:      percentToRatio(s.Objective),
 		Period:         period,
 		MaxLateness:    maxLateness,
 		Unit:           unit,
 		MinValidEvents: s.Alerting.minValidEvents(),
-	})
+	}
+	if s.BudgetingMethod != budgetingOccurrences {
+		spec.Timeslice, spec.SliceTarget = s.Timeslice.Duration, s.Timeslice.Target
+		spec.SliceRatio = s.BudgetingMethod == budgetingRatioTimeslices
+	}
+	return window.NewSpec(spec) // checks the slice and max_lateness against the rings as defaulted
 }
 
 // ratioToPercent multiplies by 100 without binary noise (0.995 × 100 = 99.49999999999999).

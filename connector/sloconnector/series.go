@@ -60,9 +60,6 @@ func newRuntime(cfg SLO, maxLateness time.Duration, limit int) (*sloRuntime, err
 	if err != nil {
 		return nil, err
 	}
-	if cfg.BudgetingMethod == budgetingTimeslices {
-		spec.Timeslice, spec.SliceTarget = cfg.Timeslice.Duration, cfg.Timeslice.Target
-	}
 	cls, err := compileSLI(cfg.SLI)
 	if err != nil {
 		return nil, err

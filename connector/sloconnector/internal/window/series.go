@@ -16,10 +16,11 @@ type Series struct {
 	periodAcc   Counts
 	periodStart int64
 
-	// With timeslices, slices holds one event per closed slice (good or bad), and the
-	// windows and period report slices instead of raw events.
+	// With timeslices, slices holds the verdicts of final slices (ones whose spans can no
+	// longer arrive), recorded at each slice's end; slices closed since are judged live from
+	// the raw events, so a late span still revises its slice. Windows report slices.
 	slices     *Series
-	lastClosed int64 // index of the newest slice judged
+	lastClosed int64 // index of the newest final slice
 }
 
 // NewSeries allocates the rings spec needs. Its memory is fixed from here on.
@@ -66,56 +67,68 @@ func (s *Series) Record(spec *Spec, now, end time.Time, c Counts) (late bool) {
 }
 
 func (s *Series) record(spec *Spec, now, end time.Time, c Counts) {
-	endNano := end.UnixNano()
+	s.recordAt(spec, now, end.UnixNano(), end, c)
+}
+
+// recordAt adds c to the rings at unixNano and, for a calendar period, to the period holding
+// periodAt.
+func (s *Series) recordAt(spec *Spec, now time.Time, unixNano int64, periodAt time.Time, c Counts) {
 	for i := range s.rings {
-		s.rings[i].add(endNano, c)
+		s.rings[i].add(unixNano, c)
 	}
 	if spec.Period.IsCalendar() {
 		current, _ := spec.Period.Bounds(now)
 		s.rollPeriod(current)
-		if !end.Before(current) {
+		if !periodAt.Before(current) {
 			s.periodAcc = s.periodAcc.Add(c)
 		}
 	}
 }
 
-// Advance judges every timeslice that has closed by now. Spans that arrive after their slice
-// was judged count in the totals and raw windows but do not revise the verdict.
+// Advance makes final every timeslice that ended more than max_lateness ago, the last moment
+// a span of it is accepted, and records its verdict at the slice's end.
 func (s *Series) Advance(spec *Spec, now time.Time) {
 	if s.slices == nil {
 		return
 	}
 	slice := int64(spec.Timeslice)
-	current := now.UnixNano() / slice
-	from := s.lastClosed + 1
-	if oldest := current - int64(360*spec.Unit)/slice; from < oldest {
-		from = oldest
-	}
-	base := &s.rings[0]
-	for i := from; i < current; i++ {
-		first := i * slice / base.resolution
-		c := base.sum(first, (i+1)*slice/base.resolution-1)
-		if !(c.Valid() > 0) {
-			continue
+	lastFinal := (now.UnixNano()-int64(spec.MaxLateness))/slice - 1
+	from := max(s.lastClosed+1, s.oldestSlice(spec, now))
+	for i := from; i <= lastFinal; i++ {
+		if v, ok := spec.judge(s.sliceEvents(spec, i)); ok {
+			s.slices.Total = s.slices.Total.Add(v)
+			s.slices.recordAt(spec, now, (i+1)*slice, time.Unix(0, i*slice), v)
 		}
-		verdict := Counts{Bad: 1}
-		if c.Good/c.Valid() >= spec.SliceTarget {
-			verdict = Counts{Good: 1}
-		}
-		s.slices.Total = s.slices.Total.Add(verdict)
-		s.slices.record(spec, now, time.Unix(0, i*slice), verdict)
 	}
-	if current-1 > s.lastClosed {
-		s.lastClosed = current - 1
-	}
+	s.lastClosed = max(s.lastClosed, lastFinal)
 }
 
-// events is where windows are read from: raw events, or judged slices.
-func (s *Series) events() *Series {
-	if s.slices != nil {
-		return s.slices
+// oldestSlice is the first slice the finest ring still holds whole.
+func (s *Series) oldestSlice(spec *Spec, now time.Time) int64 {
+	slice := int64(spec.Timeslice)
+	return (now.UnixNano()-int64(s.rings[0].span()))/slice + 1
+}
+
+// sliceEvents is slice i's raw events, from the finest ring.
+func (s *Series) sliceEvents(spec *Spec, i int64) Counts {
+	slice, base := int64(spec.Timeslice), &s.rings[0]
+	return base.sum(i*slice/base.resolution, (i+1)*slice/base.resolution-1)
+}
+
+// provisional judges, from the raw events, the closed slices that are not final yet and whose
+// end is after since and, for a calendar period, whose start is not before periodStart.
+func (s *Series) provisional(spec *Spec, now time.Time, since int64, periodStart int64) Counts {
+	var out Counts
+	slice := int64(spec.Timeslice)
+	for i := max(s.lastClosed+1, s.oldestSlice(spec, now)); (i+1)*slice <= now.UnixNano(); i++ {
+		if (i+1)*slice <= since || i*slice < periodStart {
+			continue
+		}
+		if v, ok := spec.judge(s.sliceEvents(spec, i)); ok {
+			out = out.Add(v)
+		}
 	}
-	return s
+	return out
 }
 
 func (s *Series) rollPeriod(current time.Time) {
@@ -126,8 +139,16 @@ func (s *Series) rollPeriod(current time.Time) {
 
 // Window returns the events of the named window at now: the buckets covering the last
 // d, finest ring first. A window's oldest edge is exact to one bucket of that ring.
+//
+// With timeslices it returns the judged slices whose end is inside the window. A window
+// shorter than one slice reads the last closed slice, the one that covers its time most
+// recently, so a 5m page tier can fire with 5m, 30m or 1h slices.
 func (s *Series) Window(spec *Spec, now time.Time, d time.Duration) Counts {
-	return s.events().window(now, d)
+	if s.slices == nil {
+		return s.window(now, d)
+	}
+	d = max(d, spec.Timeslice)
+	return s.slices.window(now, d).Add(s.provisional(spec, now, now.UnixNano()-int64(d), math.MinInt64))
 }
 
 func (s *Series) window(now time.Time, d time.Duration) Counts {
@@ -144,17 +165,24 @@ func (s *Series) window(now time.Time, d time.Duration) Counts {
 	return Counts{}
 }
 
-// Period returns the events of the current period at now.
+// Period returns the events (or judged slices) of the current period at now.
 func (s *Series) Period(spec *Spec, now time.Time) Counts {
-	s = s.events()
-	if spec.Period.IsCalendar() {
-		current, _ := spec.Period.Bounds(now)
-		if s.periodStart != current.UnixNano() {
-			return Counts{}
-		}
-		return s.periodAcc
+	if !spec.Period.IsCalendar() {
+		return s.Window(spec, now, spec.Period.rolling)
 	}
-	return s.window(now, spec.Period.rolling)
+	current, _ := spec.Period.Bounds(now)
+	held := s
+	if s.slices != nil {
+		held = s.slices
+	}
+	var c Counts
+	if held.periodStart == current.UnixNano() {
+		c = held.periodAcc
+	}
+	if s.slices != nil {
+		c = c.Add(s.provisional(spec, now, math.MinInt64, current.UnixNano()))
+	}
+	return c
 }
 
 // Status is everything derived from one series at one instant. Ratios whose denominator is
@@ -190,6 +218,9 @@ func (s *Series) Evaluate(spec *Spec, now time.Time) Status {
 	st.Windows = append(st.Windows, period)
 
 	st.BudgetRemaining = BudgetRemaining(period.Counts, spec.Objective)
+	if spec.Timeslice > 0 {
+		st.BudgetRemaining = SliceBudgetRemaining(period.Counts, spec.Objective, spec.slicesInPeriod(now))
+	}
 	_, periodEnd := spec.Period.Bounds(now)
 	timeLeft := spec.Period.Length(now)
 	if spec.Period.IsCalendar() {
@@ -204,7 +235,9 @@ func (s *Series) Evaluate(spec *Spec, now time.Time) Status {
 	for _, tier := range spec.Tiers {
 		short, long := byName[tier.Short], byName[tier.Long]
 		factor := spec.BurnFactor(tier, now)
-		if short.OK && long.OK && long.Counts.Valid() >= spec.MinValidEvents &&
+		// The low-traffic guard counts events, also when the windows count slices.
+		longDuration, _ := spec.window(tier.Long)
+		if short.OK && long.OK && s.window(now, longDuration).Valid() >= spec.MinValidEvents &&
 			short.BurnRate > factor && long.BurnRate > factor {
 			st.Alerts[tier.Severity] = true
 		}
@@ -242,6 +275,17 @@ func BudgetRemaining(period Counts, objective float64) float64 {
 		return 1
 	}
 	r := 1 - period.Bad/((1-objective)*valid)
+	if !finite(r) {
+		return 1
+	}
+	return r
+}
+
+// SliceBudgetRemaining is the share of a timeslice budget left: the period allows
+// (1 − objective) × slices bad slices, however many have been judged so far, so one bad slice
+// early in a calendar month costs what it costs at its end.
+func SliceBudgetRemaining(period Counts, objective float64, slices float64) float64 {
+	r := 1 - period.Bad/((1-objective)*slices)
 	if !finite(r) {
 		return 1
 	}

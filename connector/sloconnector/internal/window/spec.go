@@ -2,6 +2,7 @@ package window
 
 import (
 	"fmt"
+	"math"
 	"time"
 )
 
@@ -57,9 +58,34 @@ type Spec struct {
 	Tiers          []AlertTier
 	MinValidEvents float64
 	// Timeslice > 0 selects the timeslices budgeting method: each closed slice with traffic is
-	// one good event when good ÷ valid ≥ SliceTarget, else one bad event.
+	// one good event when good ÷ valid ≥ SliceTarget, else one bad event. With SliceRatio
+	// (OpenSLO's RatioTimeslices) a slice counts good ÷ valid as good and the rest as bad, so a
+	// window's SLI is the average of its slices' ratios.
 	Timeslice   time.Duration
 	SliceTarget float64
+	SliceRatio  bool
+}
+
+// judge turns one slice's raw events into its slice event; ok is false for a slice without
+// traffic, which is no slice at all.
+func (s *Spec) judge(c Counts) (Counts, bool) {
+	valid := c.Valid()
+	if !(valid > 0) || math.IsInf(valid, 0) {
+		return Counts{}, false
+	}
+	ratio := c.Good / valid
+	switch {
+	case s.SliceRatio:
+		return Counts{Good: ratio, Bad: 1 - ratio}, true
+	case ratio >= s.SliceTarget:
+		return Counts{Good: 1}, true
+	}
+	return Counts{Bad: 1}, true
+}
+
+// slicesInPeriod is how many timeslices the period at now holds.
+func (s *Spec) slicesInPeriod(now time.Time) float64 {
+	return float64(s.Period.Length(now) / s.Timeslice)
 }
 
 // NewSpec checks s and fills defaults for Unit, Windows and Tiers.
@@ -83,8 +109,17 @@ func NewSpec(s Spec) (Spec, error) {
 			}
 		}
 	}
-	if s.Timeslice > 0 && (s.Timeslice%s.Unit != 0 || s.Timeslice > 360*s.Unit) {
-		return s, fmt.Errorf("timeslice %v: must be a whole number of %v up to %v", s.Timeslice, s.Unit, 360*s.Unit)
+	// The finest ring holds 360 units: a span later than that could not be placed, and a slice
+	// must still be whole in it when its last late span can arrive.
+	horizon := 360 * s.Unit
+	if s.MaxLateness < 0 || s.MaxLateness+s.Timeslice > horizon {
+		if s.Timeslice > 0 {
+			return s, fmt.Errorf("max_lateness %v plus the timeslice %v must be at most %v, the finest window ring's horizon", s.MaxLateness, s.Timeslice, horizon)
+		}
+		return s, fmt.Errorf("max_lateness %v must be between 0 and %v, the finest window ring's horizon", s.MaxLateness, horizon)
+	}
+	if s.Timeslice > 0 && s.Timeslice%s.Unit != 0 {
+		return s, fmt.Errorf("timeslice %v: must be a whole number of %v", s.Timeslice, s.Unit)
 	}
 	if s.Period.Longest() <= 0 {
 		return s, fmt.Errorf("period must be positive")
