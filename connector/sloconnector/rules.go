@@ -304,14 +304,27 @@ func dropEmptyLabels(groups ...[]rule) {
 	}
 }
 
-// periodLabel names a rolling period as Sloth does: whole days as "30d", else hours or minutes.
+// periodLabel names a rolling period in Prometheus' duration format (model.Duration), as Sloth
+// does: 30d stays "30d", 28d is "4w", 7d is "1w", 36h is "1d12h".
 func periodLabel(d time.Duration) string {
-	switch {
-	case d%(24*time.Hour) == 0:
-		return strconv.Itoa(int(d/(24*time.Hour))) + "d"
-	case d%time.Hour == 0:
-		return strconv.Itoa(int(d/time.Hour)) + "h"
-	default:
-		return strconv.Itoa(int(d/time.Minute)) + "m"
+	ms := int64(d / time.Millisecond)
+	if ms <= 0 {
+		return "0s"
 	}
+	const day = 24 * 3600 * 1000
+	var b strings.Builder
+	for _, u := range []struct {
+		name  string
+		ms    int64
+		exact bool // years and weeks only when nothing is left over: 90d, not 12w6d
+	}{{"y", 365 * day, true}, {"w", 7 * day, true}, {"d", day, false}, {"h", 3600 * 1000, false}, {"m", 60 * 1000, false}, {"s", 1000, false}, {"ms", 1, false}} {
+		if u.exact && ms%u.ms != 0 {
+			continue
+		}
+		if v := ms / u.ms; v > 0 {
+			fmt.Fprintf(&b, "%d%s", v, u.name)
+			ms -= v * u.ms
+		}
+	}
+	return b.String()
 }

@@ -73,12 +73,8 @@ func (r *ring) sum(from, to int64) Counts {
 	if r.empty {
 		return out
 	}
-	if oldest := r.latest - int64(len(r.slots)) + 1; from < oldest {
-		from = oldest
-	}
-	if to > r.latest {
-		to = r.latest
-	}
+	from = max(from, r.latest-int64(len(r.slots))+1) // older buckets have left the ring
+	to = min(to, r.latest)
 	for i := from; i <= to; i++ {
 		s := r.slots[r.slot(i)]
 		out.Good += s.Good

@@ -155,11 +155,7 @@ func (s *Series) window(now time.Time, d time.Duration) Counts {
 	for i := range s.rings {
 		r := &s.rings[i]
 		if r.span() >= d {
-			buckets := int64(d) / r.resolution
-			if buckets < 1 {
-				buckets = 1
-			}
-			return r.window(now.UnixNano(), buckets)
+			return r.window(now.UnixNano(), max(int64(d)/r.resolution, 1))
 		}
 	}
 	return Counts{}
@@ -257,7 +253,7 @@ func windowStatus(name string, c Counts, objective float64) WindowStatus {
 // SLI is good ÷ valid; ok is false when there are no valid events (or the weights are not finite).
 func SLI(c Counts) (sli float64, ok bool) {
 	valid := c.Valid()
-	if !(valid > 0) || math.IsInf(valid, 0) {
+	if valid == 0 || !finite(valid) {
 		return 0, false
 	}
 	sli = c.Good / valid
@@ -271,7 +267,7 @@ func BurnRate(sli, objective float64) float64 { return (1 - sli) / (1 - objectiv
 // 1 − bad ÷ ((1 − objective) × valid). It is 1 with no traffic and may go negative.
 func BudgetRemaining(period Counts, objective float64) float64 {
 	valid := period.Valid()
-	if !(valid > 0) || math.IsInf(valid, 0) {
+	if valid == 0 || !finite(valid) {
 		return 1
 	}
 	r := 1 - period.Bad/((1-objective)*valid)

@@ -118,7 +118,7 @@ func NewSpec(s Spec) (Spec, error) {
 		}
 		return s, fmt.Errorf("max_lateness %v must be between 0 and %v, the finest window ring's horizon", s.MaxLateness, horizon)
 	}
-	if s.Timeslice > 0 && s.Timeslice%s.Unit != 0 {
+	if s.Timeslice < 0 || s.Timeslice%s.Unit != 0 {
 		return s, fmt.Errorf("timeslice %v: must be a whole number of %v", s.Timeslice, s.Unit)
 	}
 	if s.Period.Longest() <= 0 {
