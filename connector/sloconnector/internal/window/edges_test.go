@@ -189,7 +189,7 @@ func TestProvisionalSlicesAtACalendarBoundary(t *testing.T) {
 	s := NewSeries(*spec)
 	july := time.Date(2026, 7, 1, 0, 0, 0, 0, time.UTC)
 	s.Record(spec, july.Add(-30*time.Second), july.Add(-30*time.Second), Counts{Bad: 10}) // June's last slice
-	s.Record(spec, july, july, Counts{Good: 10})                                            // July's first
+	s.Record(spec, july, july, Counts{Good: 10})                                          // July's first
 	now := july.Add(90 * time.Second)
 	s.Advance(spec, now)
 	if got := s.Period(spec, now); got != (Counts{Good: 1}) {
