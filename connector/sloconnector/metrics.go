@@ -16,7 +16,7 @@ const scopeName = "github.com/otelcol-sre/otelcol-sre/connector/sloconnector"
 // metricSet holds the metrics of one emission, created in a fixed order. Units stay empty (or
 // annotations only) so Prometheus names are the OTel names with dots turned into underscores.
 type metricSet struct {
-	events, windowEvents, objective, sli, burnRate, remaining, exhaustion, alert pmetric.Metric
+	events, windowEvents, periodLength, objective, sli, burnRate, remaining, exhaustion, alert pmetric.Metric
 }
 
 func newMetricSet(sm pmetric.ScopeMetrics, singleWriter bool) metricSet {
@@ -37,6 +37,9 @@ func newMetricSet(sm pmetric.ScopeMetrics, singleWriter bool) metricSet {
 	sum.SetIsMonotonic(true)
 	sum.SetAggregationTemporality(pmetric.AggregationTemporalityCumulative)
 	ms.windowEvents = gauge("slo.window.events", "{event}", "Valid events by outcome within each lookback window and the SLO period.")
+	// The generated rules read a calendar period's length from here, so their burn factors are
+	// the connector's in every month, daylight-saving changes included.
+	ms.periodLength = gauge("slo.period.length", "", "Seconds in the current calendar period (calendar SLOs only).")
 	if singleWriter {
 		ms.objective = gauge("slo.objective", "", "The SLO's objective as a ratio.")
 		ms.sli = gauge("slo.sli", "", "Good ÷ valid events per window; absent when the window has no valid events.")
@@ -89,6 +92,9 @@ func (c *sloConnector) buildMetrics(now time.Time) pmetric.Metrics {
 			for _, w := range st.Windows {
 				point(ms.windowEvents, w.Counts.Good, attrOutcome, "good", attrWindow, w.Name)
 				point(ms.windowEvents, w.Counts.Bad, attrOutcome, "bad", attrWindow, w.Name)
+			}
+			if rt.spec.Period.IsCalendar() {
+				point(ms.periodLength, rt.spec.Period.Length(now).Seconds())
 			}
 			if !singleWriter {
 				continue

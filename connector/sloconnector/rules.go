@@ -2,7 +2,6 @@ package sloconnector
 
 import (
 	"fmt"
-	"math"
 	"regexp"
 	"strconv"
 	"strings"
@@ -168,13 +167,14 @@ func (sc ruleScope) validEvents(w string) string {
 // sloRuleGroups returns Sloth's three groups for one SLO.
 func sloRuleGroups(slo SLO, spec window.Spec, alertSource string) []ruleGroup {
 	sc := newRuleScope(slo)
-	periodDays := spec.Period.Longest().Hours() / 24
+	// A rolling period is named as Sloth names it ("30d", "4w"); a calendar period by its unit,
+	// with its length read from the connector (slo_period_length), never from the generator's
+	// clock: the same config always gives the same rules.
+	periodName, windowSuffix := periodLabel(spec.Period.Longest()), periodLabel(spec.Period.Longest())
+	days := strconv.FormatFloat(spec.Period.Longest().Hours()/24, 'g', -1, 64)
 	if spec.Period.IsCalendar() {
-		periodDays = math.Floor(periodDays)
-	}
-	periodName := periodLabel(spec.Period.Longest())
-	if spec.Period.IsCalendar() {
-		periodName = strconv.Itoa(int(periodDays)) + "d"
+		periodName, windowSuffix = spec.Period.Kind(), "_"+spec.Period.Kind()
+		days = sc.periodSeconds() + " / 86400"
 	}
 	objective := strconv.FormatFloat(spec.Objective, 'g', -1, 64)
 
@@ -182,18 +182,18 @@ func sloRuleGroups(slo SLO, spec window.Spec, alertSource string) []ruleGroup {
 	for _, w := range spec.Windows {
 		sli = append(sli, rule{Record: "slo:sli_error:ratio_rate" + w.Name, Expr: sc.identify(sc.errorRatio(w.Name)), Labels: sc.with(map[string]string{"sloth_window": w.Name})})
 	}
-	sli = append(sli, rule{Record: "slo:sli_error:ratio_rate" + periodName, Expr: sc.identify(sc.errorRatio(window.PeriodWindow)), Labels: sc.with(map[string]string{"sloth_window": periodName})})
+	sli = append(sli, rule{Record: "slo:sli_error:ratio_rate" + windowSuffix, Expr: sc.identify(sc.errorRatio(window.PeriodWindow)), Labels: sc.with(map[string]string{"sloth_window": periodName})})
 
 	match := sc.match()
 	pyrra := map[string]string{"slo": slo.Name}
 	meta := []rule{
 		{Record: "slo:objective:ratio", Expr: sc.constant(objective), Labels: sc.with(nil)},
 		{Record: "slo:error_budget:ratio", Expr: sc.constant("1-" + objective), Labels: sc.with(nil)},
-		{Record: "slo:time_period:days", Expr: sc.constant(strconv.FormatFloat(periodDays, 'g', -1, 64)), Labels: sc.with(nil)},
+		{Record: "slo:time_period:days", Expr: sc.constant(days), Labels: sc.with(nil)},
 		{Record: "slo:current_burn_rate:ratio", Labels: sc.with(nil), Expr: fmt.Sprintf(
 			"slo:sli_error:ratio_rate5m%s / on(sloth_id, sloth_slo, sloth_service) group_left slo:error_budget:ratio%s", match, match)},
 		{Record: "slo:period_burn_rate:ratio", Labels: sc.with(nil), Expr: fmt.Sprintf(
-			"slo:sli_error:ratio_rate%s%s / on(sloth_id, sloth_slo, sloth_service) group_left slo:error_budget:ratio%s", periodName, match, match)},
+			"slo:sli_error:ratio_rate%s%s / on(sloth_id, sloth_slo, sloth_service) group_left slo:error_budget:ratio%s", windowSuffix, match, match)},
 		{Record: "slo:period_error_budget_remaining:ratio", Labels: sc.with(nil), Expr: fmt.Sprintf("1 - slo:period_burn_rate:ratio%s", match)},
 		{Record: "sloth_slo_info", Expr: sc.constant("1"), Labels: sc.with(map[string]string{
 			"sloth_mode": "otelcol", "sloth_objective": strconv.FormatFloat(slo.Objective, 'g', -1, 64),
@@ -240,17 +240,15 @@ func sloRuleGroups(slo SLO, spec window.Spec, alertSource string) []ruleGroup {
 // min_valid_events on its long window; "" when no tier of it can ever fire.
 func (sc ruleScope) burnRateAlert(spec window.Spec, sev string) string {
 	var clauses []string
-	budget := "(1 - " + strconv.FormatFloat(spec.Objective, 'g', -1, 64) + ")" // evaluated by Prometheus exactly as the connector computes it
-	now := time.Now()
 	for _, tier := range spec.Tiers {
 		if tier.Severity != sev {
 			continue
 		}
-		factor := spec.BurnFactor(tier, now)
-		if factor*(1-spec.Objective) >= 1 {
-			continue // can never fire; the connector logs this at start
+		long, _ := spec.WindowDuration(tier.Long)
+		if tier.BudgetFraction*float64(spec.Period.Shortest())/float64(long)*(1-spec.Objective) >= 1 {
+			continue // can never fire, even in the shortest period; the connector logs this at start
 		}
-		threshold := strconv.FormatFloat(factor, 'g', 6, 64) + " * " + budget
+		threshold := sc.threshold(spec, tier)
 		clause := fmt.Sprintf("(max(slo:sli_error:ratio_rate%s%s > (%s)) without (sloth_window) and max(slo:sli_error:ratio_rate%s%s > (%s)) without (sloth_window))",
 			tier.Short, sc.match(), threshold, tier.Long, sc.match(), threshold)
 		if spec.MinValidEvents > 0 {
@@ -259,6 +257,25 @@ func (sc ruleScope) burnRateAlert(spec window.Spec, sev string) string {
 		clauses = append(clauses, clause)
 	}
 	return strings.Join(clauses, "\nor\n")
+}
+
+// threshold is the tier's error-ratio threshold, factor × (1 − objective), evaluated by
+// Prometheus as the connector computes it. A calendar period's factor uses the length of the
+// current period that the connector reports: 14.88 in a 31-day month, 14.4 in a 30-day one,
+// 14.86 in a Berlin March that loses an hour.
+func (sc ruleScope) threshold(spec window.Spec, tier window.AlertTier) string {
+	budget := "(1 - " + strconv.FormatFloat(spec.Objective, 'g', -1, 64) + ")"
+	if !spec.Period.IsCalendar() {
+		return strconv.FormatFloat(spec.BurnFactor(tier, time.Time{}), 'g', 6, 64) + " * " + budget
+	}
+	long, _ := spec.WindowDuration(tier.Long)
+	return fmt.Sprintf("(%s * %s / %s) * %s", strconv.FormatFloat(tier.BudgetFraction, 'g', -1, 64), sc.periodSeconds(),
+		strconv.FormatFloat(long.Seconds(), 'g', -1, 64), budget)
+}
+
+// periodSeconds is the current calendar period's length as the connector reports it.
+func (sc ruleScope) periodSeconds() string {
+	return fmt.Sprintf("scalar(max(slo_period_length{%s}))", sc.selector)
 }
 
 // connectorAlert fires on the connector's own MWMB state, which already applies the tiers and

@@ -79,6 +79,28 @@ func (p Period) Longest() time.Duration {
 	}
 }
 
+// Shortest is a lower bound of Length: a calendar period that loses an hour to daylight saving.
+func (p Period) Shortest() time.Duration {
+	switch p.calendar {
+	case "":
+		return p.rolling
+	case "week":
+		return 7*24*time.Hour - time.Hour
+	case "month":
+		return 28*24*time.Hour - time.Hour
+	default:
+		return 90*24*time.Hour - time.Hour
+	}
+}
+
+// Kind is "rolling", or the calendar unit: "week", "month" or "quarter".
+func (p Period) Kind() string {
+	if p.calendar == "" {
+		return "rolling"
+	}
+	return p.calendar
+}
+
 // String names the period as configured, e.g. "30d" or "calendar month (Europe/Berlin)".
 func (p Period) String() string {
 	if p.IsCalendar() {

@@ -127,6 +127,9 @@ func NewSpec(s Spec) (Spec, error) {
 	return s, nil
 }
 
+// WindowDuration is the duration of the named window.
+func (s Spec) WindowDuration(name string) (time.Duration, bool) { return s.window(name) }
+
 func (s Spec) window(name string) (time.Duration, bool) {
 	for _, w := range s.Windows {
 		if w.Name == name {
