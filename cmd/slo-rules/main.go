@@ -13,6 +13,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/otelcol-sre/otelcol-sre/connector/sloconnector"
 	"github.com/otelcol-sre/otelcol-sre/internal/sloconf"
 )
 
@@ -41,14 +42,18 @@ func run(args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
+	var all []sloconnector.ConnectorRules
 	for _, c := range connectors {
-		rules, err := c.Config.PrometheusRules()
-		if err != nil {
-			return err
+		cr := sloconnector.ConnectorRules{Config: c.Config}
+		if c.Several {
+			cr.ID = c.ID
 		}
-		if _, err := out.Write(rules); err != nil {
-			return err
-		}
+		all = append(all, cr)
 	}
-	return nil
+	rules, err := sloconnector.RulesDocument(all...)
+	if err != nil {
+		return err
+	}
+	_, err = out.Write(rules)
+	return err
 }

@@ -31,6 +31,10 @@ type sloConnector struct {
 	instanceID string
 	now        func() time.Time
 
+	id          component.ID
+	peers       *peerRegistry // nil outside a factory (tests)
+	connectorID string        // set at start when the collector runs several slo connectors
+
 	mu          sync.Mutex
 	slos        []*sloRuntime
 	weightCache map[string]float64
@@ -85,8 +89,11 @@ func (c *sloConnector) Start(ctx context.Context, host component.Host) error {
 			}
 		}
 	}
+	if c.peers != nil && c.peers.several() {
+		c.connectorID = c.id.String()
+	}
 	if c.cfg.RulesFile != "" {
-		rules, err := c.cfg.PrometheusRules()
+		rules, err := RulesDocument(ConnectorRules{ID: c.connectorID, Config: c.cfg})
 		if err != nil {
 			return fmt.Errorf("rules_file: %w", err)
 		}
@@ -109,6 +116,10 @@ func (c *sloConnector) Start(ctx context.Context, host component.Host) error {
 }
 
 func (c *sloConnector) Shutdown(ctx context.Context) error {
+	if c.peers != nil {
+		c.peers.remove(c.id)
+		c.peers = nil
+	}
 	if c.done != nil {
 		close(c.done)
 		c.wg.Wait()

@@ -2,6 +2,7 @@ package sloconnector
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"go.opentelemetry.io/collector/component"
@@ -14,11 +15,41 @@ import (
 
 // NewFactory returns the slo connector factory.
 func NewFactory() connector.Factory {
+	peers := &peerRegistry{ids: map[component.ID]int{}}
 	return connector.NewFactory(
 		metadata.Type,
 		createDefaultConfig,
-		connector.WithTracesToMetrics(createTracesToMetrics, metadata.TracesToMetricsStability),
+		connector.WithTracesToMetrics(func(ctx context.Context, set connector.Settings, cfg component.Config, next consumer.Metrics) (connector.Traces, error) {
+			return createTracesToMetrics(ctx, set, cfg, next, peers)
+		}, metadata.TracesToMetricsStability),
 	)
+}
+
+// peerRegistry knows the slo connectors of one collector (one factory), so each can tell at
+// start whether its series need slo.connector to stay apart from another connector's.
+type peerRegistry struct {
+	mu  sync.Mutex
+	ids map[component.ID]int
+}
+
+func (r *peerRegistry) add(id component.ID) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.ids[id]++
+}
+
+func (r *peerRegistry) remove(id component.ID) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.ids[id]--; r.ids[id] <= 0 {
+		delete(r.ids, id)
+	}
+}
+
+func (r *peerRegistry) several() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.ids) > 1
 }
 
 func createDefaultConfig() component.Config {
@@ -69,10 +100,16 @@ func (s *SLO) applyDefaults() {
 	}
 }
 
-func createTracesToMetrics(_ context.Context, set connector.Settings, cfg component.Config, next consumer.Metrics) (connector.Traces, error) {
+func createTracesToMetrics(_ context.Context, set connector.Settings, cfg component.Config, next consumer.Metrics, peers *peerRegistry) (connector.Traces, error) {
 	c := cfg.(*Config)
 	for i := range c.SLOs {
 		c.SLOs[i].applyDefaults()
 	}
-	return newConnector(set.TelemetrySettings, c, next, time.Now)
+	conn, err := newConnector(set.TelemetrySettings, c, next, time.Now)
+	if err != nil {
+		return nil, err
+	}
+	conn.id, conn.peers = set.ID, peers
+	peers.add(set.ID)
+	return conn, nil
 }

@@ -132,6 +132,9 @@ func (c *sloConnector) seriesAttributes(rt *sloRuntime, s *series, m pcommon.Map
 	for k, v := range rt.cfg.Labels {
 		m.PutStr(k, v)
 	}
+	if c.connectorID != "" {
+		m.PutStr(attrConnector, c.connectorID)
+	}
 	if !singleWriter && c.instanceID != "" {
 		m.PutStr(attrInstanceID, c.instanceID)
 	}

@@ -38,7 +38,7 @@ func TestCalendarThresholdsAgreeWithTheConnectorEveryDay(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			sc := newRuleScope(slo)
+			sc := newRuleScope(slo, "")
 			var values []string
 			var checks strings.Builder
 			step := 0

@@ -1,8 +1,17 @@
 package sloconnector
 
 import (
+	"context"
+	"strings"
 	"testing"
 	"time"
+
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/component/componenttest"
+	"go.opentelemetry.io/collector/connector/connectortest"
+	"go.opentelemetry.io/collector/consumer/consumertest"
+
+	"github.com/otelcol-sre/otelcol-sre/connector/sloconnector/internal/metadata"
 )
 
 // Rolling periods are named as Prometheus formats durations, which is what Sloth writes.
@@ -15,5 +24,52 @@ func TestPeriodLabelIsPrometheusDuration(t *testing.T) {
 		if got := periodLabel(d); got != want {
 			t.Errorf("periodLabel(%v) = %q, want %q", d, got, want)
 		}
+	}
+}
+
+// Series carry slo.connector only while the collector runs more than one slo connector. The
+// collector creates every component before it starts any, as here.
+func TestSeveralConnectorsLabelTheirSeries(t *testing.T) {
+	factory := NewFactory()
+	create := func(name string) *sloConnector {
+		t.Helper()
+		cfg := baseConfig(SLO{Name: "availability", Service: "api", Objective: 99, SLI: SLI{Bad: "status.code == STATUS_CODE_ERROR"}})
+		set := connectortest.NewNopSettings(metadata.Type)
+		set.ID = component.NewIDWithName(metadata.Type, name)
+		conn, err := factory.CreateTracesToMetrics(context.Background(), set, cfg, new(consumertest.MetricsSink))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = conn.Shutdown(context.Background()) })
+		return conn.(*sloConnector)
+	}
+	start := func(cs ...*sloConnector) {
+		t.Helper()
+		for _, c := range cs {
+			if err := c.Start(context.Background(), componenttest.NewNopHost()); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	labelled := func(c *sloConnector) string {
+		for k := range points(c.buildMetrics(testNow)) {
+			if strings.Contains(k, "slo.connector=") {
+				return k
+			}
+		}
+		return ""
+	}
+	alone := create("")
+	start(alone)
+	if k := labelled(alone); k != "" {
+		t.Errorf("a single connector labelled %s", k)
+	}
+	if err := alone.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	a, b := create("a"), create("b")
+	start(a, b)
+	if ka, kb := labelled(a), labelled(b); !strings.Contains(ka, "slo.connector=slo/a") || !strings.Contains(kb, "slo.connector=slo/b") {
+		t.Errorf("two connectors: %q and %q", ka, kb)
 	}
 }

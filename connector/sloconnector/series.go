@@ -21,13 +21,14 @@ const (
 	attrSeverity   = "slo.alert.severity"
 	attrOverflow   = "slo.overflow"
 	attrInstanceID = "collector.instance.id"
+	attrConnector  = "slo.connector"
 	maxExemplars   = 5
 	overflowKey    = "\xff overflow"
 )
 
 var reservedAttributes = map[string]bool{
 	attrSLOName: true, attrService: true, attrOutcome: true, attrWindow: true,
-	attrSeverity: true, attrOverflow: true, attrInstanceID: true,
+	attrSeverity: true, attrOverflow: true, attrInstanceID: true, attrConnector: true,
 }
 
 // sloRuntime is one configured SLO with its series.

@@ -17,10 +17,12 @@ import (
 	"github.com/otelcol-sre/otelcol-sre/connector/sloconnector"
 )
 
-// Connector is one slo connector of the file.
+// Connector is one slo connector of the file. Several is true when the file has more than one,
+// so their series carry slo.connector.
 type Connector struct {
-	ID     string
-	Config *sloconnector.Config
+	ID      string
+	Config  *sloconnector.Config
+	Several bool
 }
 
 // Load returns every slo connector of the file in ID order, or only the one named.
@@ -50,6 +52,7 @@ func Load(path, only string) ([]Connector, error) {
 		}
 	}
 	sort.Strings(ids)
+	several := len(ids) > 1
 	if only != "" {
 		found := false
 		for _, id := range ids {
@@ -76,7 +79,7 @@ func Load(path, only string) ([]Connector, error) {
 		if err := confmap.Validate(cfg); err != nil {
 			return nil, fmt.Errorf("connectors::%s: %w", id, err)
 		}
-		out = append(out, Connector{ID: id, Config: cfg})
+		out = append(out, Connector{ID: id, Config: cfg, Several: several})
 	}
 	return out, nil
 }
