@@ -7,11 +7,12 @@ BIN   := $(CURDIR)/_build/otelcol-sre
 SLO_TOOLS := $(CURDIR)/_build/slo-rules $(CURDIR)/_build/slo-check
 JAEGER_BIN := $(CURDIR)/bin/jaeger
 TELEMETRYGEN_BIN := $(CURDIR)/bin/telemetrygen
+SLOTH_BIN := $(CURDIR)/bin/sloth
 CONFIG ?= config/otelcol-sre.yaml
-GO_SOURCES := $(shell find . -name '*.go' -not -path './_build/*' -not -path './tests/jaeger/*' 2>/dev/null)
+GO_SOURCES := $(shell find . -name '*.go' -not -path './_build/*' -not -path './tests/jaeger/*' -not -path './tests/sloth/*' 2>/dev/null)
 
 .PHONY: all build run test unit-test integration-test generate check-generate lint validate-configs \
-        check-versions components jaeger telemetrygen clean
+        check-versions components jaeger telemetrygen sloth clean
 
 all: build
 
@@ -29,8 +30,8 @@ run: build
 	$(BIN) --config $(CONFIG)
 
 # Every test, integration included. This is what CI runs.
-test: check-versions check-generate lint build jaeger telemetrygen validate-configs
-	OTELCOL_SRE_BIN=$(BIN) JAEGER_BIN=$(JAEGER_BIN) TELEMETRYGEN_BIN=$(TELEMETRYGEN_BIN) \
+test: check-versions check-generate lint build jaeger telemetrygen sloth validate-configs
+	OTELCOL_SRE_BIN=$(BIN) JAEGER_BIN=$(JAEGER_BIN) TELEMETRYGEN_BIN=$(TELEMETRYGEN_BIN) SLOTH_BIN=$(SLOTH_BIN) \
 		$(GO) test -count=1 -timeout 30m ./...
 
 COMPONENT_DIRS := $(wildcard connector processor exporter)
@@ -62,6 +63,13 @@ jaeger: $(JAEGER_BIN)
 $(JAEGER_BIN): tests/jaeger/go.mod tests/jaeger/go.sum
 	@mkdir -p bin
 	cd tests/jaeger && $(GO) build -o $(JAEGER_BIN) github.com/jaegertracing/jaeger/cmd/jaeger
+
+sloth: $(SLOTH_BIN)
+
+# Sloth v0.16.0 itself, whose generated rules the slo rules are compared with (cmd/slo-rules).
+$(SLOTH_BIN): tests/sloth/go.mod tests/sloth/go.sum
+	@mkdir -p bin
+	cd tests/sloth && $(GO) build -o $(SLOTH_BIN) github.com/slok/sloth/cmd/sloth
 
 telemetrygen: $(TELEMETRYGEN_BIN)
 
