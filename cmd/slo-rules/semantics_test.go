@@ -197,3 +197,102 @@ tests:
 		t.Error("--connector slo/edge: rules do not select that connector's series alone")
 	}
 }
+
+const shapedAlerts = `
+connectors:
+  slo:
+    slos:
+      - name: checkout
+        service: checkout
+        objective: 99
+        sli: {bad: 'status.code == STATUS_CODE_ERROR'}
+        alerting:
+          name: CheckoutBurn
+          windows:
+            page:
+              quick: {error_budget_percent: 2, short_window: 5m, long_window: 1h}
+              slow: {error_budget_percent: 5, short_window: 30m, long_window: 6h}
+            ticket:
+              quick: {error_budget_percent: 10, short_window: 2h, long_window: 1d}
+              slow: {error_budget_percent: 10, short_window: 6h, long_window: 3d}
+          ticket: {disable: true}
+          page: {labels: {pager: oncall}, annotations: {summary: checkout is burning}}
+          budget_exhausted: {threshold: 0.1, labels: {team: payments}}
+          absent: {for: 5m}
+`
+
+// Alerts users shape, judged by promtool: a custom name and labels on the page, no ticket alert
+// when it is disabled (even if a series says 1), budget exhaustion at its threshold, and an
+// absent-metrics alert after its wait.
+func TestShapedAlerts(t *testing.T) {
+	promtool := needPromtool(t)
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "shaped.yaml")
+	if err := os.WriteFile(cfg, []byte(shapedAlerts), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var rules bytes.Buffer
+	if err := run([]string{"--config", cfg}, &rules); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "rules.yaml"), rules.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	sel := `slo_name="checkout",service_name="checkout"`
+	test := `rule_files: [rules.yaml]
+evaluation_interval: 1m
+tests:
+  - interval: 1m
+    input_series:
+      - series: 'slo_alert_active{` + sel + `,slo_alert_severity="page"}'
+        values: '1x3'
+      - series: 'slo_alert_active{` + sel + `,slo_alert_severity="ticket"}'
+        values: '1x3'
+      - series: 'slo_error_budget_exhausted{` + sel + `}'
+        values: '0 1 1 1'
+      - series: 'slo_window_events{` + sel + `,slo_window="5m",slo_outcome="good"}'
+        values: '1x3'
+    alert_rule_test:
+      - eval_time: 1m
+        alertname: CheckoutBurn
+        exp_alerts:
+          - exp_labels: {sloth_severity: page, sloth_slo: checkout, sloth_id: checkout-checkout, sloth_service: checkout, pager: oncall}
+            exp_annotations:
+              title: (page) checkout checkout SLO error budget burn rate is too fast.
+              summary: checkout is burning
+      - eval_time: 1m
+        alertname: SLOErrorBudgetBurn
+        exp_alerts: []
+      - eval_time: 0m
+        alertname: SLOErrorBudgetExhausted
+        exp_alerts: []
+      - eval_time: 2m
+        alertname: SLOErrorBudgetExhausted
+        exp_alerts:
+          - exp_labels: {sloth_severity: ticket, sloth_slo: checkout, sloth_id: checkout-checkout, sloth_service: checkout, team: payments}
+            exp_annotations:
+              title: checkout checkout SLO error budget is exhausted.
+              summary: checkout checkout has 0.1 or less of its error budget left for the period (objective 99%).
+      # The series stop after 3m (staleness 5m): absent from 8m, firing 5m later.
+      - eval_time: 10m
+        alertname: SLOMetricAbsent
+        exp_alerts: []
+      - eval_time: 14m
+        alertname: SLOMetricAbsent
+        exp_alerts:
+          - exp_labels: {sloth_severity: page, sloth_slo: checkout, sloth_id: checkout-checkout, sloth_service: checkout, slo_name: checkout, service_name: checkout}
+            exp_annotations:
+              title: checkout SLO metrics are absent.
+              summary: 'No slo_window_events for SLO checkout for 5m: the collector that evaluates it is down or no longer receives its spans.'
+`
+	testFile := filepath.Join(dir, "test.yaml")
+	if err := os.WriteFile(testFile, []byte(test), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if res, err := exec.Command(promtool, "test", "rules", testFile).CombinedOutput(); err != nil {
+		t.Errorf("promtool test rules: %v\n%s", err, res)
+	}
+	if strings.Contains(rules.String(), `slo_alert_severity="ticket"`) {
+		t.Error("a disabled ticket alert was generated")
+	}
+}

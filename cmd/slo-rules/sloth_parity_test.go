@@ -52,13 +52,28 @@ connectors:
         objective: 99.9
         window: {rolling: %s}
         sli: {bad: 'status.code == STATUS_CODE_ERROR'}
+        alerting: {profile: %s}
 `
 
-// Sloth v0.16.0's own generator (built from tests/sloth) and ours, for the same SLO at 30d and
-// 28d: every group, record and label key Sloth writes is in ours with the same static values
+// slothWeek is a 7-day AlertWindows catalog for Sloth, with the tiers of Sloth's own 7-day
+// example, which the connector's weekly profile uses.
+const slothWeek = `apiVersion: sloth.slok.dev/v1
+kind: AlertWindows
+spec:
+  sloPeriod: 7d
+  page:
+    quick: {errorBudgetPercent: 8, shortWindow: 5m, longWindow: 1h}
+    slow: {errorBudgetPercent: 12.5, shortWindow: 30m, longWindow: 6h}
+  ticket:
+    quick: {errorBudgetPercent: 20, shortWindow: 2h, longWindow: 1d}
+    slow: {errorBudgetPercent: 42, shortWindow: 6h, longWindow: 3d}
+`
+
+// Sloth v0.16.0's own generator (built from tests/sloth) and ours, for the same SLO at 30d, 28d
+// and 7d: every group, record and label key Sloth writes is in ours with the same static values
 // (sloth_id, sloth_service, sloth_slo, sloth_window, sloth_objective, objective, budget, days),
 // and every alert has the same windows and burn factors. Sloth's default windows cover 30d and
-// 28d only; other periods need custom alert windows in Sloth and here.
+// 28d; for 7d Sloth reads an AlertWindows catalog and the connector uses its weekly profile.
 func TestSlothParity(t *testing.T) {
 	sloth := os.Getenv("SLOTH_BIN")
 	if sloth == "" {
@@ -72,15 +87,27 @@ func TestSlothParity(t *testing.T) {
 	if err := os.WriteFile(spec, []byte(slothSpec), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	for _, period := range []string{"30d", "28d"} {
+	windows := filepath.Join(dir, "windows")
+	if err := os.MkdirAll(windows, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(windows, "7d.yaml"), []byte(slothWeek), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ period, profile string }{{"30d", "google"}, {"28d", "google"}, {"7d", "weekly"}} {
+		period := tc.period
 		t.Run(period, func(t *testing.T) {
 			out := filepath.Join(dir, "sloth-"+period+".yaml")
-			if res, err := exec.Command(sloth, "generate", "-i", spec, "-o", out, "--default-slo-period="+period).CombinedOutput(); err != nil {
+			args := []string{"generate", "-i", spec, "-o", out, "--default-slo-period=" + period}
+			if period == "7d" {
+				args = append(args, "--slo-period-windows-path="+windows)
+			}
+			if res, err := exec.Command(sloth, args...).CombinedOutput(); err != nil {
 				t.Fatalf("sloth generate: %v\n%s", err, res)
 			}
 			theirs := readRuleDoc(t, out)
 			cfg := filepath.Join(dir, "ours-"+period+".yaml")
-			if err := os.WriteFile(cfg, []byte(fmt.Sprintf(paritySLO, period)), 0o600); err != nil {
+			if err := os.WriteFile(cfg, []byte(fmt.Sprintf(paritySLO, period, tc.profile)), 0o600); err != nil {
 				t.Fatal(err)
 			}
 			var buf bytes.Buffer

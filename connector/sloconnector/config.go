@@ -125,6 +125,13 @@ type Alerting struct {
 	MinValidEvents *float64          `mapstructure:"min_valid_events"`
 	Labels         map[string]string `mapstructure:"labels"`
 	Annotations    map[string]string `mapstructure:"annotations"`
+	// Name is the burn-rate alert's name (default SLOErrorBudgetBurn).
+	Name            string               `mapstructure:"name"`
+	Windows         *AlertWindows        `mapstructure:"windows"`
+	Page            SeverityAlert        `mapstructure:"page"`
+	Ticket          SeverityAlert        `mapstructure:"ticket"`
+	BudgetExhausted BudgetExhaustedAlert `mapstructure:"budget_exhausted"`
+	Absent          AbsentAlert          `mapstructure:"absent"`
 }
 
 // minValidEvents is the configured guard, or the default.
@@ -280,13 +287,15 @@ func (s *SLO) validate(c *Config) error {
 			return fmt.Errorf("labels: key %q is empty, reserved or also in group_by", k)
 		}
 	}
-	if s.Alerting.Profile != profileGoogle && s.Alerting.Profile != profileTestSeconds {
-		return fmt.Errorf("alerting.profile: %q must be %s or %s", s.Alerting.Profile, profileGoogle, profileTestSeconds)
+	switch s.Alerting.Profile {
+	case profileGoogle, profileWeekly, profileTestSeconds:
+	default:
+		return fmt.Errorf("alerting.profile: %q must be %s, %s or %s", s.Alerting.Profile, profileGoogle, profileWeekly, profileTestSeconds)
 	}
 	if v := s.Alerting.minValidEvents(); v < 0 || math.IsNaN(v) || math.IsInf(v, 0) {
 		return fmt.Errorf("alerting.min_valid_events: %v must be a finite number ≥ 0", v)
 	}
-	if err := validateAlertMaps(s.Alerting); err != nil {
+	if err := s.Alerting.validate(); err != nil {
 		return err
 	}
 	if s.RunbookURL != "" {
@@ -345,6 +354,7 @@ func (s *SLO) spec(maxLateness time.Duration) (window.Spec, error) {
 		MaxLateness:    maxLateness,
 		Unit:           unit,
 		MinValidEvents: s.Alerting.minValidEvents(),
+		Tiers:          s.Alerting.tiers(),
 	}
 	if s.BudgetingMethod != budgetingOccurrences {
 		spec.Timeslice, spec.SliceTarget = s.Timeslice.Duration, s.Timeslice.Target
@@ -369,15 +379,17 @@ var promLabelName = regexp.MustCompile(`^[a-zA-Z_][a-zA-Z0-9_]*$`)
 // reservedAlertLabels are set by the generated rules themselves.
 var reservedAlertLabels = map[string]bool{"alertname": true, "sloth_id": true, "sloth_service": true, "sloth_slo": true, "sloth_severity": true}
 
-func validateAlertMaps(a Alerting) error {
-	for _, k := range sortedKeys(a.Labels) {
+var promMetricName = regexp.MustCompile(`^[a-zA-Z_:][a-zA-Z0-9_:]*$`)
+
+func validateAlertMaps(path string, labels, annotations map[string]string) error {
+	for _, k := range sortedKeys(labels) {
 		if !promLabelName.MatchString(k) || strings.HasPrefix(k, "__") || reservedAlertLabels[k] {
-			return fmt.Errorf("alerting.labels: key %q must be a Prometheus label name ([a-zA-Z_][a-zA-Z0-9_]*, no leading __) and not one the rules set (%s)", k, strings.Join(sortedKeys(reservedAlertLabels), ", "))
+			return fmt.Errorf("%s.labels: key %q must be a Prometheus label name ([a-zA-Z_][a-zA-Z0-9_]*, no leading __) and not one the rules set (%s)", path, k, strings.Join(sortedKeys(reservedAlertLabels), ", "))
 		}
 	}
-	for _, k := range sortedKeys(a.Annotations) {
+	for _, k := range sortedKeys(annotations) {
 		if !promLabelName.MatchString(k) {
-			return fmt.Errorf("alerting.annotations: key %q must be a Prometheus label name ([a-zA-Z_][a-zA-Z0-9_]*)", k)
+			return fmt.Errorf("%s.annotations: key %q must be a Prometheus label name ([a-zA-Z_][a-zA-Z0-9_]*)", path, k)
 		}
 	}
 	return nil

@@ -16,7 +16,7 @@ const scopeName = "github.com/otelcol-sre/otelcol-sre/connector/sloconnector"
 // metricSet holds the metrics of one emission, created in a fixed order. Units stay empty (or
 // annotations only) so Prometheus names are the OTel names with dots turned into underscores.
 type metricSet struct {
-	events, windowEvents, periodLength, objective, sli, burnRate, remaining, exhaustion, alert pmetric.Metric
+	events, windowEvents, periodLength, objective, sli, burnRate, remaining, exhaustion, exhausted, alert pmetric.Metric
 }
 
 func newMetricSet(sm pmetric.ScopeMetrics, singleWriter bool) metricSet {
@@ -46,6 +46,7 @@ func newMetricSet(sm pmetric.ScopeMetrics, singleWriter bool) metricSet {
 		ms.burnRate = gauge("slo.burn_rate", "", "(1 − SLI) ÷ (1 − objective) per window.")
 		ms.remaining = gauge("slo.error_budget.remaining", "", "Share of the period's error budget left; negative when overspent.")
 		ms.exhaustion = gauge("slo.error_budget.exhaustion", "", "Seconds until the budget is spent at the 1h burn rate; absent if not within the period.")
+		ms.exhausted = gauge("slo.error_budget.exhausted", "", "1 while the remaining budget is at or below alerting.budget_exhausted.threshold.")
 		ms.alert = gauge("slo.alert.active", "", "1 while a multi-window multi-burn-rate alert tier of this severity fires.")
 	}
 	return ms
@@ -110,12 +111,13 @@ func (c *sloConnector) buildMetrics(now time.Time) pmetric.Metrics {
 			if st.ExhaustionOK {
 				point(ms.exhaustion, st.Exhaustion.Seconds())
 			}
+			if be := rt.cfg.Alerting.BudgetExhausted; !be.Disable {
+				point(ms.exhausted, boolValue(st.BudgetRemaining <= be.Threshold))
+			}
 			for _, sev := range window.Severities {
-				v := 0.0
-				if st.Alerts[sev] {
-					v = 1
+				if rt.severities[sev] {
+					point(ms.alert, boolValue(st.Alerts[sev]), attrSeverity, sev)
 				}
-				point(ms.alert, v, attrSeverity, sev)
 			}
 		}
 	}
@@ -156,4 +158,11 @@ func (c *sloConnector) attachExemplars(events pmetric.Metric, s *series) {
 		ex.SetDoubleValue(e.weight)
 	}
 	s.exemplars = s.exemplars[:0]
+}
+
+func boolValue(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
 }

@@ -146,10 +146,14 @@ func join(path, key string) string {
 	return path + "." + key
 }
 
-// closest returns the known key within two edits of key, if there is one.
+// closest returns the known key within two edits of key, or the one it spells in camelCase
+// (Sloth's errorBudgetPercent for error_budget_percent), if there is one.
 func closest(key string, known []string) string {
 	best, bestDist := "", 3
 	for _, k := range known {
+		if strings.EqualFold(strings.ReplaceAll(k, "_", ""), key) {
+			return k
+		}
 		if d := editDistance(key, k); d < bestDist {
 			best, bestDist = k, d
 		}

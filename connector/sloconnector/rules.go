@@ -30,13 +30,10 @@ type rule struct {
 	Record      string            `yaml:"record,omitempty"`
 	Alert       string            `yaml:"alert,omitempty"`
 	Expr        string            `yaml:"expr"`
+	For         string            `yaml:"for,omitempty"`
 	Labels      map[string]string `yaml:"labels,omitempty"`
 	Annotations map[string]string `yaml:"annotations,omitempty"`
 }
-
-// SLOAlertName is the one alert name every generated SLO alert shares; sloth_severity tells
-// page from ticket, as in Sloth.
-const SLOAlertName = "SLOErrorBudgetBurn"
 
 var labelUnsafe = regexp.MustCompile(`[^a-zA-Z0-9_]`)
 
@@ -233,23 +230,7 @@ func sloRuleGroups(sc ruleScope, spec window.Spec, alertSource string) []ruleGro
 		{Record: "pyrra_errors:rate5m", Labels: pyrra, Expr: fmt.Sprintf(`sum%s(rate(slo_events_total{%s,slo_outcome="bad"}[5m]))`, sc.by, sc.selector)},
 	}
 
-	var alerts []rule
-	for _, sev := range window.Severities {
-		expr := ""
-		if alertSource == alertSourceConnector {
-			expr = sc.connectorAlert(sev)
-		} else {
-			expr = sc.burnRateAlert(spec, sev)
-		}
-		if expr == "" {
-			continue
-		}
-		labels := sc.with(map[string]string{"sloth_severity": sev})
-		for k, v := range slo.Alerting.Labels {
-			labels[k] = v
-		}
-		alerts = append(alerts, rule{Alert: SLOAlertName, Expr: expr, Labels: labels, Annotations: sc.annotations(sev)})
-	}
+	alerts := sc.alertRules(spec, alertSource)
 	dropEmptyLabels(sli, meta, alerts)
 	id := slo.Name
 	if !sc.perService {
@@ -263,78 +244,6 @@ func sloRuleGroups(sc ruleScope, spec window.Spec, alertSource string) []ruleGro
 		{Name: "sloth-slo-meta-recordings-" + id, Rules: meta},
 		{Name: "sloth-slo-alerts-" + id, Rules: alerts},
 	}
-}
-
-// burnRateAlert ORs the severity's MWMB tiers over the Sloth recordings, each guarded by
-// min_valid_events on its long window; "" when no tier of it can ever fire.
-func (sc ruleScope) burnRateAlert(spec window.Spec, sev string) string {
-	var clauses []string
-	for _, tier := range spec.Tiers {
-		if tier.Severity != sev {
-			continue
-		}
-		long, _ := spec.WindowDuration(tier.Long)
-		if tier.BudgetFraction*float64(spec.Period.Shortest())/float64(long)*(1-spec.Objective) >= 1 {
-			continue // can never fire, even in the shortest period; the connector logs this at start
-		}
-		threshold := sc.threshold(spec, tier)
-		clause := fmt.Sprintf("(max(slo:sli_error:ratio_rate%s%s > (%s)) without (sloth_window) and max(slo:sli_error:ratio_rate%s%s > (%s)) without (sloth_window))",
-			tier.Short, sc.match(), threshold, tier.Long, sc.match(), threshold)
-		if spec.MinValidEvents > 0 {
-			clause = fmt.Sprintf("(%s and on(%s) (%s >= %s))", clause, strings.Join(sc.groupBy, ", "), sc.validEvents(tier.Long), strconv.FormatFloat(spec.MinValidEvents, 'g', -1, 64))
-		}
-		clauses = append(clauses, clause)
-	}
-	return strings.Join(clauses, "\nor\n")
-}
-
-// threshold is the tier's error-ratio threshold, factor × (1 − objective), evaluated by
-// Prometheus as the connector computes it. A calendar period's factor uses the length of the
-// current period that the connector reports: 14.88 in a 31-day month, 14.4 in a 30-day one,
-// 14.86 in a Berlin March that loses an hour.
-func (sc ruleScope) threshold(spec window.Spec, tier window.AlertTier) string {
-	budget := "(1 - " + strconv.FormatFloat(spec.Objective, 'g', -1, 64) + ")"
-	if !spec.Period.IsCalendar() {
-		return strconv.FormatFloat(spec.BurnFactor(tier, time.Time{}), 'g', 6, 64) + " * " + budget
-	}
-	long, _ := spec.WindowDuration(tier.Long)
-	return fmt.Sprintf("(%s * %s / %s) * %s", strconv.FormatFloat(tier.BudgetFraction, 'g', -1, 64), sc.periodSeconds(),
-		strconv.FormatFloat(long.Seconds(), 'g', -1, 64), budget)
-}
-
-// periodSeconds is the current calendar period's length as the connector reports it.
-func (sc ruleScope) periodSeconds() string {
-	return fmt.Sprintf("scalar(max(slo_period_length{%s}))", sc.selector)
-}
-
-// connectorAlert fires on the connector's own MWMB state, which already applies the tiers and
-// the min_valid_events guard.
-func (sc ruleScope) connectorAlert(sev string) string {
-	return sc.identify(fmt.Sprintf(`max%s(slo_alert_active{%s,slo_alert_severity=%q}) == 1`, sc.by, sc.selector, sev))
-}
-
-// annotations are Sloth's title and summary plus the SLO's description, runbook and its own
-// annotations, which win over the defaults.
-func (sc ruleScope) annotations(sev string) map[string]string {
-	// Templates see the expression's labels only, not the rule's own: name what is static.
-	service := sc.slo.Service
-	if sc.perService {
-		service = "{{$labels.sloth_service}}"
-	}
-	a := map[string]string{
-		"title":   fmt.Sprintf("(%s) %s %s SLO error budget burn rate is too fast.", sev, service, sc.slo.Name),
-		"summary": fmt.Sprintf("%s %s SLO error budget burn rate is over the %s threshold (objective %s%%).", service, sc.slo.Name, sev, strconv.FormatFloat(sc.slo.Objective, 'g', -1, 64)),
-	}
-	if sc.slo.Description != "" {
-		a["description"] = sc.slo.Description
-	}
-	if sc.slo.RunbookURL != "" {
-		a["runbook_url"] = sc.slo.RunbookURL
-	}
-	for k, v := range sc.slo.Alerting.Annotations {
-		a[k] = v
-	}
-	return a
 }
 
 // dropEmptyLabels removes empty label values, which Prometheus treats as absent anyway.

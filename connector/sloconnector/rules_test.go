@@ -10,6 +10,7 @@ import (
 	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/connector/connectortest"
 	"go.opentelemetry.io/collector/consumer/consumertest"
+	"go.opentelemetry.io/collector/pdata/ptrace"
 
 	"github.com/otelcol-sre/otelcol-sre/connector/sloconnector/internal/metadata"
 )
@@ -71,5 +72,41 @@ func TestSeveralConnectorsLabelTheirSeries(t *testing.T) {
 	start(a, b)
 	if ka, kb := labelled(a), labelled(b); !strings.Contains(ka, "slo.connector=slo/a") || !strings.Contains(kb, "slo.connector=slo/b") {
 		t.Errorf("two connectors: %q and %q", ka, kb)
+	}
+}
+
+// A disabled severity has no slo.alert.active series; slo.error_budget.exhausted follows the
+// threshold, and is absent when its alert is disabled.
+func TestShapedAlertSeries(t *testing.T) {
+	slo := SLO{Name: "shaped", Service: "svc", Objective: 99, SLI: SLI{Bad: "status.code == STATUS_CODE_ERROR"},
+		Alerting: Alerting{Ticket: SeverityAlert{Disable: true}, BudgetExhausted: BudgetExhaustedAlert{Threshold: 0.5}}}
+	quiet := slo
+	quiet.Name, quiet.Alerting = "quiet", Alerting{BudgetExhausted: BudgetExhaustedAlert{Disable: true}}
+	c := newTestConnector(t, baseConfig(slo, quiet))
+	spans := []testSpan{}
+	for i := 0; i < 1000; i++ { // 0.6 % bad: 60 % of a 1 % budget spent, 40 % left
+		s := testSpan{service: "svc", kind: ptrace.SpanKindServer}
+		if i < 6 {
+			s.status = ptrace.StatusCodeError
+		}
+		spans = append(spans, s)
+	}
+	if err := c.ConsumeTraces(context.Background(), makeTraces(spans)); err != nil {
+		t.Fatal(err)
+	}
+	got := points(c.buildMetrics(testNow))
+	if _, ok := got["slo.alert.active{service.name=svc,slo.alert.severity=ticket,slo.name=shaped}"]; ok {
+		t.Error("a disabled ticket severity has a series")
+	}
+	if _, ok := got["slo.alert.active{service.name=svc,slo.alert.severity=page,slo.name=shaped}"]; !ok {
+		t.Error("the page severity lost its series")
+	}
+	if v, ok := got["slo.error_budget.exhausted{service.name=svc,slo.name=shaped}"]; !ok || v != 1 {
+		t.Errorf("exhausted at 40 %% left with threshold 0.5: %v %v", v, ok)
+	}
+	for k := range got {
+		if strings.HasPrefix(k, "slo.error_budget.exhausted{") && strings.Contains(k, "slo.name=quiet") {
+			t.Errorf("disabled budget_exhausted emitted %s", k)
+		}
 	}
 }

@@ -39,6 +39,7 @@ type sloRuntime struct {
 	hash       string
 	series     map[string]*series
 	limit      int
+	severities map[string]bool // the alert severities that have tiers
 }
 
 // series is one group_by combination of an SLO.
@@ -65,7 +66,11 @@ func newRuntime(cfg SLO, maxLateness time.Duration, limit int) (*sloRuntime, err
 	if err != nil {
 		return nil, err
 	}
-	return &sloRuntime{cfg: cfg, spec: spec, classifier: cls, hash: definitionHash(cfg), series: map[string]*series{}, limit: limit}, nil
+	severities := map[string]bool{}
+	for _, t := range spec.Tiers {
+		severities[t.Severity] = true
+	}
+	return &sloRuntime{cfg: cfg, spec: spec, classifier: cls, hash: definitionHash(cfg), series: map[string]*series{}, limit: limit, severities: severities}, nil
 }
 
 // definitionHash identifies what the stored windows mean: a change of conditions, objective,

@@ -1,0 +1,194 @@
+package sloconnector
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/otelcol-sre/otelcol-sre/connector/sloconnector/internal/window"
+)
+
+const (
+	profileWeekly = "weekly"
+
+	defaultAlertName  = "SLOErrorBudgetBurn"
+	exhaustedAlert    = "SLOErrorBudgetExhausted"
+	absentAlert       = "SLOMetricAbsent"
+	defaultAbsentWait = 10 * time.Minute
+)
+
+// AlertWindows are custom multi-window multi-burn-rate tiers in the shape of Sloth's
+// AlertWindows spec (spec.page/ticket.quick/slow), with snake_case keys.
+type AlertWindows struct {
+	Page   WindowPair `mapstructure:"page"`
+	Ticket WindowPair `mapstructure:"ticket"`
+}
+
+// WindowPair is a severity's quick and slow tier.
+type WindowPair struct {
+	Quick AlertWindow `mapstructure:"quick"`
+	Slow  AlertWindow `mapstructure:"slow"`
+}
+
+// AlertWindow is one tier: it fires when both windows burn faster than the rate that spends
+// ErrorBudgetPercent of the period's budget within LongWindow.
+type AlertWindow struct {
+	ErrorBudgetPercent float64 `mapstructure:"error_budget_percent"`
+	ShortWindow        string  `mapstructure:"short_window"`
+	LongWindow         string  `mapstructure:"long_window"`
+}
+
+// SeverityAlert shapes the alert of one severity.
+type SeverityAlert struct {
+	Disable     bool              `mapstructure:"disable"`
+	Labels      map[string]string `mapstructure:"labels"`
+	Annotations map[string]string `mapstructure:"annotations"`
+}
+
+// BudgetExhaustedAlert fires while the period's remaining budget is at or below Threshold.
+type BudgetExhaustedAlert struct {
+	Disable     bool              `mapstructure:"disable"`
+	Threshold   float64           `mapstructure:"threshold"`
+	Labels      map[string]string `mapstructure:"labels"`
+	Annotations map[string]string `mapstructure:"annotations"`
+}
+
+// AbsentAlert fires when the SLO's series have been absent for For: a dead collector pages
+// instead of going silent (Pyrra's SLOMetricAbsent).
+type AbsentAlert struct {
+	Disable bool              `mapstructure:"disable"`
+	For     time.Duration     `mapstructure:"for"`
+	Labels  map[string]string `mapstructure:"labels"`
+}
+
+// weeklyTiers is Sloth's 7-day AlertWindows example: factors 13.44 and 3.5 page, 1.4 and 0.98
+// ticket, so a service on track (burn ≤ 1) is never ticketed.
+var weeklyTiers = []window.AlertTier{
+	{Severity: "page", Short: "5m", Long: "1h", BudgetFraction: 0.08},
+	{Severity: "page", Short: "30m", Long: "6h", BudgetFraction: 0.125},
+	{Severity: "ticket", Short: "2h", Long: "1d", BudgetFraction: 0.20},
+	{Severity: "ticket", Short: "6h", Long: "3d", BudgetFraction: 0.42},
+}
+
+// tiers are the SLO's alert tiers: the profile's, or the custom windows, less disabled severities.
+func (a Alerting) tiers() []window.AlertTier {
+	base := window.GoogleTiers
+	switch {
+	case a.Windows != nil:
+		w := a.Windows
+		base = nil
+		for _, t := range []struct {
+			sev string
+			w   AlertWindow
+		}{{"page", w.Page.Quick}, {"page", w.Page.Slow}, {"ticket", w.Ticket.Quick}, {"ticket", w.Ticket.Slow}} {
+			base = append(base, window.AlertTier{Severity: t.sev, Short: t.w.ShortWindow, Long: t.w.LongWindow, BudgetFraction: t.w.ErrorBudgetPercent / 100})
+		}
+	case a.Profile == profileWeekly:
+		base = weeklyTiers
+	}
+	out := []window.AlertTier{}
+	for _, t := range base {
+		if !a.severity(t.Severity).Disable {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+func (a Alerting) severity(sev string) SeverityAlert {
+	if sev == "page" {
+		return a.Page
+	}
+	return a.Ticket
+}
+
+func (a Alerting) alertName() string {
+	if a.Name == "" {
+		return defaultAlertName
+	}
+	return a.Name
+}
+
+func (a Alerting) absentFor() time.Duration {
+	if a.Absent.For == 0 {
+		return defaultAbsentWait
+	}
+	return a.Absent.For
+}
+
+// validate checks everything alerting holds besides the profile and the guard.
+func (a Alerting) validate() error {
+	if a.Name != "" && !promMetricName.MatchString(a.Name) {
+		return fmt.Errorf("alerting.name: %q must be a Prometheus alert name ([a-zA-Z_:][a-zA-Z0-9_:]*)", a.Name)
+	}
+	if a.Windows != nil {
+		names := make([]string, 0, 7)
+		for _, w := range window.StandardWindows(time.Minute) {
+			names = append(names, w.Name)
+		}
+		for _, t := range []struct {
+			path string
+			w    AlertWindow
+		}{{"page.quick", a.Windows.Page.Quick}, {"page.slow", a.Windows.Page.Slow}, {"ticket.quick", a.Windows.Ticket.Quick}, {"ticket.slow", a.Windows.Ticket.Slow}} {
+			if err := t.w.validate(names); err != nil {
+				return fmt.Errorf("alerting.windows.%s.%w", t.path, err)
+			}
+		}
+	}
+	maps := []struct {
+		path   string
+		labels map[string]string
+		annots map[string]string
+	}{
+		{"alerting", a.Labels, a.Annotations}, {"alerting.page", a.Page.Labels, a.Page.Annotations},
+		{"alerting.ticket", a.Ticket.Labels, a.Ticket.Annotations},
+		{"alerting.budget_exhausted", a.BudgetExhausted.Labels, a.BudgetExhausted.Annotations},
+		{"alerting.absent", a.Absent.Labels, nil},
+	}
+	for _, m := range maps {
+		if err := validateAlertMaps(m.path, m.labels, m.annots); err != nil {
+			return err
+		}
+	}
+	if t := a.BudgetExhausted.Threshold; !(t >= -1e6 && t < 1) {
+		return fmt.Errorf("alerting.budget_exhausted.threshold: %v must be below 1 (the share of the budget left; 0 = spent)", t)
+	}
+	if a.Absent.For < 0 {
+		return fmt.Errorf("alerting.absent.for: %v must not be negative", a.Absent.For)
+	}
+	return nil
+}
+
+func (w AlertWindow) validate(names []string) error {
+	known := func(n string) bool {
+		for _, k := range names {
+			if k == n {
+				return true
+			}
+		}
+		return false
+	}
+	switch {
+	case !(w.ErrorBudgetPercent > 0 && w.ErrorBudgetPercent <= 100):
+		return fmt.Errorf("error_budget_percent: %v must be in (0, 100]", w.ErrorBudgetPercent)
+	case !known(w.ShortWindow):
+		return fmt.Errorf("short_window: %q must be one of %s", w.ShortWindow, strings.Join(names, ", "))
+	case !known(w.LongWindow):
+		return fmt.Errorf("long_window: %q must be one of %s", w.LongWindow, strings.Join(names, ", "))
+	}
+	s, l := windowMinutes(w.ShortWindow), windowMinutes(w.LongWindow)
+	if s >= l {
+		return errors.New("short_window: " + w.ShortWindow + " must be shorter than long_window " + w.LongWindow)
+	}
+	return nil
+}
+
+func windowMinutes(name string) time.Duration {
+	for _, w := range window.StandardWindows(time.Minute) {
+		if w.Name == name {
+			return w.Duration
+		}
+	}
+	return 0
+}
