@@ -192,9 +192,10 @@ func sloRuleGroups(sc ruleScope, spec window.Spec, alertSource string) []ruleGro
 	// clock: the same config always gives the same rules.
 	periodName, windowSuffix := periodLabel(spec.Period.Longest()), periodLabel(spec.Period.Longest())
 	days := strconv.FormatFloat(spec.Period.Longest().Hours()/24, 'g', -1, 64)
+	periodSeconds := strconv.FormatFloat(spec.Period.Longest().Seconds(), 'f', 0, 64)
 	if spec.Period.IsCalendar() {
 		periodName, windowSuffix = spec.Period.Kind(), "_"+spec.Period.Kind()
-		days = sc.periodSeconds() + " / 86400"
+		days, periodSeconds = sc.periodSeconds()+" / 86400", sc.periodSeconds()
 	}
 	objective := strconv.FormatFloat(spec.Objective, 'g', -1, 64)
 
@@ -222,7 +223,7 @@ func sloRuleGroups(sc ruleScope, spec window.Spec, alertSource string) []ruleGro
 			"sloth_mode": "otelcol", "sloth_objective": strconv.FormatFloat(slo.Objective, 'g', -1, 64),
 			"sloth_spec": "otelcol-sre/slo", "sloth_version": "otelcol-sre"})},
 		{Record: "pyrra_objective", Expr: "vector(" + objective + ")", Labels: pyrra},
-		{Record: "pyrra_window", Expr: "vector(" + strconv.FormatFloat(spec.Period.Longest().Seconds(), 'f', 0, 64) + ")", Labels: pyrra},
+		{Record: "pyrra_window", Expr: "vector(" + periodSeconds + ")", Labels: pyrra},
 		// Pyrra's grouping: one availability per service (and group_by value), never a blend.
 		{Record: "pyrra_availability", Labels: pyrra, Expr: fmt.Sprintf(
 			`sum%s(slo_window_events{%s,slo_window="period",slo_outcome="good"}) / (sum%s(slo_window_events{%s,slo_window="period"}) > 0)`, sc.by, sc.selector, sc.by, sc.selector)},

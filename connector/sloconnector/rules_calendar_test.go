@@ -104,7 +104,8 @@ func TestCalendarRulesDoNotDependOnTheDate(t *testing.T) {
 			t.Errorf("calendar rules contain the date-dependent %q", frozen)
 		}
 	}
-	for _, want := range []string{"slo:sli_error:ratio_rate_month", "scalar(max(slo_period_length{", "sloth_window: month"} {
+	for _, want := range []string{"slo:sli_error:ratio_rate_month", "scalar(max(slo_period_length{", "sloth_window: month",
+		`expr: vector(scalar(max(slo_period_length{slo_name="cal",service_name="svc"})))`} { // pyrra_window: this period's length
 		if !strings.Contains(rules, want) {
 			t.Errorf("calendar rules lack %q", want)
 		}
