@@ -275,16 +275,37 @@ func (s *SLO) validate(c *Config) error {
 	if _, err := compileSLI(s.SLI); err != nil {
 		return err
 	}
-	seenKey := map[string]bool{}
+	seenKey := map[string]bool{}  // attribute keys
+	seenLabel := map[string]string{} // their Prometheus names: two keys must not share one
+	for _, k := range []string{attrSLOName, attrService, attrOutcome, attrWindow, attrSeverity, attrOverflow, attrInstanceID, attrConnector} {
+		seenLabel[promLabel(k)] = k
+	}
+	checkLabel := func(field, k string) error {
+		l, err := labelNamer.Build(k)
+		if err != nil {
+			return fmt.Errorf("%s: key %q has no Prometheus label name: %v", field, k, err)
+		}
+		if other, dup := seenLabel[l]; dup {
+			return fmt.Errorf("%s: key %q becomes the Prometheus label %s, as %q does", field, k, l, other)
+		}
+		seenLabel[l] = k
+		return nil
+	}
 	for i, k := range s.GroupBy {
 		if k == "" || seenKey[k] {
 			return fmt.Errorf("group_by[%d]: %q must be a non-empty, unique attribute key", i, k)
 		}
 		seenKey[k] = true
+		if err := checkLabel(fmt.Sprintf("group_by[%d]", i), k); err != nil {
+			return err
+		}
 	}
-	for k := range s.Labels {
+	for _, k := range sortedKeys(s.Labels) {
 		if k == "" || reservedAttributes[k] || seenKey[k] {
 			return fmt.Errorf("labels: key %q is empty, reserved or also in group_by", k)
+		}
+		if err := checkLabel("labels", k); err != nil {
+			return err
 		}
 	}
 	switch s.Alerting.Profile {

@@ -2,11 +2,11 @@ package sloconnector
 
 import (
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/prometheus/otlptranslator"
 	"go.yaml.in/yaml/v3"
 
 	"github.com/otelcol-sre/otelcol-sre/connector/sloconnector/internal/window"
@@ -35,14 +35,15 @@ type rule struct {
 	Annotations map[string]string `yaml:"annotations,omitempty"`
 }
 
-var labelUnsafe = regexp.MustCompile(`[^a-zA-Z0-9_]`)
+// labelNamer is the translation the prometheus exporter applies to attribute names by default
+// (underscore escaping: "http.route" is http_route, "a..b" is a_b, "1x" is key_1x), so a rule
+// never selects a label name that is never emitted.
+var labelNamer = otlptranslator.LabelNamer{UnderscoreLabelSanitization: true} //nolint:staticcheck // the exporter's default
 
-// promLabel is the Prometheus name the exporter gives an OTel attribute.
+// promLabel is the Prometheus name the exporter gives an OTel attribute; config validation
+// rejects keys it cannot name, so the error is never seen here.
 func promLabel(attr string) string {
-	l := labelUnsafe.ReplaceAllString(attr, "_")
-	if l != "" && l[0] >= '0' && l[0] <= '9' {
-		l = "key_" + l
-	}
+	l, _ := labelNamer.Build(attr)
 	return l
 }
 

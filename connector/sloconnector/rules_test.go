@@ -110,3 +110,12 @@ func TestShapedAlertSeries(t *testing.T) {
 		}
 	}
 }
+
+// Label names are the prometheus exporter's: a rule never selects a name that is not emitted.
+func TestPromLabelIsTheExportersTranslation(t *testing.T) {
+	for attr, want := range map[string]string{"http.route": "http_route", "a..b": "a_b", "1x": "key_1x", "_x": "key_x", "k8s.pod.name": "k8s_pod_name", "ünï": "key_n_", "...": "key_"} {
+		if got := promLabel(attr); got != want {
+			t.Errorf("promLabel(%q) = %q, want %q", attr, got, want)
+		}
+	}
+}
