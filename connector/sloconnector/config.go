@@ -275,7 +275,7 @@ func (s *SLO) validate(c *Config) error {
 	if _, err := compileSLI(s.SLI); err != nil {
 		return err
 	}
-	seenKey := map[string]bool{}  // attribute keys
+	seenKey := map[string]bool{}     // attribute keys
 	seenLabel := map[string]string{} // their Prometheus names: two keys must not share one
 	for _, k := range []string{attrSLOName, attrService, attrOutcome, attrWindow, attrSeverity, attrOverflow, attrInstanceID, attrConnector} {
 		seenLabel[promLabel(k)] = k
