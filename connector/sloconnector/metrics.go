@@ -3,6 +3,7 @@ package sloconnector
 import (
 	"context"
 	"math"
+	"strconv"
 	"time"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
@@ -17,6 +18,7 @@ const scopeName = "github.com/otelcol-sre/otelcol-sre/connector/sloconnector"
 // annotations only) so Prometheus names are the OTel names with dots turned into underscores.
 type metricSet struct {
 	events, windowEvents, periodLength, objective, sli, burnRate, remaining, exhaustion, exhausted, alert pmetric.Metric
+	compliance, periodRemaining                                                                           pmetric.Metric
 }
 
 func newMetricSet(sm pmetric.ScopeMetrics, singleWriter bool) metricSet {
@@ -48,6 +50,8 @@ func newMetricSet(sm pmetric.ScopeMetrics, singleWriter bool) metricSet {
 		ms.exhaustion = gauge("slo.error_budget.exhaustion", "", "Seconds until the budget is spent at the 1h burn rate; absent if not within the period.")
 		ms.exhausted = gauge("slo.error_budget.exhausted", "", "1 while the remaining budget is at or below alerting.budget_exhausted.threshold.")
 		ms.alert = gauge("slo.alert.active", "", "1 while a multi-window multi-burn-rate alert tier of this severity fires.")
+		ms.compliance = gauge("slo.period.compliance", "", "Final SLI of each closed calendar period, by slo.period.start.")
+		ms.periodRemaining = gauge("slo.period.error_budget.remaining", "", "Final share of the error budget left in each closed calendar period, by slo.period.start.")
 	}
 	return ms
 }
@@ -113,6 +117,14 @@ func (c *sloConnector) buildMetrics(now time.Time) pmetric.Metrics {
 			}
 			if be := rt.cfg.Alerting.BudgetExhausted; !be.Disable {
 				point(ms.exhausted, boolValue(st.BudgetRemaining <= be.Threshold))
+			}
+			for _, past := range s.state.History() {
+				start := time.Unix(0, past.Start).In(rt.spec.Period.Location()).Format(time.RFC3339)
+				if sli, ok := past.SLI(); ok {
+					met := strconv.FormatBool(sli >= rt.spec.Objective)
+					point(ms.compliance, sli, attrPeriodStart, start, attrObjectiveMet, met)
+					point(ms.periodRemaining, past.BudgetRemaining(&rt.spec), attrPeriodStart, start, attrObjectiveMet, met)
+				}
 			}
 			for _, sev := range window.Severities {
 				if rt.severities[sev] {

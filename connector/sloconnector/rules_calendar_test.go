@@ -1,6 +1,7 @@
 package sloconnector
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"os/exec"
@@ -9,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"go.opentelemetry.io/collector/pdata/ptrace"
 )
 
 // Every day of 2026, in Berlin and New York, for calendar weeks, months and quarters: the
@@ -136,5 +139,32 @@ func TestConnectorEmitsTheCalendarPeriodLength(t *testing.T) {
 		if n != 1 {
 			t.Errorf("sharded=%v: %d slo.period.length points, want 1", sharded, n)
 		}
+	}
+}
+
+// "Did we meet it last month": a closed month is reported with its start and whether its final
+// SLI met the objective.
+func TestConnectorReportsClosedPeriods(t *testing.T) {
+	c := newTestConnector(t, baseConfig(SLO{Name: "monthly", Service: "svc", Objective: 99,
+		Window: Window{Calendar: "month", Timezone: "Europe/Berlin"}, SLI: SLI{Bad: "status.code == STATUS_CODE_ERROR"}}))
+	var spans []testSpan
+	for i := 0; i < 100; i++ {
+		s := testSpan{service: "svc", kind: ptrace.SpanKindServer}
+		if i < 2 {
+			s.status = ptrace.StatusCodeError
+		}
+		spans = append(spans, s)
+	}
+	if err := c.ConsumeTraces(context.Background(), makeTraces(spans)); err != nil { // June 2026
+		t.Fatal(err)
+	}
+	got := points(c.buildMetrics(time.Date(2026, 7, 1, 0, 10, 0, 0, time.UTC))) // Berlin: July, 02:10
+	key := "slo.period.compliance{service.name=svc,slo.name=monthly,slo.objective.met=false,slo.period.start=2026-06-01T00:00:00+02:00}"
+	if v, ok := got[key]; !ok || v != 0.98 {
+		t.Errorf("%s = %v (present %v); points %v", key, v, ok, got)
+	}
+	key = "slo.period.error_budget.remaining{service.name=svc,slo.name=monthly,slo.objective.met=false,slo.period.start=2026-06-01T00:00:00+02:00}"
+	if v := got[key]; !(v > -1.0000001 && v < -0.9999999) { // 2 bad in 100 at 99 %: twice the budget
+		t.Errorf("%s = %v, want -1", key, v)
 	}
 }

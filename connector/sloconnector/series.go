@@ -22,13 +22,18 @@ const (
 	attrOverflow   = "slo.overflow"
 	attrInstanceID = "collector.instance.id"
 	attrConnector  = "slo.connector"
-	maxExemplars   = 5
-	overflowKey    = "\xff overflow"
+	// attrPeriodStart names a closed calendar period (RFC 3339 in the SLO's zone);
+	// attrObjectiveMet says whether its final SLI met the objective.
+	attrPeriodStart  = "slo.period.start"
+	attrObjectiveMet = "slo.objective.met"
+	maxExemplars     = 5
+	overflowKey      = "\xff overflow"
 )
 
 var reservedAttributes = map[string]bool{
 	attrSLOName: true, attrService: true, attrOutcome: true, attrWindow: true,
 	attrSeverity: true, attrOverflow: true, attrInstanceID: true, attrConnector: true,
+	attrPeriodStart: true, attrObjectiveMet: true,
 }
 
 // sloRuntime is one configured SLO with its series.

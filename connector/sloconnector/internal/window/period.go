@@ -29,6 +29,14 @@ func Calendar(unit string, loc *time.Location) (Period, error) {
 	return Period{calendar: unit, loc: loc}, nil
 }
 
+// Location is a calendar period's time zone (UTC for a rolling one).
+func (p Period) Location() *time.Location {
+	if p.loc == nil {
+		return time.UTC
+	}
+	return p.loc
+}
+
 // IsCalendar reports whether the period resets at calendar boundaries.
 func (p Period) IsCalendar() bool { return p.calendar != "" }
 

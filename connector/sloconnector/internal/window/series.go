@@ -12,9 +12,13 @@ type Series struct {
 
 	rings []ring
 	// calendar periods are summed exactly: the accumulator holds events of the period that
-	// started at periodStart and is reset at the next boundary.
+	// started at periodStart and is reset at the next boundary. The previous period stays
+	// open for late events until they can no longer arrive, then joins the history.
 	periodAcc   Counts
 	periodStart int64
+	prevAcc     Counts
+	prevStart   int64
+	history     []PeriodResult
 
 	// With timeslices, slices holds the verdicts of final slices (ones whose spans can no
 	// longer arrive), recorded at each slice's end; slices closed since are judged live from
@@ -78,16 +82,15 @@ func (s *Series) recordAt(spec *Spec, now time.Time, unixNano int64, periodAt ti
 	}
 	if spec.Period.IsCalendar() {
 		current, _ := spec.Period.Bounds(now)
-		s.rollPeriod(current)
-		if !periodAt.Before(current) {
-			s.periodAcc = s.periodAcc.Add(c)
-		}
+		s.rollPeriod(spec, current)
+		s.addToPeriod(periodAt, c)
 	}
 }
 
 // Advance makes final every timeslice that ended more than max_lateness ago, the last moment
 // a span of it is accepted, and records its verdict at the slice's end.
 func (s *Series) Advance(spec *Spec, now time.Time) {
+	defer s.advancePeriods(spec, now) // after the slices of this emit are final
 	if s.slices == nil {
 		return
 	}
@@ -129,12 +132,6 @@ func (s *Series) provisional(spec *Spec, now time.Time, since int64, periodStart
 		}
 	}
 	return out
-}
-
-func (s *Series) rollPeriod(current time.Time) {
-	if start := current.UnixNano(); s.periodStart != start {
-		s.periodStart, s.periodAcc = start, Counts{}
-	}
 }
 
 // Window returns the events of the named window at now: the buckets covering the last

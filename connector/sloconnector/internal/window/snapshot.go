@@ -13,6 +13,9 @@ type Snapshot struct {
 	PeriodStart int64
 	Slices      *Snapshot
 	LastClosed  int64
+	PrevAcc     Counts
+	PrevStart   int64
+	History     []PeriodResult
 }
 
 // RingSnapshot is one ring's buckets.
@@ -25,7 +28,8 @@ type RingSnapshot struct {
 
 // Snapshot copies the series' state.
 func (s *Series) Snapshot() Snapshot {
-	snap := Snapshot{Total: s.Total, PeriodAcc: s.periodAcc, PeriodStart: s.periodStart, LastClosed: s.lastClosed}
+	snap := Snapshot{Total: s.Total, PeriodAcc: s.periodAcc, PeriodStart: s.periodStart, LastClosed: s.lastClosed,
+		PrevAcc: s.prevAcc, PrevStart: s.prevStart, History: append([]PeriodResult(nil), s.history...)}
 	for _, r := range s.rings {
 		snap.Rings = append(snap.Rings, RingSnapshot{Resolution: r.resolution, Latest: r.latest, Empty: r.empty, Slots: append([]Counts(nil), r.slots...)})
 	}
@@ -68,5 +72,6 @@ func (s *Series) restore(snap Snapshot) error {
 		r.latest, r.empty = rs.Latest, rs.Empty
 	}
 	s.Total, s.periodAcc, s.periodStart = snap.Total, snap.PeriodAcc, snap.PeriodStart
+	s.prevAcc, s.prevStart, s.history = snap.PrevAcc, snap.PrevStart, append([]PeriodResult(nil), snap.History...)
 	return nil
 }
