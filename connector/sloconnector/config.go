@@ -257,6 +257,9 @@ func (s *SLO) validate(c *Config) error {
 		if c.Topology == topologySharded {
 			return fmt.Errorf("budgeting_method: %s needs topology %s: a slice's verdict needs every replica's counts", s.BudgetingMethod, topologySingleWriter)
 		}
+		if c.AlertSource == alertSourceRules {
+			return fmt.Errorf("budgeting_method: %s needs alert_source connector or auto: the rules see slices, not the events min_valid_events counts", s.BudgetingMethod)
+		}
 	default:
 		return fmt.Errorf("budgeting_method: %q must be %s, %s or %s", s.BudgetingMethod, budgetingOccurrences, budgetingTimeslices, budgetingRatioTimeslices)
 	}
@@ -378,7 +381,8 @@ func (s *SLO) spec(maxLateness time.Duration) (window.Spec, error) {
 		Tiers:          s.Alerting.tiers(),
 	}
 	if s.BudgetingMethod != budgetingOccurrences {
-		spec.Timeslice, spec.SliceTarget = s.Timeslice.Duration, s.Timeslice.Target
+		// test_seconds scales slices with every window: a 1h slice lasts 60s.
+		spec.Timeslice, spec.SliceTarget = s.Timeslice.Duration/(time.Minute/unit), s.Timeslice.Target
 		spec.SliceRatio = s.BudgetingMethod == budgetingRatioTimeslices
 	}
 	return window.NewSpec(spec) // checks the slice and max_lateness against the rings as defaulted

@@ -41,7 +41,7 @@ func TestConfigEdges(t *testing.T) {
 		{"max_lateness: 5h1m\n" + withSLO("objective: 99, budgeting_method: timeslices, timeslice: {duration: 1h, target: 0.9}, sli: {bad: 'true'}"), "plus the timeslice 1h0m0s must be at most 6h0m0s"},
 		{withSLO("objective: 99, budgeting_method: ratio_timeslices, timeslice: {duration: 5m}, sli: {bad: 'true'}"), ""},
 		{withSLO("objective: 99, budgeting_method: weighted, sli: {bad: 'true'}"), `budgeting_method: "weighted" must be occurrences, timeslices or ratio_timeslices`},
-		{withSLO("objective: 99, budgeting_method: timeslices, timeslice: {duration: 2m, target: 0.9}, sli: {bad: 'true'}, alerting: {profile: test_seconds}"), "max_lateness 5m0s plus the timeslice 2m0s must be at most 6m0s"},
+		{"max_lateness: 5m1s\n" + withSLO("objective: 99, budgeting_method: timeslices, timeslice: {duration: 1h, target: 0.9}, sli: {bad: 'true'}, alerting: {profile: test_seconds}"), "max_lateness 5m1s plus the timeslice 1m0s must be at most 6m0s"},
 		{"cardinality_limit: 1\n" + slo, ""},
 		{"cardinality_limit: 0\n" + slo, "cardinality_limit: 0 must be positive"},
 		{"storage: file_storage\ncheckpoint_interval: 1ns\n" + slo, ""},
@@ -99,6 +99,8 @@ func TestConfigEdges(t *testing.T) {
 		{withSLO("objective: 99, sli: {bad: 'true'}, group_by: [http.route, 'a..b', 1x]"), ""},
 		{withSLO("objective: 99, sli: {bad: 'true'}, group_by: [http.route, http_route]"), `group_by[1]: key "http_route" becomes the Prometheus label http_route, as "http.route" does`},
 		{withSLO("objective: 99, sli: {bad: 'true'}, labels: {slo_name: x}"), `labels: key "slo_name" becomes the Prometheus label slo_name, as "slo.name" does`},
+		{"alert_source: rules\n" + withSLO("objective: 99, budgeting_method: timeslices, timeslice: {duration: 1m, target: 0.9}, sli: {bad: 'true'}"), "budgeting_method: timeslices needs alert_source connector or auto"},
+		{withSLO("objective: 99, budgeting_method: timeslices, timeslice: {duration: 1h, target: 0.9}, sli: {bad: 'true'}, alerting: {profile: test_seconds}"), ""}, // 60s slices
 		{"alert_source: rules\n" + slo, ""},
 		{"alert_source: sometimes\n" + slo, `alert_source: "sometimes"`},
 		{"topology: sharded\nalert_source: rules\n" + slo, ""},
