@@ -52,17 +52,29 @@ service:
 // the providers, with the given share of errors. It returns the good and bad counts sent.
 func sendPhase(t *testing.T, providers []*sdktrace.TracerProvider, d time.Duration, errorShare float64) (good, bad float64) {
 	t.Helper()
+	deadline := time.Now().Add(d)
+	good, bad, _ = sendUntil(t, providers, func(time.Time) float64 { return errorShare }, func() bool { return !time.Now().Before(deadline) })
+	return good, bad
+}
+
+// sendUntil sends 100 server spans a second for service api, with the error share that
+// errorShare gives for the moment of sending, until done is true; done is checked after every
+// flushed tick, so it can poll a backend while traffic goes on. ok is false when done never
+// became true within 3 minutes.
+func sendUntil(t *testing.T, providers []*sdktrace.TracerProvider, errorShare func(time.Time) float64, done func() bool) (good, bad float64, ok bool) {
+	t.Helper()
 	tick := time.NewTicker(100 * time.Millisecond)
 	defer tick.Stop()
-	deadline := time.Now().Add(d)
+	limit := time.Now().Add(3 * time.Minute)
 	i := 0
-	for time.Now().Before(deadline) {
+	for time.Now().Before(limit) {
 		<-tick.C
+		share := errorShare(time.Now())
 		for k := 0; k < 10; k++ {
 			tp := providers[i%len(providers)]
 			_, span := tp.Tracer("api").Start(context.Background(), "GET /", trace.WithSpanKind(trace.SpanKindServer),
 				trace.WithAttributes(attribute.Int("i", i)))
-			if float64(i%100) < errorShare*100 {
+			if float64(i%100) < share*100 {
 				span.SetStatus(codes.Error, "burst")
 				bad++
 			} else {
@@ -74,8 +86,11 @@ func sendPhase(t *testing.T, providers []*sdktrace.TracerProvider, d time.Durati
 		for _, tp := range providers {
 			harness.Flush(t, tp)
 		}
+		if done() {
+			return good, bad, true
+		}
 	}
-	return good, bad
+	return good, bad, false
 }
 
 func alertState(prom *harness.Prometheus, severity string) (string, error) {
@@ -136,14 +151,25 @@ func TestGeneratedRulesInARealPrometheus(t *testing.T) {
 				}
 				return nil
 			})
-			g, b = sendPhase(t, providers, 8*time.Second, 0)
-			good, bad = good+g, bad+b
-			harness.Eventually(t, 30*time.Second, "the page alert to clear", func() error {
-				if s, err := alertState(prom, "page"); err != nil || s != "inactive" {
-					return fmt.Errorf("page alert %q %v", s, err)
+			// Recovery with traffic going on: the page must clear because its short windows
+			// recovered, while the slow tier's long window (6h, scaled) still burns above that
+			// tier's threshold (6 × 1 %), not because the windows ran out of events.
+			var longAtClear float64
+			g, b, cleared := sendUntil(t, providers, func(time.Time) float64 { return 0 }, func() bool {
+				s, err := alertState(prom, "page")
+				if err != nil || s != "inactive" {
+					return false
 				}
-				return nil
+				longAtClear, err = querySingle(prom, `slo:sli_error:ratio_rate6h{sloth_id="api-api-availability"}`)
+				return err == nil
 			})
+			good, bad = good+g, bad+b
+			if !cleared {
+				t.Fatal("the page alert did not clear during recovery traffic")
+			}
+			if longAtClear <= 6*0.01 {
+				t.Errorf("the page cleared only when the 6h window was at %v, below the threshold: the short windows did not drive it", longAtClear)
+			}
 
 			// With traffic over, the 72m ("3d") window and the period hold every event: the rules'
 			// request-weighted SLI must equal the recount, and the connector's own slo_sli.
