@@ -13,8 +13,6 @@ const (
 	profileWeekly = "weekly"
 
 	defaultAlertName  = "SLOErrorBudgetBurn"
-	exhaustedAlert    = "SLOErrorBudgetExhausted"
-	absentAlert       = "SLOMetricAbsent"
 	defaultAbsentWait = 10 * time.Minute
 )
 

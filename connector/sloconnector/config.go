@@ -16,6 +16,7 @@ import (
 
 	"go.opentelemetry.io/collector/component"
 
+	"github.com/otelcol-sre/otelcol-sre/connector/sloconnector/internal/rules"
 	"github.com/otelcol-sre/otelcol-sre/connector/sloconnector/internal/window"
 )
 
@@ -284,7 +285,7 @@ func (s *SLO) validate(c *Config) error {
 		seenLabel[promLabel(k)] = k
 	}
 	checkLabel := func(field, k string) error {
-		l, err := labelNamer.Build(k)
+		l, err := rules.LabelName(k)
 		if err != nil {
 			return fmt.Errorf("%s: key %q has no Prometheus label name: %v", field, k, err)
 		}

@@ -10,22 +10,21 @@ import (
 	"go.opentelemetry.io/collector/pdata/ptrace"
 
 	"github.com/otelcol-sre/otelcol-sre/connector/sloconnector/internal/window"
+	"github.com/otelcol-sre/otelcol-sre/internal/slonames"
 )
 
 // Attribute names on every emitted series.
 const (
-	attrSLOName    = "slo.name"
-	attrService    = "service.name"
-	attrOutcome    = "slo.outcome"
-	attrWindow     = "slo.window"
-	attrSeverity   = "slo.alert.severity"
-	attrOverflow   = "slo.overflow"
-	attrInstanceID = "collector.instance.id"
-	attrConnector  = "slo.connector"
-	// attrPeriodStart names a closed calendar period (RFC 3339 in the SLO's zone);
-	// attrObjectiveMet says whether its final SLI met the objective.
-	attrPeriodStart  = "slo.period.start"
-	attrObjectiveMet = "slo.objective.met"
+	attrSLOName      = slonames.SLOName
+	attrService      = slonames.Service
+	attrOutcome      = slonames.Outcome
+	attrWindow       = slonames.Window
+	attrSeverity     = slonames.Severity
+	attrOverflow     = slonames.Overflow
+	attrInstanceID   = slonames.InstanceID
+	attrConnector    = slonames.Connector
+	attrPeriodStart  = slonames.PeriodStart
+	attrObjectiveMet = slonames.ObjectiveMet
 	maxExemplars     = 5
 	overflowKey      = "\xff overflow"
 )

@@ -196,3 +196,28 @@ func TestProvisionalSlicesAtACalendarBoundary(t *testing.T) {
 		t.Errorf("July after its first slice: %+v, want the one good slice", got)
 	}
 }
+
+func TestPeriodShortestKindAndZone(t *testing.T) {
+	berlin, err := time.LoadLocation("Europe/Berlin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string]time.Duration{"week": 167 * time.Hour, "month": 671 * time.Hour, "quarter": 2159 * time.Hour} {
+		p, err := Calendar(name, berlin)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.Shortest() != want || p.Kind() != name || p.Location() != berlin {
+			t.Errorf("%s: shortest %v kind %s zone %v", name, p.Shortest(), p.Kind(), p.Location())
+		}
+	}
+	r := Rolling(30 * 24 * time.Hour)
+	if r.Shortest() != 30*24*time.Hour || r.Kind() != "rolling" || r.Location() != time.UTC {
+		t.Errorf("rolling: %v %s %v", r.Shortest(), r.Kind(), r.Location())
+	}
+	for d, want := range map[time.Duration]string{30 * 24 * time.Hour: "30d", 36 * time.Hour: "36h0m0s", 0: "0s"} {
+		if got := FormatDuration(d); got != want {
+			t.Errorf("FormatDuration(%v) = %q, want %q", d, got, want)
+		}
+	}
+}
