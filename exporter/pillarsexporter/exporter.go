@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"sort"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -22,6 +21,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/otelcol-sre/otelcol-sre/exporter/pillarsexporter/internal/score"
+	"github.com/otelcol-sre/otelcol-sre/internal/slonames"
 )
 
 // pillars is one exporter instance, shared by its traces, metrics and logs pipelines.
@@ -79,7 +79,12 @@ func newPillars(cfg *Config, set component.TelemetrySettings, now func() time.Ti
 	return p
 }
 
-func promLabel(attr string) string { return strings.NewReplacer(".", "_", "-", "_").Replace(attr) }
+// promLabel names an identity attribute as the prometheus exporter names it, so a scorecard
+// series joins the slo connector's on the same label.
+func promLabel(attr string) string {
+	l, _ := slonames.LabelName(attr)
+	return l
+}
 
 // Start runs the HTTP server and the evaluation loop once for all pipelines.
 func (p *pillars) Start(ctx context.Context, host component.Host) error {

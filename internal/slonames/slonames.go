@@ -2,6 +2,8 @@
 // the distribution that reads or selects them (the connector, its rules generator, pillars).
 package slonames
 
+import "github.com/prometheus/otlptranslator"
+
 const (
 	SLOName      = "slo.name"
 	Service      = "service.name"
@@ -14,3 +16,11 @@ const (
 	PeriodStart  = "slo.period.start"  // a closed calendar period, RFC 3339 in the SLO's zone
 	ObjectiveMet = "slo.objective.met" // whether that period's final SLI met the objective
 )
+
+// labelNamer is the translation the prometheus exporter applies to attribute names by default
+// (underscore escaping: "http.route" is http_route, "a..b" is a_b, "1x" is key_1x), so every
+// reader names a label as the exporter emits it.
+var labelNamer = otlptranslator.LabelNamer{UnderscoreLabelSanitization: true} //nolint:staticcheck // the exporter's default
+
+// LabelName is the Prometheus name the prometheus exporter gives an OTel attribute.
+func LabelName(attr string) (string, error) { return labelNamer.Build(attr) }

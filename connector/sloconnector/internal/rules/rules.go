@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/prometheus/common/model"
-	"github.com/prometheus/otlptranslator"
 	"github.com/prometheus/prometheus/model/rulefmt"
 	"go.yaml.in/yaml/v3"
 
@@ -71,17 +70,12 @@ func (a Alerting) severity(sev string) Severity {
 	return a.Ticket
 }
 
-// labelNamer is the translation the prometheus exporter applies to attribute names by default
-// (underscore escaping: "http.route" is http_route, "a..b" is a_b, "1x" is key_1x), so a rule
-// never selects a label name that is never emitted.
-var labelNamer = otlptranslator.LabelNamer{UnderscoreLabelSanitization: true} //nolint:staticcheck // the exporter's default
-
 // LabelName is the Prometheus name the exporter gives an OTel attribute.
-func LabelName(attr string) (string, error) { return labelNamer.Build(attr) }
+func LabelName(attr string) (string, error) { return slonames.LabelName(attr) }
 
 // labelName is LabelName for keys config validation has accepted.
 func labelNameOf(attr string) string {
-	l, _ := labelNamer.Build(attr)
+	l, _ := slonames.LabelName(attr)
 	return l
 }
 
