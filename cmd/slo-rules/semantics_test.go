@@ -54,17 +54,7 @@ type window struct {
 func TestBurnRateAlertsOverShardedReplicas(t *testing.T) {
 	promtool := needPromtool(t)
 	dir := t.TempDir()
-	cfg := filepath.Join(dir, "sharded.yaml")
-	if err := os.WriteFile(cfg, []byte(shardedConfig), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	var rules bytes.Buffer
-	if err := run([]string{"--config", cfg}, &rules); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "rules.yaml"), rules.Bytes(), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	generateInto(t, dir, shardedConfig)
 	windows := []window{
 		// checkout: 5m at 0.02, 1h at 0.0145 (just over 14.4 × 0.001): pages.
 		{"checkout", "r1", "5m", 480, 20}, {"checkout", "r2", "5m", 500, 0},
@@ -105,6 +95,30 @@ tests:
         alertname: SLOErrorBudgetBurn
         exp_alerts:
 %s%s`, series.String(), alert("checkout"), alert("enough"))
+	promtoolTest(t, promtool, dir, test)
+}
+
+// generateInto writes config to dir, generates its rules into dir/rules.yaml (which the
+// promtool tests load) and returns the rules and the config's path.
+func generateInto(t *testing.T, dir, config string) (rules, cfgPath string) {
+	t.Helper()
+	cfgPath = filepath.Join(dir, "config.yaml")
+	if err := os.WriteFile(cfgPath, []byte(config), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if err := run([]string{"--config", cfgPath}, &out); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "rules.yaml"), out.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return out.String(), cfgPath
+}
+
+// promtoolTest runs `promtool test rules` on a test file written to dir.
+func promtoolTest(t *testing.T, promtool, dir, test string) {
+	t.Helper()
 	testFile := filepath.Join(dir, "test.yaml")
 	if err := os.WriteFile(testFile, []byte(test), 0o600); err != nil {
 		t.Fatal(err)
@@ -140,22 +154,11 @@ connectors:
 func TestTwoConnectorsInOneDocument(t *testing.T) {
 	promtool := needPromtool(t)
 	dir := t.TempDir()
-	cfg := filepath.Join(dir, "two.yaml")
-	if err := os.WriteFile(cfg, []byte(twoConnectors), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	var rules bytes.Buffer
-	if err := run([]string{"--config", cfg}, &rules); err != nil {
-		t.Fatal(err)
-	}
-	if n := strings.Count(rules.String(), "\ngroups:"); n != 1 {
+	rules, cfg := generateInto(t, dir, twoConnectors)
+	if n := strings.Count(rules, "\ngroups:"); n != 1 {
 		t.Fatalf("%d rule documents, want one", n)
 	}
-	rulesFile := filepath.Join(dir, "rules.yaml")
-	if err := os.WriteFile(rulesFile, rules.Bytes(), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if res, err := exec.Command(promtool, "check", "rules", "--lint-fatal", rulesFile).CombinedOutput(); err != nil {
+	if res, err := exec.Command(promtool, "check", "rules", "--lint-fatal", filepath.Join(dir, "rules.yaml")).CombinedOutput(); err != nil {
 		t.Fatalf("promtool check rules: %v\n%s", err, res)
 	}
 	var series strings.Builder
@@ -181,13 +184,7 @@ tests:
               title: (page) api availability SLO error budget burn rate is too fast.
               summary: api availability SLO error budget burn rate is over the page threshold (objective 99.9%%).
 `, series.String())
-	testFile := filepath.Join(dir, "test.yaml")
-	if err := os.WriteFile(testFile, []byte(test), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if res, err := exec.Command(promtool, "test", "rules", testFile).CombinedOutput(); err != nil {
-		t.Errorf("promtool test rules: %v\n%s", err, res)
-	}
+	promtoolTest(t, promtool, dir, test)
 	// One connector of the file still selects its own series.
 	var one bytes.Buffer
 	if err := run([]string{"--config", cfg, "--connector", "slo/edge"}, &one); err != nil {
@@ -227,17 +224,7 @@ connectors:
 func TestShapedAlerts(t *testing.T) {
 	promtool := needPromtool(t)
 	dir := t.TempDir()
-	cfg := filepath.Join(dir, "shaped.yaml")
-	if err := os.WriteFile(cfg, []byte(shapedAlerts), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	var rules bytes.Buffer
-	if err := run([]string{"--config", cfg}, &rules); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "rules.yaml"), rules.Bytes(), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	rules, _ := generateInto(t, dir, shapedAlerts)
 	sel := `slo_name="checkout",service_name="checkout"`
 	test := `rule_files: [rules.yaml]
 evaluation_interval: 1m
@@ -285,14 +272,8 @@ tests:
               title: checkout SLO metrics are absent.
               summary: 'No slo_window_events for SLO checkout for 5m: the collector that evaluates it is down or no longer receives its spans.'
 `
-	testFile := filepath.Join(dir, "test.yaml")
-	if err := os.WriteFile(testFile, []byte(test), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if res, err := exec.Command(promtool, "test", "rules", testFile).CombinedOutput(); err != nil {
-		t.Errorf("promtool test rules: %v\n%s", err, res)
-	}
-	if strings.Contains(rules.String(), `slo_alert_severity="ticket"`) {
+	promtoolTest(t, promtool, dir, test)
+	if strings.Contains(rules, `slo_alert_severity="ticket"`) {
 		t.Error("a disabled ticket alert was generated")
 	}
 }
