@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/component/componenttest"
@@ -103,5 +104,32 @@ func TestPromLabelIsTheExportersTranslation(t *testing.T) {
 		if got := promLabel(attr); got != want {
 			t.Errorf("promLabel(%q) = %q, want %q", attr, got, want)
 		}
+	}
+}
+
+// The connector's alerting config reaches the generator field by field.
+func TestAlertingConfigReachesTheRules(t *testing.T) {
+	cfg := baseConfig(SLO{Name: "checkout", Service: "checkout", Objective: 99, SLI: SLI{Bad: "status.code == STATUS_CODE_ERROR"},
+		Description: "Checkout requests.", RunbookURL: "https://runbooks.example.com/checkout",
+		Alerting: Alerting{Name: "CheckoutBurn", Labels: map[string]string{"team": "payments"}, Annotations: map[string]string{"dashboard": "d1"},
+			Page:            SeverityAlert{Labels: map[string]string{"pager": "oncall"}, Annotations: map[string]string{"summary": "burning"}},
+			Ticket:          SeverityAlert{Disable: true},
+			BudgetExhausted: BudgetExhaustedAlert{Threshold: 0.1, Labels: map[string]string{"freeze": "deploys"}, Annotations: map[string]string{"policy": "p1"}},
+			Absent:          AbsentAlert{For: 7 * time.Minute, Labels: map[string]string{"route": "collector"}}}})
+	out, err := cfg.PrometheusRules()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rules := string(out)
+	for _, want := range []string{"alert: CheckoutBurn", "pager: oncall", "summary: burning", "team: payments", "dashboard: d1",
+		"description: Checkout requests.", "runbook_url: https://runbooks.example.com/checkout",
+		"alert: SLOErrorBudgetExhausted", "freeze: deploys", "policy: p1", "has 0.1 or less",
+		"alert: SLOMetricAbsent", "for: 7m", "route: collector"} {
+		if !strings.Contains(rules, want) {
+			t.Errorf("rules lack %q", want)
+		}
+	}
+	if strings.Count(rules, "alert: CheckoutBurn") != 1 {
+		t.Errorf("%d burn alerts, want the page one only", strings.Count(rules, "alert: CheckoutBurn"))
 	}
 }
