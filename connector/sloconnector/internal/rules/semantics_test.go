@@ -180,3 +180,33 @@ tests:
 		t.Error("a disabled ticket alert was generated")
 	}
 }
+
+// Two connectors' SLOs of the same name stay apart in selectors, labels, Pyrra series and group
+// names; a tier that can never fire is left out; with no guard there is no guard clause.
+func TestConnectorsNeverFiringTiersAndGuards(t *testing.T) {
+	spec := mustSpec(t, window.Spec{Objective: 0.9, Period: window.Rolling(30 * 24 * time.Hour)}) // 14.4 × 10 % ≥ 1: the 5m/1h page can never fire
+	alerting := Alerting{Name: "SLOErrorBudgetBurn", Absent: Absent{For: time.Minute}, BudgetExhausted: Exhausted{Disable: true}}
+	doc, err := Document([]SLO{
+		{Name: "a", Service: "svc", ObjectivePercent: 90, Spec: spec, AlertSource: SourceRules, Connector: "slo/edge", Alerting: alerting,
+			GroupBy: []string{"http.route"}, Labels: map[string]string{"team.name": "x"}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rules := string(doc)
+	for _, want := range []string{
+		`name: sloth-slo-sli-recordings-svc-a@slo/edge`, `slo_name="a",slo_connector="slo/edge",service_name="svc"`,
+		`slo_connector: slo/edge`, `sum by (http_route)(slo_window_events{`, `team_name: x`,
+		`sloth_window: 30d`, `vector(2592000)`, `vector(30)`, `vector(0.9)`, `vector(1-0.9)`,
+		`ratio_rate30m{sloth_id="svc-a", sloth_service="svc", sloth_slo="a", slo_connector="slo/edge"} > (6 * (1 - 0.9))`,
+	} {
+		if !strings.Contains(rules, want) {
+			t.Errorf("rules lack %q", want)
+		}
+	}
+	for _, unwanted := range []string{"ratio_rate5m{sloth_id=\"svc-a\", sloth_service=\"svc\", sloth_slo=\"a\", slo_connector=\"slo/edge\"} > (14.4", " >= 0)", "SLOErrorBudgetExhausted"} {
+		if strings.Contains(rules, unwanted) {
+			t.Errorf("rules contain %q", unwanted)
+		}
+	}
+}
