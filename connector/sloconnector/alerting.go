@@ -3,6 +3,7 @@ package sloconnector
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -159,20 +160,12 @@ func (a Alerting) validate() error {
 }
 
 func (w AlertWindow) validate(names []string) error {
-	known := func(n string) bool {
-		for _, k := range names {
-			if k == n {
-				return true
-			}
-		}
-		return false
-	}
 	switch {
 	case !(w.ErrorBudgetPercent > 0 && w.ErrorBudgetPercent <= 100):
 		return fmt.Errorf("error_budget_percent: %v must be in (0, 100]", w.ErrorBudgetPercent)
-	case !known(w.ShortWindow):
+	case !slices.Contains(names, w.ShortWindow):
 		return fmt.Errorf("short_window: %q must be one of %s", w.ShortWindow, strings.Join(names, ", "))
-	case !known(w.LongWindow):
+	case !slices.Contains(names, w.LongWindow):
 		return fmt.Errorf("long_window: %q must be one of %s", w.LongWindow, strings.Join(names, ", "))
 	}
 	s, l := windowMinutes(w.ShortWindow), windowMinutes(w.LongWindow)

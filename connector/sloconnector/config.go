@@ -3,12 +3,13 @@ package sloconnector
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -304,7 +305,7 @@ func (s *SLO) validate(c *Config) error {
 			return err
 		}
 	}
-	for _, k := range sortedKeys(s.Labels) {
+	for _, k := range slices.Sorted(maps.Keys(s.Labels)) {
 		if k == "" || reservedAttributes[k] || seenKey[k] {
 			return fmt.Errorf("labels: key %q is empty, reserved or also in group_by", k)
 		}
@@ -408,26 +409,17 @@ var reservedAlertLabels = map[string]bool{"alertname": true, "sloth_id": true, "
 var promMetricName = regexp.MustCompile(`^[a-zA-Z_:][a-zA-Z0-9_:]*$`)
 
 func validateAlertMaps(path string, labels, annotations map[string]string) error {
-	for _, k := range sortedKeys(labels) {
+	for _, k := range slices.Sorted(maps.Keys(labels)) {
 		if !promLabelName.MatchString(k) || strings.HasPrefix(k, "__") || reservedAlertLabels[k] {
-			return fmt.Errorf("%s.labels: key %q must be a Prometheus label name ([a-zA-Z_][a-zA-Z0-9_]*, no leading __) and not one the rules set (%s)", path, k, strings.Join(sortedKeys(reservedAlertLabels), ", "))
+			return fmt.Errorf("%s.labels: key %q must be a Prometheus label name ([a-zA-Z_][a-zA-Z0-9_]*, no leading __) and not one the rules set (%s)", path, k, strings.Join(slices.Sorted(maps.Keys(reservedAlertLabels)), ", "))
 		}
 	}
-	for _, k := range sortedKeys(annotations) {
+	for _, k := range slices.Sorted(maps.Keys(annotations)) {
 		if !promLabelName.MatchString(k) {
 			return fmt.Errorf("%s.annotations: key %q must be a Prometheus label name ([a-zA-Z_][a-zA-Z0-9_]*)", path, k)
 		}
 	}
 	return nil
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // checkWritableDir fails unless the file's directory exists and a file can be created in it,

@@ -3,8 +3,9 @@ package sloconnector
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"reflect"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 )
@@ -32,12 +33,7 @@ func walkRaw(t reflect.Type, raw map[string]any, path string, errs *[]error) {
 			fields[tag] = f
 		}
 	}
-	keys := make([]string, 0, len(raw))
-	for k := range raw {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, key := range keys {
+	for _, key := range slices.Sorted(maps.Keys(raw)) {
 		value := raw[key]
 		f, ok := fields[key]
 		if !ok {
@@ -120,11 +116,7 @@ func asNumber(v any) (string, bool) {
 }
 
 func unknownKey(path, key string, fields map[string]reflect.StructField) error {
-	known := make([]string, 0, len(fields))
-	for k := range fields {
-		known = append(known, k)
-	}
-	sort.Strings(known)
+	known := slices.Sorted(maps.Keys(fields))
 	hint := ""
 	if best := closest(key, known); best != "" {
 		hint = fmt.Sprintf("did you mean %q? ", best)

@@ -132,13 +132,15 @@ func TestTelemetrygenErrorTracesAndLogsAreAllWritten(t *testing.T) {
 	bins := harness.Bins(t)
 	col := harness.StartCollector(t, bins.Collector, "otelcol-sre", nil, harness.ConfigPath(t, "otelcol-sre.yaml"))
 
-	const traces, workers = 100, 2 // telemetrygen's --traces is per worker; one parent + 2 children each
+	// telemetrygen's --traces and --rate are per worker; one parent + 2 children each. It is
+	// throttled: unthrottled (--rate 0) it drops spans in its own SDK queue.
+	const traces, workers = 100, 2
 	// Error traces: sre_sampling keeps every one of them, at once and complete.
 	harness.Telemetrygen(t, bins.Telemetrygen, "traces", "--otlp-endpoint", col.OTLPGRPC(), "--otlp-insecure",
-		"--traces", fmt.Sprint(traces), "--child-spans", "2", "--workers", fmt.Sprint(workers), "--rate", "0", "--service", "tg-svc",
+		"--traces", fmt.Sprint(traces), "--child-spans", "2", "--workers", fmt.Sprint(workers), "--rate", "200", "--service", "tg-svc",
 		"--status-code", "Error")
 	harness.Telemetrygen(t, bins.Telemetrygen, "logs", "--otlp-endpoint", col.OTLPGRPC(), "--otlp-insecure",
-		"--logs", "50", "--workers", "1", "--rate", "0", "--service", "tg-svc")
+		"--logs", "50", "--workers", "1", "--rate", "100", "--service", "tg-svc")
 
 	harness.Eventually(t, 30*time.Second, "telemetrygen spans in file", func() error {
 		td, err := readTraceFile(filepath.Join(col.DataDir(), "traces.jsonl"))

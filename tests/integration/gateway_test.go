@@ -32,7 +32,7 @@ func TestGatewayExportsToEveryBackend(t *testing.T) {
 
 	traceID, names := sendCheckoutTrace(t, col.OTLPGRPC(), "checkout")
 	harness.Telemetrygen(t, bins.Telemetrygen, "logs", "--otlp-endpoint", col.OTLPGRPC(), "--otlp-insecure",
-		"--logs", "20", "--workers", "1", "--rate", "0", "--service", "log-svc", "--body", "deployment finished")
+		"--logs", "20", "--workers", "1", "--rate", "100", "--service", "log-svc", "--body", "deployment finished")
 
 	harness.Eventually(t, 60*time.Second, "trace "+traceHex(traceID)+" in Jaeger", func() error {
 		td, found, err := jaeger.Trace(traceHex(traceID))

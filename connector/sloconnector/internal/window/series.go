@@ -228,14 +228,22 @@ func (s *Series) Evaluate(spec *Spec, now time.Time) Status {
 	for _, tier := range spec.Tiers {
 		short, long := byName[tier.Short], byName[tier.Long]
 		factor := spec.BurnFactor(tier, now)
-		// The low-traffic guard counts events, also when the windows count slices.
-		longDuration, _ := spec.window(tier.Long)
-		if short.OK && long.OK && s.window(now, longDuration).Valid() >= spec.MinValidEvents &&
+		if short.OK && long.OK && s.guardEvents(spec, now, tier.Long, long.Counts) >= spec.MinValidEvents &&
 			short.BurnRate > factor && long.BurnRate > factor {
 			st.Alerts[tier.Severity] = true
 		}
 	}
 	return st
+}
+
+// guardEvents is the low-traffic guard's count: the long window's events, also when the
+// windows count slices (then read from the raw rings; otherwise they are the window's counts).
+func (s *Series) guardEvents(spec *Spec, now time.Time, long string, window Counts) float64 {
+	if s.slices == nil {
+		return window.Valid()
+	}
+	d, _ := spec.window(long)
+	return s.window(now, d).Valid()
 }
 
 func windowStatus(name string, c Counts, objective float64) WindowStatus {
