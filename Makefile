@@ -12,14 +12,18 @@ CONFIG ?= config/otelcol-sre.yaml
 GO_SOURCES := $(shell find . -name '*.go' -not -path './_build/*' -not -path './tests/jaeger/*' -not -path './tests/sloth/*' 2>/dev/null)
 
 .PHONY: all build run test unit-test integration-test generate check-generate lint validate-configs \
-        check-versions components jaeger telemetrygen sloth clean
+        check-versions components jaeger telemetrygen sloth bench fuzz clean
 
 all: build
 
 build: $(BIN) $(SLO_TOOLS)
 
-$(BIN): builder-config.yaml go.mod go.sum $(GO_SOURCES)
-	$(TOOLS) builder --config builder-config.yaml
+# ocb generates the sources, our main_others.go replaces its generated one (it adds the embedded
+# default config, see cmd/otelcol-sre/main_others.go.in), then ocb compiles with its usual flags.
+$(BIN): builder-config.yaml go.mod go.sum $(GO_SOURCES) config/otelcol-sre.yaml cmd/otelcol-sre/main_others.go.in
+	$(TOOLS) builder --config builder-config.yaml --skip-compilation
+	cp cmd/otelcol-sre/main_others.go.in $(CURDIR)/_build/main_others.go
+	$(TOOLS) builder --config builder-config.yaml --skip-generate --skip-get-modules
 	@touch $(BIN)
 
 $(CURDIR)/_build/slo-%: go.mod go.sum $(GO_SOURCES) | $(BIN)
@@ -76,6 +80,11 @@ telemetrygen: $(TELEMETRYGEN_BIN)
 $(TELEMETRYGEN_BIN): internal/tools/go.mod internal/tools/go.sum
 	@mkdir -p bin
 	$(GO) build -modfile=internal/tools/go.mod -o $(TELEMETRYGEN_BIN) github.com/open-telemetry/opentelemetry-collector-contrib/cmd/telemetrygen
+
+# The gateway benchmark: passthrough, contrib (span_metrics + tail_sampling) and ours on the same
+# binary, one after another in one sitting (about 2.5 minutes). Not part of `make test`: it measures.
+bench: build
+	$(GO) run ./tests/bench -bin $(BIN) $(BENCH_FLAGS)
 
 clean:
 	rm -rf _build bin data

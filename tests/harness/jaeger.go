@@ -11,11 +11,14 @@ import (
 	"go.opentelemetry.io/collector/pdata/ptrace"
 )
 
-// Jaeger is a real Jaeger v2 with in-memory storage, listening on loopback only.
+// Jaeger is a real Jaeger v2 listening on loopback only, with in-memory storage or, for tests
+// that restart it, Badger on disk.
 type Jaeger struct {
 	*Process
 	OTLPGRPC string
 	QueryURL string
+
+	bin, cfg, health string
 }
 
 const jaegerConfig = `service:
@@ -25,21 +28,35 @@ const jaegerConfig = `service:
 extensions:
   healthcheckv2: {use_v2: true, http: {endpoint: "{{.Health}}"}}
   jaeger_query: {storage: {traces: mem}, http: {endpoint: "{{.QueryHTTP}}"}, grpc: {endpoint: "{{.QueryGRPC}}"}}
-  jaeger_storage: {backends: {mem: {memory: {max_traces: 100000}}}}
+  jaeger_storage: {backends: {mem: {{if .Dir}}{badger: {ephemeral: false, directories: {keys: "{{.Dir}}/keys", values: "{{.Dir}}/values"}}}{{else}}{memory: {max_traces: 100000}}{{end}}}}
 receivers: {otlp: {protocols: {grpc: {endpoint: "{{.OTLPGRPC}}"}, http: {endpoint: "{{.OTLPHTTP}}"}}}}
 exporters: {jaeger_storage_exporter: {trace_storage: mem}}
 `
 
-// StartJaeger runs bin with a loopback-only config and waits until it is healthy.
-func StartJaeger(t testing.TB, bin string) *Jaeger {
+// StartJaeger runs bin with a loopback-only config and in-memory storage, and waits until it is
+// healthy.
+func StartJaeger(t testing.TB, bin string) *Jaeger { return startJaeger(t, bin, "") }
+
+// StartDurableJaeger stores traces with Badger under a test directory, so Restart keeps them.
+func StartDurableJaeger(t testing.TB, bin string) *Jaeger { return startJaeger(t, bin, t.TempDir()) }
+
+func startJaeger(t testing.TB, bin, dir string) *Jaeger {
 	t.Helper()
 	ports := map[string]string{
-		"Health": Addr(t), "QueryHTTP": Addr(t), "QueryGRPC": Addr(t), "OTLPGRPC": Addr(t), "OTLPHTTP": Addr(t),
+		"Health": Addr(t), "QueryHTTP": Addr(t), "QueryGRPC": Addr(t), "OTLPGRPC": Addr(t), "OTLPHTTP": Addr(t), "Dir": dir,
 	}
-	cfg := WriteConfig(t, "jaeger.yaml", jaegerConfig, ports)
-	p := Start(t, "jaeger", bin, []string{"--config", cfg}, nil)
-	p.WaitHTTP200(t, "http://"+ports["Health"]+"/status", 60*time.Second)
-	return &Jaeger{Process: p, OTLPGRPC: ports["OTLPGRPC"], QueryURL: "http://" + ports["QueryHTTP"]}
+	j := &Jaeger{OTLPGRPC: ports["OTLPGRPC"], QueryURL: "http://" + ports["QueryHTTP"], bin: bin,
+		cfg: WriteConfig(t, "jaeger.yaml", jaegerConfig, ports), health: "http://" + ports["Health"] + "/status"}
+	j.Restart(t)
+	return j
+}
+
+// Restart starts Jaeger again on the same ports and storage after Stop (or starts it the first
+// time), and waits until it is healthy.
+func (j *Jaeger) Restart(t testing.TB) {
+	t.Helper()
+	j.Process = Start(t, "jaeger", j.bin, []string{"--config", j.cfg}, nil)
+	j.WaitHTTP200(t, j.health, 60*time.Second)
 }
 
 // Trace fetches one trace by id through /api/v3/traces/{id}; found is false on 404.

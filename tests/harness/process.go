@@ -111,6 +111,18 @@ func (p *Process) Stop(sig syscall.Signal, grace time.Duration) error {
 // Kill9 kills the process group at once, as a crash would.
 func (p *Process) Kill9() { p.Stop(syscall.SIGKILL, time.Second) }
 
+// PID is the process id of the child.
+func (p *Process) PID() int { return p.cmd.Process.Pid }
+
+// PeakRSSBytes is the child's peak resident set size so far (VmHWM).
+func (p *Process) PeakRSSBytes() (int64, error) { return procStatusKB(p.PID(), "VmHWM:") }
+
+// RSSBytes is the child's current resident set size (VmRSS).
+func (p *Process) RSSBytes() (int64, error) { return procStatusKB(p.PID(), "VmRSS:") }
+
+// CPUSeconds is the user plus system CPU time the child has used so far.
+func (p *Process) CPUSeconds() (float64, error) { return ProcCPUSeconds(p.PID()) }
+
 // Exited reports whether the process has ended, and how.
 func (p *Process) Exited() (bool, error) {
 	select {
