@@ -3,12 +3,13 @@ SHELL := /bin/bash
 GO    ?= go
 TOOLS := $(GO) tool -modfile=$(CURDIR)/internal/tools/go.mod
 BIN   := $(CURDIR)/_build/otelcol-sre
-# The SLO tools ship beside the collector, so no Go toolchain is needed to use them.
-SLO_TOOLS := $(CURDIR)/_build/slo-rules $(CURDIR)/_build/slo-check
+# The SLO tools and the container health probe ship beside the collector, so no Go toolchain is
+# needed to use them.
+SLO_TOOLS := $(CURDIR)/_build/slo-rules $(CURDIR)/_build/slo-check $(CURDIR)/_build/healthprobe
 JAEGER_BIN := $(CURDIR)/bin/jaeger
 TELEMETRYGEN_BIN := $(CURDIR)/bin/telemetrygen
 SLOTH_BIN := $(CURDIR)/bin/sloth
-CONFIG ?= config/otelcol-sre.yaml
+CONFIG ?=
 GO_SOURCES := $(shell find . -name '*.go' -not -path './_build/*' -not -path './tests/jaeger/*' -not -path './tests/sloth/*' 2>/dev/null)
 
 .PHONY: all build run test unit-test integration-test generate check-generate lint validate-configs \
@@ -29,16 +30,20 @@ $(BIN): builder-config.yaml go.mod go.sum $(GO_SOURCES) config/otelcol-sre.yaml 
 $(CURDIR)/_build/slo-%: go.mod go.sum $(GO_SOURCES) | $(BIN)
 	$(GO) build -o $@ ./cmd/slo-$*
 
+# Static, for the scratch image.
+$(CURDIR)/_build/healthprobe: cmd/healthprobe/main.go | $(BIN)
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags="-s -w" -o $@ ./cmd/healthprobe
+
+# Without CONFIG the binary runs its embedded default (config/otelcol-sre.yaml compiled in).
 run: build
-	@mkdir -p data
-	$(BIN) --config $(CONFIG)
+	$(BIN) $(if $(CONFIG),--config $(CONFIG))
 
 # Every test, integration included. This is what CI runs.
 test: check-versions check-generate lint build jaeger telemetrygen sloth validate-configs
 	OTELCOL_SRE_BIN=$(BIN) JAEGER_BIN=$(JAEGER_BIN) TELEMETRYGEN_BIN=$(TELEMETRYGEN_BIN) SLOTH_BIN=$(SLOTH_BIN) \
 		$(GO) test -count=1 -timeout 30m ./...
 
-COMPONENT_DIRS := $(wildcard connector processor exporter)
+COMPONENT_DIRS := $(wildcard connector processor exporter extension)
 
 generate:
 	$(GO) generate $(addsuffix /...,$(addprefix ./,$(COMPONENT_DIRS)))

@@ -50,6 +50,22 @@ func CollectorEnv(t testing.TB) map[string]string {
 // env is merged over CollectorEnv; every config must serve health_check on HEALTH_CHECK_ENDPOINT.
 func StartCollector(t testing.TB, bin, name string, env map[string]string, configs ...string) *Collector {
 	t.Helper()
+	return startCollector(t, bin, "", name, env, configs)
+}
+
+// StartCollectorOnCPUs is StartCollector confined to the given CPU list (taskset syntax, e.g.
+// "0"), with GOMAXPROCS to match, so a load generator in the test process has the other CPUs.
+func StartCollectorOnCPUs(t testing.TB, bin, cpus string, gomaxprocs int, name string, env map[string]string, configs ...string) *Collector {
+	t.Helper()
+	merged := map[string]string{"GOMAXPROCS": strconv.Itoa(gomaxprocs)}
+	for k, v := range env {
+		merged[k] = v
+	}
+	return startCollector(t, bin, cpus, name, merged, configs)
+}
+
+func startCollector(t testing.TB, bin, cpus, name string, env map[string]string, configs []string) *Collector {
+	t.Helper()
 	full := CollectorEnv(t)
 	for k, v := range env {
 		full[k] = v
@@ -57,6 +73,11 @@ func StartCollector(t testing.TB, bin, name string, env map[string]string, confi
 	args := []string{}
 	for _, c := range configs {
 		args = append(args, "--config", c)
+	}
+	if cpus != "" {
+		// taskset execs the collector in place, so the process id stays the collector's.
+		args = append([]string{"-c", cpus, bin}, args...)
+		bin = "taskset"
 	}
 	c := &Collector{Process: Start(t, name, bin, args, full), Env: full}
 	c.WaitHTTP200(t, "http://"+full[EnvHealth]+"/", 60*time.Second)

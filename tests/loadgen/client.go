@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"sync/atomic"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
@@ -20,6 +21,7 @@ type Outcome int
 const (
 	Accepted  Outcome = iota
 	Retryable         // gRPC RESOURCE_EXHAUSTED or UNAVAILABLE, HTTP 429 or 503: the SDK retries
+	TimedOut          // the client's deadline passed first (gRPC DEADLINE_EXCEEDED): the SDK retries
 	Failed            // anything else: the client would drop the batch
 )
 
@@ -51,25 +53,41 @@ func (rawCodec) Unmarshal(data []byte, v any) error {
 
 func (rawCodec) Name() string { return "proto" }
 
-type grpcClient struct{ conn *grpc.ClientConn }
+// grpcClient spreads calls over several connections, as a fleet of SDKs (one connection each)
+// would: one HTTP/2 connection carrying thousands of concurrent calls is its own bottleneck.
+type grpcClient struct {
+	conns []*grpc.ClientConn
+	next  atomic.Uint64
+}
 
-// NewGRPCClient exports over OTLP/gRPC without TLS.
+// NewGRPCClient exports over OTLP/gRPC without TLS, on 16 connections.
 func NewGRPCClient(addr string) (Client, error) {
-	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()),
-		grpc.WithDefaultCallOptions(grpc.ForceCodec(rawCodec{}), grpc.MaxCallSendMsgSize(64<<20)))
-	if err != nil {
-		return nil, err
+	c := &grpcClient{}
+	for i := 0; i < 16; i++ {
+		conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()),
+			grpc.WithDefaultCallOptions(grpc.ForceCodec(rawCodec{}), grpc.MaxCallSendMsgSize(64<<20)))
+		if err != nil {
+			c.Close()
+			return nil, err
+		}
+		c.conns = append(c.conns, conn)
 	}
-	return &grpcClient{conn: conn}, nil
+	return c, nil
 }
 
 func (c *grpcClient) Send(ctx context.Context, payload []byte) (Outcome, string) {
 	var reply []byte
-	err := c.conn.Invoke(ctx, "/opentelemetry.proto.collector.trace.v1.TraceService/Export", &payload, &reply)
+	conn := c.conns[c.next.Add(1)%uint64(len(c.conns))]
+	err := conn.Invoke(ctx, "/opentelemetry.proto.collector.trace.v1.TraceService/Export", &payload, &reply)
 	return ClassifyGRPC(err)
 }
 
-func (c *grpcClient) Close() error { return c.conn.Close() }
+func (c *grpcClient) Close() error {
+	for _, conn := range c.conns {
+		conn.Close()
+	}
+	return nil
+}
 
 // ClassifyGRPC maps a gRPC result onto an Outcome as the OTLP exporters' retry rules do.
 func ClassifyGRPC(err error) (Outcome, string) {
@@ -80,6 +98,8 @@ func ClassifyGRPC(err error) (Outcome, string) {
 	switch code {
 	case codes.ResourceExhausted, codes.Unavailable:
 		return Retryable, "grpc " + code.String()
+	case codes.DeadlineExceeded:
+		return TimedOut, "grpc " + code.String()
 	}
 	return Failed, "grpc " + code.String()
 }
@@ -91,7 +111,7 @@ type httpClient struct {
 
 // NewHTTPClient exports over OTLP/HTTP protobuf to base (e.g. http://127.0.0.1:4318).
 func NewHTTPClient(base string) Client {
-	return &httpClient{url: base + "/v1/traces", hc: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}}
+	return &httpClient{url: base + "/v1/traces", hc: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256, MaxConnsPerHost: 256}}}
 }
 
 func (c *httpClient) Send(ctx context.Context, payload []byte) (Outcome, string) {

@@ -1,0 +1,103 @@
+package integration
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/otelcol-sre/otelcol-sre/tests/harness"
+	"github.com/otelcol-sre/otelcol-sre/tests/loadgen"
+)
+
+// The gateway config on one of this machine's two CPUs (the load generator has the other), its
+// memory_limiter pinned at 400 MiB (80 % of a 512 MiB container, as limit_percentage would make
+// it), driven first unthrottled to measure what it sustains and then open-loop at three times
+// that, as a fleet of SDKs that do not wait for each other would. Clients must only ever see acceptance or a retryable
+// refusal, RSS stays under the container limit, every accepted error trace reaches both trace
+// backends, and at half the sustained rate afterwards nothing is refused.
+func TestGatewayUnder3xOverload(t *testing.T) {
+	const containerMiB = 512
+	bins := harness.Bins(t)
+	jaegerSink, err := loadgen.StartSink(true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(jaegerSink.Stop)
+	tempoSink, err := loadgen.StartSink(true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(tempoSink.Stop)
+	env := gatewayEnv(t, jaegerSink.Addr, tempoSink.Addr)
+	env["SRE_SAMPLING_RATIO"] = "0.1"
+	env["MEMORY_LIMIT_MIB"] = fmt.Sprint(containerMiB * 8 / 10)
+	env["GOMEMLIMIT"] = fmt.Sprintf("%dMiB", containerMiB*7/10)
+	col := harness.StartCollectorOnCPUs(t, bins.Collector, "0", 1, "gateway", env, harness.ConfigPath(t, "gateway.yaml"))
+
+	client := loadgen.NewHTTPClient("http://" + col.Env[harness.EnvOTLPHTTP])
+	t.Cleanup(func() { client.Close() })
+	w, err := loadgen.NewWorkload(loadgen.WorkloadOptions{Seed: 3, ErrorRatio: 0.02, TracesPerBatch: 125})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	calibrate := loadgen.Run(ctx, client, w, loadgen.RunOptions{Duration: 8 * time.Second, Workers: 8, TrackErrors: true})
+	capacity := calibrate.AcceptedPerSecond()
+	if capacity <= 0 {
+		t.Fatalf("calibration accepted nothing: %+v", calibrate.Outcomes)
+	}
+	over := loadgen.Run(ctx, client, w, loadgen.RunOptions{Rate: 3.3 * capacity, Duration: 20 * time.Second, OpenLoop: true,
+		TrackErrors: true, FirstSeq: calibrate.NextSeq})
+	recover := loadgen.Run(ctx, client, w, loadgen.RunOptions{Rate: capacity / 2, Duration: 6 * time.Second, Workers: 8,
+		TrackErrors: true, FirstSeq: over.NextSeq})
+	t.Logf("sustained %.0f spans/s unthrottled; offered %.0f spans/s (%.1f×) for 20 s: accepted %d, refused retryably %d, timed out %d, failed %d %v; then %.0f spans/s: %v",
+		capacity, over.SentPerSecond(), over.SentPerSecond()/capacity, over.AcceptedSpans, over.RetryableSpans, over.TimedOutSpans, over.FailedSpans, over.Outcomes,
+		capacity/2, recover.Outcomes)
+
+	t.Logf("overload latencies: accepted p50 %s p99 %s, refused p50 %s p99 %s, timed out %d",
+		over.Quantile(loadgen.Accepted, 0.5), over.Quantile(loadgen.Accepted, 0.99),
+		over.Quantile(loadgen.Retryable, 0.5), over.Quantile(loadgen.Retryable, 0.99), len(over.Latencies[loadgen.TimedOut]))
+	if over.SentPerSecond() < 2.7*capacity {
+		t.Errorf("the generator offered only %.1f× the sustained rate", over.SentPerSecond()/capacity)
+	}
+	if over.RetryableSpans == 0 {
+		t.Errorf("3× overload produced no refusal at all: %v", over.Outcomes)
+	}
+	for _, s := range []loadgen.Stats{calibrate, over, recover} {
+		if s.FailedSpans > 0 || s.TimedOutSpans > 0 {
+			t.Errorf("clients saw non-retryable outcomes or timeouts: %v", s.Outcomes)
+		}
+	}
+	if recover.AcceptedSpans != recover.SentSpans {
+		t.Errorf("after the overload, at half the sustained rate, %d of %d spans were not accepted: %v", recover.SentSpans-recover.AcceptedSpans, recover.SentSpans, recover.Outcomes)
+	}
+	peak, err := col.PeakRSSBytes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("peak RSS %.0f MiB against a %d MiB container", float64(peak)/(1<<20), containerMiB)
+	if peak > containerMiB<<20 {
+		t.Errorf("peak RSS %.0f MiB exceeds the %d MiB container", float64(peak)/(1<<20), containerMiB)
+	}
+
+	var accepted [][16]byte
+	for _, s := range []loadgen.Stats{calibrate, over, recover} {
+		accepted = append(accepted, s.AcceptedErrorTraces...)
+	}
+	harness.Eventually(t, 90*time.Second, fmt.Sprintf("all %d accepted error traces in both trace backends", len(accepted)), func() error {
+		for name, sink := range map[string]*loadgen.Sink{"jaeger": jaegerSink, "tempo": tempoSink} {
+			got := sink.ErrorTraces()
+			missing := 0
+			for _, id := range accepted {
+				if got[id] == 0 {
+					missing++
+				}
+			}
+			if missing > 0 {
+				return fmt.Errorf("%s is missing %d of %d", name, missing, len(accepted))
+			}
+		}
+		return nil
+	})
+}
