@@ -28,6 +28,7 @@ type admissionExt struct {
 	telemetry *metadata.TelemetryBuilder
 	outcomes  map[admission.Refusal]metric.MeasurementOption
 	refusal   *status.Status
+	depth     *depthCodec
 }
 
 var (
@@ -47,7 +48,7 @@ func newAdmission(set component.TelemetrySettings, cfg *Config) (*admissionExt, 
 		return nil, err
 	}
 	a := &admissionExt{cfg: cfg, limiter: admission.New(cfg.MaxInFlight, cfg.MaxWaiting), telemetry: tb, refusal: st,
-		outcomes: map[admission.Refusal]metric.MeasurementOption{}}
+		outcomes: map[admission.Refusal]metric.MeasurementOption{}, depth: newDepthCodec(cfg.MaxNestingDepth)}
 	for _, r := range []admission.Refusal{admission.Admitted, admission.QueueFull, admission.WaitedTooLong, admission.Cancelled} {
 		a.outcomes[r] = metric.WithAttributeSet(attributeSet(r))
 	}
@@ -96,7 +97,8 @@ func (a *admissionExt) GetGRPCServerOptions(context.Context) ([]grpc.ServerOptio
 		}
 		return ctx, nil
 	}
-	return []grpc.ServerOption{grpc.InTapHandle(tap), grpc.ChainUnaryInterceptor(unary), grpc.ChainStreamInterceptor(stream)}, nil
+	return []grpc.ServerOption{grpc.InTapHandle(tap), grpc.ChainUnaryInterceptor(unary), grpc.ChainStreamInterceptor(stream),
+		grpc.ForceServerCodecV2(a.depth)}, nil
 }
 
 func (a *admissionExt) GetHTTPHandler(context.Context) (extensionmiddleware.WrapHTTPHandlerFunc, error) {
@@ -110,7 +112,9 @@ func (a *admissionExt) GetHTTPHandler(context.Context) (extensionmiddleware.Wrap
 				return
 			}
 			defer release()
-			next.ServeHTTP(w, r)
+			if a.checkHTTPDepth(w, r) {
+				next.ServeHTTP(w, r)
+			}
 		}), nil
 	}, nil
 }

@@ -2,9 +2,11 @@ package admissionextension
 
 import (
 	"context"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -16,6 +18,7 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/health"
 	"google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/mem"
 	"google.golang.org/grpc/status"
 )
 
@@ -144,5 +147,65 @@ func TestHTTPRefusesWith503AndRetryAfter(t *testing.T) {
 	close(release)
 	if code := <-first; code != http.StatusOK {
 		t.Fatalf("admitted request: %d", code)
+	}
+}
+
+func TestHTTPRefusesDeepNestingAndPassesTheBodyOn(t *testing.T) {
+	a := newExt(t, Config{MaxInFlight: 4, MaxWaiting: 4, MaxWait: time.Second, MaxNestingDepth: 16, RetryAfter: time.Second})
+	wrap, err := a.GetHTTPHandler(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var seen []byte
+	h, _ := wrap(context.Background(), http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		seen, _ = io.ReadAll(r.Body)
+		w.WriteHeader(http.StatusOK)
+	}))
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	post := func(contentType, body string) int {
+		resp, err := http.Post(srv.URL, contentType, strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	shallow := `{"resourceSpans":[{"resource":{}}]}`
+	if code := post("application/json", shallow); code != http.StatusOK || string(seen) != shallow {
+		t.Fatalf("shallow JSON: %d, handler saw %q", code, seen)
+	}
+	seen = nil
+	deep := strings.Repeat("[", 33) + strings.Repeat("]", 33)
+	if code := post("application/json; charset=utf-8", deep); code != http.StatusBadRequest || seen != nil {
+		t.Fatalf("33-deep JSON over a limit of 32: %d, handler saw %q", code, seen)
+	}
+	var deepProto []byte
+	for i := 0; i < 20; i++ {
+		deepProto = append([]byte{0x0a, byte(len(deepProto))}, deepProto...)
+	}
+	if code := post("application/x-protobuf", string(deepProto)); code != http.StatusBadRequest {
+		t.Fatalf("20-deep protobuf over a limit of 16: %d", code)
+	}
+}
+
+func TestCodecRefusesDeepNestingBeforeDecoding(t *testing.T) {
+	c := newDepthCodec(16)
+	var deepProto []byte
+	for i := 0; i < 20; i++ {
+		deepProto = append([]byte{0x0a, byte(len(deepProto))}, deepProto...)
+	}
+	err := c.Unmarshal(mem.BufferSlice{mem.SliceBuffer(deepProto)}, &grpc_health_v1.HealthCheckRequest{})
+	if status.Code(err) != codes.InvalidArgument || !strings.Contains(err.Error(), "max_nesting_depth") {
+		t.Fatalf("deep payload: %v", err)
+	}
+	ok := &grpc_health_v1.HealthCheckRequest{}
+	raw := []byte{0x0a, 0x03, 'a', 'p', 'i'}
+	split := mem.BufferSlice{mem.SliceBuffer(raw[:2]), mem.SliceBuffer(raw[2:])}
+	if err := c.Unmarshal(split, ok); err != nil || ok.GetService() != "api" {
+		t.Fatalf("shallow payload in two buffers: %v %q", err, ok.GetService())
+	}
+	if c.Name() != "proto" {
+		t.Fatalf("codec name %q", c.Name())
 	}
 }

@@ -16,7 +16,7 @@ func NewFactory() extension.Factory {
 }
 
 func createDefaultConfig() component.Config {
-	return &Config{MaxInFlight: 64, MaxWaiting: 64, MaxWait: 500 * time.Millisecond, RetryAfter: time.Second}
+	return &Config{MaxInFlight: 64, MaxWaiting: 64, MaxWait: 500 * time.Millisecond, MaxNestingDepth: 64, RetryAfter: time.Second}
 }
 
 func create(_ context.Context, set extension.Settings, cfg component.Config) (extension.Extension, error) {

@@ -89,6 +89,11 @@ func Start(t testing.TB, name, bin string, args []string, env map[string]string)
 		p.Stop(syscall.SIGTERM, 15*time.Second)
 		if t.Failed() {
 			t.Logf("---- %s log (tail) ----\n%s", name, p.LogTail(60))
+			if i := strings.Index(p.Log(), "fatal error:"); i >= 0 {
+				t.Logf("---- %s crash ----\n%.6000s", name, p.Log()[i:])
+			} else if i := strings.Index(p.Log(), "panic:"); i >= 0 {
+				t.Logf("---- %s panic ----\n%.6000s", name, p.Log()[i:])
+			}
 		}
 	})
 	return p
