@@ -28,6 +28,7 @@ type PrometheusOptions struct {
 	ScrapeInterval time.Duration
 	RuleFiles      []string
 	EvalInterval   time.Duration
+	Exemplars      bool // --enable-feature=exemplar-storage
 }
 
 // StartPrometheus starts prometheus with remote-write receiving enabled and waits until ready.
@@ -53,12 +54,16 @@ func StartPrometheus(t testing.TB, bin string, opts PrometheusOptions) *Promethe
 	}
 	cfgPath := WriteConfig(t, "prometheus.yml", cfg.String(), nil)
 	addr := Addr(t)
-	p := Start(t, "prometheus", bin, []string{
+	args := []string{
 		"--config.file=" + cfgPath,
 		"--storage.tsdb.path=" + t.TempDir(),
 		"--web.listen-address=" + addr,
 		"--web.enable-remote-write-receiver",
-	}, nil)
+	}
+	if opts.Exemplars {
+		args = append(args, "--enable-feature=exemplar-storage")
+	}
+	p := Start(t, "prometheus", bin, args, nil)
 	prom := &Prometheus{Process: p, URL: "http://" + addr}
 	p.WaitHTTP200(t, prom.URL+"/-/ready", 60*time.Second)
 	return prom
@@ -111,6 +116,39 @@ func (p *Prometheus) Query(expr string) ([]Sample, error) {
 		out = append(out, Sample{Labels: r.Metric, Value: v})
 	}
 	return out, nil
+}
+
+// ExemplarTraceIDs returns the trace_id labels of the exemplars stored for expr over the last hour.
+func (p *Prometheus) ExemplarTraceIDs(expr string) ([]string, error) {
+	now := time.Now()
+	q := url.Values{"query": {expr}, "start": {strconv.FormatInt(now.Add(-time.Hour).Unix(), 10)}, "end": {strconv.FormatInt(now.Add(time.Minute).Unix(), 10)}}
+	resp, err := http.Get(p.URL + "/api/v1/query_exemplars?" + q.Encode())
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	var body struct {
+		Status string `json:"status"`
+		Error  string `json:"error"`
+		Data   []struct {
+			Exemplars []struct {
+				Labels map[string]string `json:"labels"`
+			} `json:"exemplars"`
+		} `json:"data"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
+		return nil, fmt.Errorf("exemplars %q: %w", expr, err)
+	}
+	if body.Status != "success" {
+		return nil, fmt.Errorf("exemplars %q: %s", expr, body.Error)
+	}
+	var ids []string
+	for _, series := range body.Data {
+		for _, e := range series.Exemplars {
+			ids = append(ids, e.Labels["trace_id"])
+		}
+	}
+	return ids, nil
 }
 
 // Alerts returns the active alerts from /api/v1/alerts as label maps with their state.

@@ -2,6 +2,7 @@ package integration
 
 import (
 	"bufio"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -78,55 +79,27 @@ func TestComposeStackIsConsistent(t *testing.T) {
 			}
 		}
 	}
+	// One path per backend: a gateway config that remote-writes into the compose Prometheus must
+	// not also be scraped by it, or every series is stored twice and every sum() doubles.
+	gateway, err := os.ReadFile(filepath.Join(root, "config/gateway.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	promCfg, err := os.ReadFile(filepath.Join(root, "deploy/compose/prometheus.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(gateway), "prometheus_remote_write") && strings.Contains(string(promCfg), "otelcol-sre:8889") {
+		t.Error("Prometheus both scrapes the gateway and receives its remote write: every SLO series would be stored twice")
+	}
+	if hc := fmt.Sprint(compose.Services["otelcol-sre"].Healthcheck["test"]); !strings.Contains(hc, "/healthprobe") {
+		t.Errorf("otelcol-sre health check %s does not query health_check through /healthprobe", hc)
+	}
 	if out, err := exec.Command(bins.Promtool, "check", "config", filepath.Join(root, "deploy/compose/prometheus.yml")).CombinedOutput(); err != nil {
 		t.Errorf("promtool check config: %v\n%s", err, out)
 	}
 	if out, err := harness.PromtoolCheckRules(bins.Promtool, filepath.Join(root, "deploy/compose/rules/slo.yaml")); err != nil {
 		t.Errorf("promtool check rules: %v\n%s", err, out)
-	}
-}
-
-// The chart cannot be fetched here, so nothing is rendered: the collector config embedded in
-// each values file is extracted and validated by the built binary.
-func TestHelmValuesEmbedValidCollectorConfigs(t *testing.T) {
-	bins := harness.Bins(t)
-	root, _ := harness.RepoRoot()
-	files, _ := filepath.Glob(filepath.Join(root, "deploy/helm/values-*.yaml"))
-	if len(files) != 2 {
-		t.Fatalf("want tier-1 and tier-2 values, found %v", files)
-	}
-	for _, f := range files {
-		var values struct {
-			Mode    string         `yaml:"mode"`
-			Image   map[string]any `yaml:"image"`
-			Command struct {
-				Name string `yaml:"name"`
-			} `yaml:"command"`
-			Config map[string]any `yaml:"config"`
-		}
-		raw, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := yaml.Unmarshal(raw, &values); err != nil {
-			t.Fatalf("%s: %v", f, err)
-		}
-		if values.Command.Name != "otelcol-sre" || values.Image["repository"] == nil || values.Config == nil {
-			t.Errorf("%s: command.name %q, image %v", f, values.Command.Name, values.Image)
-		}
-		out, err := yaml.Marshal(values.Config)
-		if err != nil {
-			t.Fatal(err)
-		}
-		path := filepath.Join(t.TempDir(), filepath.Base(f))
-		if err := os.WriteFile(path, out, 0o600); err != nil {
-			t.Fatal(err)
-		}
-		cmd := exec.Command(bins.Collector, "validate", "--config", path)
-		cmd.Env = append(os.Environ(), "MY_POD_IP=127.0.0.1", "POD_NAME=otelcol-sre-tier2-0")
-		if res, err := cmd.CombinedOutput(); err != nil {
-			t.Errorf("%s: embedded config does not validate: %v\n%s", filepath.Base(f), err, res)
-		}
 	}
 }
 

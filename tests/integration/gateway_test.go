@@ -1,20 +1,25 @@
 package integration
 
 import (
+	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/otelcol-sre/otelcol-sre/tests/harness"
 )
 
 // The gateway config against real Jaeger v2 and Prometheus, and OTLP-decoding stand-ins for
 // Tempo and Loki: one SDK trace must arrive whole in Jaeger (found by id, with its attributes)
-// and in Tempo, telemetrygen logs must reach Loki's /otlp/v1/logs, and metrics must reach
-// Prometheus both by scrape and by remote write.
+// and in Tempo, telemetrygen logs must reach Loki's /otlp/v1/logs, and the SLO series must reach
+// Prometheus by scrape exactly once each, with the failing request's trace as an exemplar.
 func TestGatewayExportsToEveryBackend(t *testing.T) {
 	bins := harness.Bins(t)
 	jaeger := harness.StartJaeger(t, bins.Jaeger)
@@ -23,14 +28,14 @@ func TestGatewayExportsToEveryBackend(t *testing.T) {
 
 	env := harness.CollectorEnv(t)
 	promExporter := env[harness.EnvPromExporter]
-	prom := harness.StartPrometheus(t, bins.Prometheus, harness.PrometheusOptions{ScrapeTargets: []string{promExporter}})
+	prom := harness.StartPrometheus(t, bins.Prometheus, harness.PrometheusOptions{ScrapeTargets: []string{promExporter}, Exemplars: true})
 	env["JAEGER_OTLP_ENDPOINT"] = jaeger.OTLPGRPC
 	env["TEMPO_OTLP_ENDPOINT"] = tempo.Addr
 	env["LOKI_OTLP_ENDPOINT"] = loki.URL + "/otlp"
-	env["PROMETHEUS_REMOTE_WRITE_ENDPOINT"] = prom.URL + "/api/v1/write"
 	col := harness.StartCollector(t, bins.Collector, "otelcol-sre-gateway", env, harness.ConfigPath(t, "gateway.yaml"))
 
 	traceID, names := sendCheckoutTrace(t, col.OTLPGRPC(), "checkout")
+	failedID := sendFailedRequest(t, col.OTLPGRPC(), "checkout")
 	harness.Telemetrygen(t, bins.Telemetrygen, "logs", "--otlp-endpoint", col.OTLPGRPC(), "--otlp-insecure",
 		"--logs", "20", "--workers", "1", "--rate", "100", "--service", "log-svc", "--body", "deployment finished")
 
@@ -105,16 +110,35 @@ func TestGatewayExportsToEveryBackend(t *testing.T) {
 		return nil
 	})
 
-	// Scraped series carry the scrape job; remote-written ones do not.
-	harness.Eventually(t, 60*time.Second, "checkout series in Prometheus by scrape and remote write", func() error {
-		scraped, err := prom.Query(`count({__name__=~".+",job="target0",exported_job="checkout"}) or count({__name__=~".+",job="target0",service_name="checkout"})`)
-		if err != nil || len(scraped) == 0 {
+	// One path into Prometheus: every SLO series exists once, from the scrape job.
+	harness.Eventually(t, 60*time.Second, "checkout SLO series in Prometheus, once each, with the failure as exemplar", func() error {
+		scraped, err := prom.Query(`count(slo_events_total{job="target0",service_name="checkout"})`)
+		if err != nil || len(scraped) == 0 || scraped[0].Value == 0 {
 			return fmt.Errorf("scraped: %v %v", scraped, err)
 		}
-		pushed, err := prom.Query(`count({__name__=~".+",job="checkout"}) or count({__name__=~".+",job!="target0",service_name="checkout"})`)
-		if err != nil || len(pushed) == 0 {
-			return fmt.Errorf("remote write: %v %v", pushed, err)
+		dup, err := prom.Query(`count by (slo_name, slo_outcome, http_route, service_name) (slo_events_total) > 1`)
+		if err != nil || len(dup) > 0 {
+			return fmt.Errorf("series stored more than once: %v %v", dup, err)
+		}
+		ids, err := prom.ExemplarTraceIDs(`slo_events_total{service_name="checkout",slo_outcome="bad"}`)
+		if err != nil {
+			return err
+		}
+		if !slices.Contains(ids, traceHex(failedID)) {
+			return fmt.Errorf("exemplar trace ids %v, want %s", ids, traceHex(failedID))
 		}
 		return nil
 	})
+}
+
+// sendFailedRequest emits one failed SERVER span (a bad event for the availability SLO).
+func sendFailedRequest(t *testing.T, endpoint, service string) trace.TraceID {
+	t.Helper()
+	tp := harness.TracerProvider(t, endpoint, attribute.String("service.name", service))
+	_, span := tp.Tracer("otelcol-sre/tests").Start(context.Background(), "POST /checkout", trace.WithSpanKind(trace.SpanKindServer),
+		trace.WithAttributes(attribute.String("http.route", "/checkout"), attribute.Int("http.response.status_code", 503)))
+	span.SetStatus(codes.Error, "upstream unavailable")
+	span.End()
+	harness.Flush(t, tp)
+	return span.SpanContext().TraceID()
 }
