@@ -38,10 +38,23 @@ $(CURDIR)/_build/healthprobe: cmd/healthprobe/main.go | $(BIN)
 run: build
 	$(BIN) $(if $(CONFIG),--config $(CONFIG))
 
-# Every test, integration included. This is what CI runs.
+# Every test, integration included, then each consume-path fuzz target briefly. This is what CI runs.
 test: check-versions check-generate lint build jaeger telemetrygen sloth validate-configs
 	OTELCOL_SRE_BIN=$(BIN) JAEGER_BIN=$(JAEGER_BIN) TELEMETRYGEN_BIN=$(TELEMETRYGEN_BIN) SLOTH_BIN=$(SLOTH_BIN) \
 		$(GO) test -count=1 -timeout 30m ./...
+	@$(MAKE) --no-print-directory fuzz FUZZTIME=$(FUZZTIME_TEST)
+
+# The consume paths of the three components, fed pdata built from fuzz bytes (internal/fuzzpdata).
+# `make fuzz` runs each for FUZZTIME; `make test` for FUZZTIME_TEST. New crashers land in
+# testdata/fuzz/ of the package and then run as regression cases in every `go test`.
+FUZZ_TARGETS := ./connector/sloconnector:FuzzConsumeTraces ./processor/sresamplingprocessor:FuzzConsumeTraces \
+                ./exporter/pillarsexporter:FuzzConsume
+FUZZTIME ?= 5m
+FUZZTIME_TEST ?= 15s
+fuzz:
+	@set -e; for t in $(FUZZ_TARGETS); do pkg=$${t%%:*}; fn=$${t##*:}; \
+		echo "fuzz $$pkg $$fn for $(FUZZTIME)"; \
+		$(GO) test -run '^$$' -fuzz "^$$fn\$$" -fuzztime $(FUZZTIME) $$pkg; done
 
 COMPONENT_DIRS := $(wildcard connector processor exporter extension)
 

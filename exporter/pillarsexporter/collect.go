@@ -1,6 +1,7 @@
 package pillarsexporter
 
 import (
+	"math"
 	"regexp"
 	"strconv"
 	"strings"
@@ -87,7 +88,9 @@ func (p *pillars) identity(attrs ...pcommon.Map) ([]string, string, bool) {
 	for i, key := range p.cfg.ServiceIdentity {
 		for _, m := range attrs {
 			if v, ok := m.Get(key); ok && v.AsString() != "" {
-				vals[i] = v.AsString()
+				// Label values must be UTF-8: the Prometheus client panics on anything else, and
+				// it would do so on the evaluation goroutine, taking the collector down.
+				vals[i] = strings.ToValidUTF8(v.AsString(), "\uFFFD")
 				hasService = hasService || key == "service.name"
 				break
 			}
@@ -305,6 +308,9 @@ func (p *pillars) collectMetric(res pcommon.Map, m pmetric.Metric, now time.Time
 		v := dp.DoubleValue()
 		if dp.ValueType() == pmetric.NumberDataPointValueTypeInt {
 			v = float64(dp.IntValue())
+		}
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			continue // one such point would make the scorecard unencodable as JSON
 		}
 		if m.Name() == "system.cpu.utilization" {
 			// Utilisation is the busy share: 1 − idle per CPU; a point without state is taken as busy.

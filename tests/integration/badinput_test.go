@@ -30,7 +30,9 @@ func TestGatewayAnswersBadInputAndStaysHealthy(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(sink.Stop)
-	col := harness.StartCollector(t, bins.Collector, "gateway", gatewayEnv(t, sink.Addr, sink.Addr), harness.ConfigPath(t, "gateway.yaml"))
+	env := gatewayEnv(t, sink.Addr, sink.Addr)
+	env["PILLARS_EVALUATION_INTERVAL"] = "1s" // so the scorecard is evaluated over each bad input
+	col := harness.StartCollector(t, bins.Collector, "gateway", env, harness.ConfigPath(t, "gateway.yaml"))
 	base := "http://" + col.Env[harness.EnvOTLPHTTP]
 
 	good := oneSpan("good", "/ok")
@@ -86,6 +88,22 @@ func TestGatewayAnswersBadInputAndStaysHealthy(t *testing.T) {
 		assertHealthyAndAccepting(t, col, base, goodBody)
 	}
 
+	// Series and scorecard entries keyed by a service name that is not UTF-8 (a Prometheus label
+	// value the client library panics on) must still be served.
+	harness.Eventually(t, 30*time.Second, "the odd service on the scorecard", func() error {
+		resp, err := http.Get("http://" + col.Env[harness.EnvPillars] + "/scorecard.json")
+		if err != nil {
+			return err
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		// One replacement character stands for the run of invalid bytes.
+		if !json.Valid(body) || !strings.Contains(string(body), `"svc-\ufffd"`) && !strings.Contains(string(body), "\"svc-\uFFFD\"") {
+			return fmt.Errorf("scorecard.json has no svc-\uFFFD service yet")
+		}
+		return nil
+	})
+	assertHealthyAndAccepting(t, col, base, goodBody)
 	// Metrics keyed by hostile attribute values must still scrape.
 	harness.Eventually(t, 60*time.Second, "SLO series of the odd service on /metrics", func() error {
 		fam, err := harness.Scrape(col.MetricsURL())

@@ -152,6 +152,17 @@ func TestTelemetrygenErrorTracesAndLogsAreAllWritten(t *testing.T) {
 		}
 		return nil
 	})
+	// sre_sampling keeps every error trace, complete: the sampled file holds every span too.
+	harness.Eventually(t, 30*time.Second, "every error span in the sampled file", func() error {
+		td, err := readTraceFile(filepath.Join(col.DataDir(), "traces-sampled.jsonl"))
+		if err != nil {
+			return err
+		}
+		if got, want := td.SpanCount(), traces*workers*3; got != want {
+			return fmt.Errorf("spans in the sampled file = %d, want %d", got, want)
+		}
+		return nil
+	})
 	harness.Eventually(t, 30*time.Second, "telemetrygen logs in file", func() error {
 		n, err := countLogRecords(filepath.Join(col.DataDir(), "logs.jsonl"))
 		if err != nil {
@@ -173,9 +184,9 @@ func TestComponentsListsTheDistribution(t *testing.T) {
 	want := []string{
 		"otlp", "zipkin", "jaeger", "prometheus", // hostmetrics cannot be fetched at v0.161.0 here
 		"memory_limiter", "batch", "attributes", "resource", "filter", "transform", "probabilistic_sampler", "tail_sampling", "redaction",
-		"forward", "span_metrics",
-		"otlp_grpc", "otlp_http", "debug", "file", "prometheus_remote_write", "load_balancing",
-		"health_check", "pprof", "zpages", "file_storage", "bearertokenauth",
+		"sre_sampling", "forward", "span_metrics", "slo",
+		"otlp_grpc", "otlp_http", "debug", "file", "prometheus_remote_write", "load_balancing", "pillars",
+		"health_check", "pprof", "zpages", "file_storage", "bearertokenauth", "admission",
 		"env", "file", "yaml", "http", "https",
 	}
 	for _, name := range want {

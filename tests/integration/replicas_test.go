@@ -169,7 +169,7 @@ func TestTwoTierGatewayWithAReplicaRestart(t *testing.T) {
 	failed, _ := sloValue(fam, "otelcol_exporter_send_failed_spans_total", nil)
 	t.Logf("tier 1 accepted %v spans, sent %v, failed permanently %v; %v server spans counted by the two replicas (%v bad); %d error traces complete in Jaeger",
 		accepted, sent, failed, good+bad, bad, len(errorTraces))
-	if accepted != 3*traces {
-		t.Errorf("tier 1 accepted %v spans, sent %d", accepted, 3*traces)
+	if accepted != 3*traces || sent != 3*traces || failed != 0 {
+		t.Errorf("tier 1 accepted %v, sent on %v and failed %v of the %d spans the SDK sent", accepted, sent, failed, 3*traces)
 	}
 }
