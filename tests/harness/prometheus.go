@@ -84,30 +84,17 @@ type Sample struct {
 
 // Query runs an instant PromQL query through /api/v1/query.
 func (p *Prometheus) Query(expr string) ([]Sample, error) {
-	resp, err := http.Get(p.URL + "/api/v1/query?query=" + url.QueryEscape(expr))
-	if err != nil {
-		return nil, err
+	var data struct {
+		Result []struct {
+			Metric map[string]string `json:"metric"`
+			Value  [2]any            `json:"value"`
+		} `json:"result"`
 	}
-	defer resp.Body.Close()
-	var body struct {
-		Status string `json:"status"`
-		Error  string `json:"error"`
-		Data   struct {
-			ResultType string `json:"resultType"`
-			Result     []struct {
-				Metric map[string]string `json:"metric"`
-				Value  [2]any            `json:"value"`
-			} `json:"result"`
-		} `json:"data"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
+	if err := p.api("/api/v1/query", url.Values{"query": {expr}}, &data); err != nil {
 		return nil, fmt.Errorf("query %q: %w", expr, err)
 	}
-	if body.Status != "success" {
-		return nil, fmt.Errorf("query %q: %s", expr, body.Error)
-	}
-	out := make([]Sample, 0, len(body.Data.Result))
-	for _, r := range body.Data.Result {
+	out := make([]Sample, 0, len(data.Result))
+	for _, r := range data.Result {
 		s, _ := r.Value[1].(string)
 		v, err := strconv.ParseFloat(s, 64)
 		if err != nil {
@@ -118,32 +105,41 @@ func (p *Prometheus) Query(expr string) ([]Sample, error) {
 	return out, nil
 }
 
-// ExemplarTraceIDs returns the trace_id labels of the exemplars stored for expr over the last hour.
-func (p *Prometheus) ExemplarTraceIDs(expr string) ([]string, error) {
-	now := time.Now()
-	q := url.Values{"query": {expr}, "start": {strconv.FormatInt(now.Add(-time.Hour).Unix(), 10)}, "end": {strconv.FormatInt(now.Add(time.Minute).Unix(), 10)}}
-	resp, err := http.Get(p.URL + "/api/v1/query_exemplars?" + q.Encode())
+// api GETs a Prometheus HTTP API path and decodes the "data" of a successful answer into data.
+func (p *Prometheus) api(path string, q url.Values, data any) error {
+	resp, err := http.Get(p.URL + path + "?" + q.Encode())
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer resp.Body.Close()
 	var body struct {
-		Status string `json:"status"`
-		Error  string `json:"error"`
-		Data   []struct {
-			Exemplars []struct {
-				Labels map[string]string `json:"labels"`
-			} `json:"exemplars"`
-		} `json:"data"`
+		Status string          `json:"status"`
+		Error  string          `json:"error"`
+		Data   json.RawMessage `json:"data"`
 	}
 	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
-		return nil, fmt.Errorf("exemplars %q: %w", expr, err)
+		return err
 	}
 	if body.Status != "success" {
-		return nil, fmt.Errorf("exemplars %q: %s", expr, body.Error)
+		return fmt.Errorf("%s: %s", path, body.Error)
+	}
+	return json.Unmarshal(body.Data, data)
+}
+
+// ExemplarTraceIDs returns the trace_id labels of the exemplars stored for expr over the last hour.
+func (p *Prometheus) ExemplarTraceIDs(expr string) ([]string, error) {
+	now := time.Now()
+	var data []struct {
+		Exemplars []struct {
+			Labels map[string]string `json:"labels"`
+		} `json:"exemplars"`
+	}
+	q := url.Values{"query": {expr}, "start": {strconv.FormatInt(now.Add(-time.Hour).Unix(), 10)}, "end": {strconv.FormatInt(now.Add(time.Minute).Unix(), 10)}}
+	if err := p.api("/api/v1/query_exemplars", q, &data); err != nil {
+		return nil, fmt.Errorf("exemplars %q: %w", expr, err)
 	}
 	var ids []string
-	for _, series := range body.Data {
+	for _, series := range data {
 		for _, e := range series.Exemplars {
 			ids = append(ids, e.Labels["trace_id"])
 		}
