@@ -9,56 +9,51 @@ import "encoding/binary"
 
 // ProtoDepthExceeds reports whether any chain of nested length-delimited fields that parse as
 // protobuf messages is deeper than limit. The wire format does not say which bytes fields are
-// messages, so every one that parses as a message counts: a string that happens to parse adds
-// depth only as far as its bytes keep parsing, which real text does not do for long.
-func ProtoDepthExceeds(b []byte, limit int) bool {
-	_, tooDeep := protoDepth(b, 0, limit)
-	return tooDeep
-}
+// messages, so each one is scanned as if it were: bytes that do not parse end their chain there
+// (a string adds depth only as far as its bytes keep parsing, which real text does not do for
+// long). Recursion stops at limit, so the scan itself cannot overflow.
+func ProtoDepthExceeds(b []byte, limit int) bool { return protoDeeper(b, 0, limit) }
 
-// protoDepth returns whether b parses as a message and whether a chain below it passes limit.
-func protoDepth(b []byte, level, limit int) (isMessage, tooDeep bool) {
+func protoDeeper(b []byte, level, limit int) bool {
 	if level > limit {
-		return true, true
+		return true
 	}
 	for len(b) > 0 {
 		tag, n := binary.Uvarint(b)
 		if n <= 0 || tag>>3 == 0 {
-			return false, false
+			return false // not a message: nothing below it counts
 		}
 		b = b[n:]
 		switch tag & 7 {
 		case 0:
-			_, n = binary.Uvarint(b)
-			if n <= 0 {
-				return false, false
+			if _, n = binary.Uvarint(b); n <= 0 {
+				return false
 			}
 			b = b[n:]
 		case 1:
 			if len(b) < 8 {
-				return false, false
+				return false
 			}
 			b = b[8:]
 		case 5:
 			if len(b) < 4 {
-				return false, false
+				return false
 			}
 			b = b[4:]
 		case 2:
 			size, n := binary.Uvarint(b)
 			if n <= 0 || size > uint64(len(b)-n) {
-				return false, false
+				return false
 			}
-			field := b[n : n+int(size)]
+			if protoDeeper(b[n:n+int(size)], level+1, limit) {
+				return true
+			}
 			b = b[n+int(size):]
-			if _, deep := protoDepth(field, level+1, limit); deep {
-				return true, true
-			}
 		default: // groups (3, 4) are not used by OTLP; 6 and 7 are invalid
-			return false, false
+			return false
 		}
 	}
-	return true, false
+	return false
 }
 
 // JSONDepthExceeds reports whether objects and arrays in b nest deeper than limit, skipping

@@ -57,6 +57,7 @@ func TestProtoDepthStopsAtNonMessages(t *testing.T) {
 		"truncated varint": {0x08, 0x80},
 		"truncated fixed":  {0x09, 1, 2},
 		"overlong length":  {0x0a, 0x05, 1},
+		"one byte short":   {0x0a, 0x02, 0x0a},
 		"field zero":       {0x00, 0x01},
 		"group":            {0x0b},
 		"short fixed32":    {0x0d, 1},
@@ -66,6 +67,26 @@ func TestProtoDepthStopsAtNonMessages(t *testing.T) {
 		m = protowire.AppendBytes(m, content)
 		if ProtoDepthExceeds(m, 1) {
 			t.Errorf("%s: counted as nesting", name)
+		}
+	}
+}
+
+// Fixed-width and varint fields are stepped over exactly, so a nested field after them still counts.
+func TestProtoDepthStepsOverPlainFields(t *testing.T) {
+	for _, last := range [][]byte{
+		protowire.AppendFixed64(protowire.AppendTag(nil, 2, protowire.Fixed64Type), 1),
+		protowire.AppendFixed32(protowire.AppendTag(nil, 3, protowire.Fixed32Type), 1),
+		protowire.AppendVarint(protowire.AppendTag(nil, 4, protowire.VarintType), 1),
+	} {
+		inner := append(last, nestedMessage(1)...) // the plain field, then depth 1
+		var outer []byte
+		outer = protowire.AppendTag(outer, 1, protowire.BytesType)
+		outer = protowire.AppendBytes(outer, inner) // depth 2 in all
+		if !ProtoDepthExceeds(outer, 1) {
+			t.Errorf("last field %x: depth 2 not reported over a limit of 1", last)
+		}
+		if ProtoDepthExceeds(outer, 2) {
+			t.Errorf("last field %x: depth 2 reported over a limit of 2", last)
 		}
 	}
 }
