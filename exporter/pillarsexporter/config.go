@@ -3,6 +3,7 @@ package pillarsexporter
 import (
 	"errors"
 	"fmt"
+	"math"
 	"reflect"
 	"sort"
 	"strings"
@@ -78,6 +79,22 @@ func (c *Config) Validate() error {
 	if len(c.ServiceIdentity) == 0 {
 		add("service_identity: at least one resource attribute")
 	}
+	// Identity attributes become Prometheus labels beside the gauges' own; two that map to one
+	// label name would make the registry panic when the exporter is created.
+	labelOf := map[string]string{"framework": "a gauge label", "pillar": "a gauge label", "status": "a gauge label",
+		"check_id": "a gauge label", "level": "a gauge label", "table": "a gauge label"}
+	for i, attr := range c.ServiceIdentity {
+		label := promLabel(attr)
+		if label == "" {
+			add("service_identity[%d]: %q has no Prometheus label name", i, attr)
+			continue
+		}
+		if prev, taken := labelOf[label]; taken {
+			add("service_identity[%d]: %q becomes the Prometheus label %q, as %s does", i, attr, label, prev)
+			continue
+		}
+		labelOf[label] = fmt.Sprintf("service_identity %q", attr)
+	}
 	if err := c.Thresholds.Validate(); err != nil {
 		errs = append(errs, err)
 	}
@@ -93,20 +110,33 @@ func (c *Config) Validate() error {
 	if c.Targets.LatencyP95 <= 0 {
 		add("targets.latency_p95: %v must be positive", c.Targets.LatencyP95)
 	}
-	known := map[string]bool{}
+	known := map[string]score.Normaliser{}
 	for _, d := range builtinChecks(c.Targets) {
-		known[d.ID] = true
+		known[d.ID] = d.Norm
 	}
 	for i, o := range c.Checks {
-		if !known[o.ID] {
+		norm, ok := known[o.ID]
+		if !ok {
 			add("checks[%d].id: %q is not a built-in check", i, o.ID)
 			continue
 		}
-		if o.Weight != nil && *o.Weight <= 0 {
-			add("checks[%d] (%s).weight: %v must be positive", i, o.ID, *o.Weight)
+		if o.Weight != nil && !(*o.Weight > 0 && *o.Weight <= 1000) {
+			add("checks[%d] (%s).weight: %v must be in (0, 1000]", i, o.ID, *o.Weight)
 		}
-		if o.Good != nil && o.Bad != nil && *o.Good == *o.Bad {
-			add("checks[%d] (%s): good and bad must differ (%v)", i, o.ID, *o.Good)
+		// The override is checked as it will be used: on top of the built-in parameters.
+		if o.Good != nil {
+			norm.Good = *o.Good
+		}
+		if o.Bad != nil {
+			norm.Bad = *o.Bad
+		}
+		if err := norm.Validate(); err != nil {
+			add("checks[%d] (%s) good/bad: %w", i, o.ID, err)
+		}
+		for _, v := range []*float64{o.Good, o.Bad} {
+			if v != nil && (math.IsNaN(*v) || math.IsInf(*v, 0)) {
+				add("checks[%d] (%s): good and bad must be finite (%v)", i, o.ID, *v)
+			}
 		}
 	}
 	return errors.Join(errs...)

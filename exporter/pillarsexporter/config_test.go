@@ -1,6 +1,7 @@
 package pillarsexporter
 
 import (
+	"math"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -59,4 +60,49 @@ func TestConfigs(t *testing.T) {
 			t.Errorf("%s: error %v, want it to contain %q", name, err, want)
 		}
 	}
+}
+
+// Mistakes that used to pass validation and then panic the exporter or score NaN.
+func TestConfigRefusesCollidingIdentityAndImpossibleOverrides(t *testing.T) {
+	f := func(v float64) *float64 { return &v }
+	for name, tc := range map[string]struct {
+		mutate func(*Config)
+		want   string
+	}{
+		"identity collision": {func(c *Config) { c.ServiceIdentity = []string{"service.name", "service_name"} },
+			`service_identity[1]: "service_name" becomes the Prometheus label "service_name", as service_identity "service.name" does`},
+		"identity on a gauge label": {func(c *Config) { c.ServiceIdentity = []string{"service.name", "pillar"} },
+			`service_identity[1]: "pillar" becomes the Prometheus label "pillar", as a gauge label does`},
+		"loglinear bad below zero": {func(c *Config) {
+			c.Checks = []CheckOverride{{ID: "cost.sampling_keep_ratio"}, {ID: firstCheckWith(c, "loglinear"), Bad: f(-5)}}
+		}, "checks[1]"},
+		"equal good and bad": {func(c *Config) { c.Checks = []CheckOverride{{ID: "security.tls", Good: f(0.9)}} },
+			"checks[0] (security.tls) good/bad: good and bad thresholds must differ"},
+		"infinite good": {func(c *Config) { c.Checks = []CheckOverride{{ID: "security.tls", Good: f(math.Inf(1))}} },
+			"checks[0] (security.tls): good and bad must be finite"},
+		"zero weight": {func(c *Config) { c.Checks = []CheckOverride{{ID: "security.tls", Weight: f(0)}} },
+			"checks[0] (security.tls).weight: 0 must be in (0, 1000]"},
+	} {
+		cfg := createDefaultConfig().(*Config)
+		tc.mutate(cfg)
+		if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: error %v, want it to contain %q", name, err, tc.want)
+		}
+	}
+	ok := createDefaultConfig().(*Config)
+	ok.ServiceIdentity = []string{"service.namespace", "service.name", "k8s.cluster.name"}
+	ok.Checks = []CheckOverride{{ID: "security.tls", Good: f(0.95), Bad: f(0.5), Weight: f(1000)}}
+	if err := ok.Validate(); err != nil {
+		t.Errorf("valid identity and override refused: %v", err)
+	}
+}
+
+// firstCheckWith returns a built-in check normalised with method, so the test follows the profile.
+func firstCheckWith(c *Config, method string) string {
+	for _, d := range builtinChecks(c.Targets) {
+		if string(d.Norm.Method) == method {
+			return d.ID
+		}
+	}
+	return "no such check"
 }

@@ -79,6 +79,19 @@ func newPillars(cfg *Config, set component.TelemetrySettings, now func() time.Ti
 	return p
 }
 
+// pageCSP allows the scorecard page its one inline style sheet and nothing else: no scripts,
+// frames, forms or remote loads, so a service name crafted as markup cannot run anywhere.
+const pageCSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+
+// secureHeaders stops browsers from sniffing the JSON or metrics as HTML and applies pageCSP.
+func secureHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		w.Header().Set("Content-Security-Policy", pageCSP)
+		next.ServeHTTP(w, r)
+	})
+}
+
 // promLabel names an identity attribute as the prometheus exporter names it, so a scorecard
 // series joins the slo connector's on the same label.
 func promLabel(attr string) string {
@@ -111,7 +124,7 @@ func (p *pillars) Start(ctx context.Context, host component.Host) error {
 	if err != nil {
 		return err
 	}
-	srv, err := p.cfg.ToServer(ctx, host.GetExtensions(), p.set, mux)
+	srv, err := p.cfg.ToServer(ctx, host.GetExtensions(), p.set, secureHeaders(mux))
 	if err != nil {
 		ln.Close()
 		return err

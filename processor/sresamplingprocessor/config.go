@@ -69,11 +69,13 @@ func (c *Config) Validate() error {
 	if _, err := compileKeepWhen(c.KeepWhen); err != nil {
 		errs = append(errs, err)
 	}
-	if c.DecisionWait <= 0 {
-		add("decision_wait: %v must be positive", c.DecisionWait)
+	// The decision ticker runs every min(100ms, decision_wait/4); below 10ms the wait is shorter
+	// than a batch takes to arrive, and a zero tick would stop the processor at start.
+	if c.DecisionWait < 10*time.Millisecond || c.DecisionWait > 10*time.Minute {
+		add("decision_wait: %v must be between 10ms and 10m", c.DecisionWait)
 	}
-	if c.MaxTraceAge < c.DecisionWait {
-		add("max_trace_age: %v must be at least decision_wait (%v)", c.MaxTraceAge, c.DecisionWait)
+	if c.MaxTraceAge < c.DecisionWait || c.MaxTraceAge > 24*time.Hour {
+		add("max_trace_age: %v must be at least decision_wait (%v) and at most 24h", c.MaxTraceAge, c.DecisionWait)
 	}
 	if c.MemoryLimitMiB <= 0 {
 		add("memory_limit_mib: %d must be positive", c.MemoryLimitMiB)

@@ -243,6 +243,10 @@ func TestInvalidConfigNamesTheField(t *testing.T) {
 	for name, mutate := range map[string]func(*Config){
 		"ratio":                           func(c *Config) { c.Ratio = 1.5 },
 		"decision_wait":                   func(c *Config) { c.DecisionWait = 0 },
+		"decision_wait: 1ns":              func(c *Config) { c.DecisionWait = time.Nanosecond },
+		"decision_wait: 9ms":              func(c *Config) { c.DecisionWait = 9 * time.Millisecond },
+		"decision_wait: 11m":              func(c *Config) { c.DecisionWait = 11 * time.Minute; c.MaxTraceAge = time.Hour },
+		"max_trace_age: 25h":              func(c *Config) { c.MaxTraceAge = 25 * time.Hour },
 		"max_trace_age":                   func(c *Config) { c.MaxTraceAge = time.Second },
 		"memory_limit_mib":                func(c *Config) { c.MemoryLimitMiB = 0 },
 		"keep_when[0]":                    func(c *Config) { c.KeepWhen = []string{"attributes[ == 1"} },
@@ -254,5 +258,10 @@ func TestInvalidConfigNamesTheField(t *testing.T) {
 		if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), name) {
 			t.Errorf("%s: error %v does not name the field", name, err)
 		}
+	}
+	edges := testConfig()
+	edges.DecisionWait, edges.MaxTraceAge = 10*time.Millisecond, 24*time.Hour
+	if err := edges.Validate(); err != nil {
+		t.Errorf("decision_wait 10ms and max_trace_age 24h are allowed: %v", err)
 	}
 }

@@ -135,6 +135,9 @@ func assertHealthyAndAccepting(t *testing.T, col *harness.Collector, base string
 		if strings.HasSuffix(u, ".json") && !json.Valid(body) {
 			t.Fatalf("GET %s: invalid JSON %.200q", u, body)
 		}
+		if strings.HasSuffix(u, ".json") && resp.Header.Get("X-Content-Type-Options") != "nosniff" {
+			t.Fatalf("GET %s: served without X-Content-Type-Options: nosniff", u)
+		}
 	}
 	resp, err := http.Post(base+"/v1/traces", "application/x-protobuf", bytes.NewReader(goodBody))
 	if err != nil {
