@@ -9,10 +9,12 @@ import (
 	"sort"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	dto "github.com/prometheus/client_model/go"
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/extension/xextension/storage"
 	"go.opentelemetry.io/collector/pdata/plog"
@@ -41,12 +43,14 @@ type pillars struct {
 	id      component.ID
 	storage storage.Client
 
-	registry *prometheus.Registry
-	gauges   map[string]*prometheus.GaugeVec
-	server   *http.Server
-	done     chan struct{}
-	wg       sync.WaitGroup
-	starts   int
+	// Each evaluation fills a fresh registry and then publishes it whole, so a scrape sees either
+	// the previous complete set or the new one, never one being reset and refilled.
+	published atomic.Pointer[prometheus.Registry]
+	gauges    map[string]*prometheus.GaugeVec // the set being filled, under mu
+	server    *http.Server
+	done      chan struct{}
+	wg        sync.WaitGroup
+	starts    int
 }
 
 func newPillars(cfg *Config, set component.TelemetrySettings, now func() time.Time) *pillars {
@@ -55,16 +59,24 @@ func newPillars(cfg *Config, set component.TelemetrySettings, now func() time.Ti
 		cfg: cfg, set: set, now: now, table: table,
 		checks:   applyOverrides(builtinChecks(cfg.Targets), cfg.Checks),
 		services: map[string]*serviceState{}, hysteresis: map[string]*score.Hysteresis{},
-		registry: prometheus.NewRegistry(), gauges: map[string]*prometheus.GaugeVec{},
 	}
-	identity := make([]string, len(cfg.ServiceIdentity))
-	for i, k := range cfg.ServiceIdentity {
+	registry, gauges := p.newGaugeSet()
+	p.published.Store(registry)
+	p.gauges = gauges
+	return p
+}
+
+// newGaugeSet registers every output gauge, labelled with the service identity, in a new registry.
+func (p *pillars) newGaugeSet() (*prometheus.Registry, map[string]*prometheus.GaugeVec) {
+	registry, gauges := prometheus.NewRegistry(), map[string]*prometheus.GaugeVec{}
+	identity := make([]string, len(p.cfg.ServiceIdentity))
+	for i, k := range p.cfg.ServiceIdentity {
 		identity[i] = promLabel(k)
 	}
 	gauge := func(name, help string, labels ...string) {
 		g := prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: name, Help: help + " " + Disclaimer}, append(labels, identity...))
-		p.registry.MustRegister(g)
-		p.gauges[name] = g
+		registry.MustRegister(g)
+		gauges[name] = g
 	}
 	gauge("wellarchitected_pillar_score", "Pillar score 0-100.", "framework", "pillar")
 	gauge("wellarchitected_pillar_coverage", "Share of the pillar's check weight with data.", "framework", "pillar")
@@ -76,7 +88,13 @@ func newPillars(cfg *Config, set component.TelemetrySettings, now func() time.Ti
 	gauge("dora_recovery_time", "Median time to restore in seconds.")
 	gauge("dora_performance_level", "DORA performance level: elite 4, high 3, medium 2, low 1.", "level", "table")
 	gauge("sre_maturity_level", "SRE maturity level 0-4.")
-	return p
+	return registry, gauges
+}
+
+// metricsHandler serves the last published gauge set.
+func (p *pillars) metricsHandler() http.Handler {
+	current := prometheus.GathererFunc(func() ([]*dto.MetricFamily, error) { return p.published.Load().Gather() })
+	return promhttp.HandlerFor(current, promhttp.HandlerOpts{})
 }
 
 // pageCSP allows the scorecard page its one inline style sheet and nothing else: no scripts,
@@ -110,7 +128,7 @@ func (p *pillars) Start(ctx context.Context, host component.Host) error {
 		return err
 	}
 	mux := http.NewServeMux()
-	mux.Handle("/metrics", promhttp.HandlerFor(p.registry, promhttp.HandlerOpts{}))
+	mux.Handle("/metrics", p.metricsHandler())
 	mux.HandleFunc("/scorecard.json", p.serveJSON)
 	mux.HandleFunc("/scorecard", p.serveHTML)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
@@ -228,9 +246,8 @@ func (p *pillars) evaluate() {
 	now := p.now()
 	card := Scorecard{Disclaimer: Disclaimer, EvaluatedAt: now.UTC(),
 		Thresholds: map[string]any{"pass": p.cfg.Thresholds.Pass, "warning": p.cfg.Thresholds.Warning, "min_coverage": p.cfg.MinCoverage}}
-	for _, g := range p.gauges {
-		g.Reset()
-	}
+	registry, gauges := p.newGaugeSet()
+	p.gauges = gauges
 	keys := make([]string, 0, len(p.services))
 	for k := range p.services {
 		keys = append(keys, k)
@@ -240,6 +257,7 @@ func (p *pillars) evaluate() {
 		card.Services = append(card.Services, p.evaluateService(key, p.services[key], now))
 	}
 	p.latest = card
+	p.published.Store(registry)
 	p.saveState(context.Background())
 }
 
