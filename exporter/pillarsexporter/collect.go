@@ -20,7 +20,8 @@ import (
 const (
 	latencySamples = 4096 // p95 over the most recent server spans of a service
 	maxExemplars   = 3
-	maxEvents      = 1000 // deployments and incidents kept per service
+	maxEvents      = 1000 // deployments, incidents, page alerts and exhaustion periods per service
+	maxOpenAlerts  = 1000 // open page alerts and incidents per service (their ids come from senders)
 )
 
 var deployName = regexp.MustCompile(`(?i)(deploy|push-image)`)
@@ -125,14 +126,37 @@ func (p *pillars) completeIdentity(vals []string, key string) ([]string, string)
 	return match.labels, matchKey
 }
 
-func (p *pillars) service(vals []string, key string, now time.Time) *serviceState {
-	s, ok := p.services[key]
-	if !ok {
+// service returns the state of one identity, creating it when there is room; ok is false when
+// max_services identities are held and none has been idle for service_ttl.
+func (p *pillars) service(vals []string, key string, now time.Time) (s *serviceState, ok bool) {
+	if s, ok = p.services[key]; !ok {
+		if len(p.services) >= p.cfg.MaxServices && p.evictIdle(now) == 0 {
+			p.refusedServices++
+			return nil, false
+		}
 		s = &serviceState{labels: vals, signals: map[string]bool{}, exemplars: map[string][]string{}, openAlerts: map[string]time.Time{}}
 		p.services[key] = s
 	}
 	s.lastSeen = now
-	return s
+	return s, true
+}
+
+// evictIdle drops the services not seen for service_ttl, with their hysteresis, and says how many.
+func (p *pillars) evictIdle(now time.Time) int {
+	n := 0
+	for key, s := range p.services {
+		if now.Sub(s.lastSeen) > p.cfg.ServiceTTL {
+			delete(p.services, key)
+			for hk := range p.hysteresis {
+				if strings.HasPrefix(hk, key+"|") {
+					delete(p.hysteresis, hk)
+				}
+			}
+			n++
+		}
+	}
+	p.evictedServices += uint64(n)
+	return n
 }
 
 func (p *pillars) collectTraces(td ptrace.Traces, now time.Time) {
@@ -143,7 +167,10 @@ func (p *pillars) collectTraces(td ptrace.Traces, now time.Time) {
 		if !ok {
 			continue
 		}
-		s := p.service(vals, key, now)
+		s, ok := p.service(vals, key, now)
+		if !ok {
+			continue
+		}
 		s.signals["traces"] = true
 		s.bytesSeen += float64(sizer.ResourceSpansSize(rs))
 		if v, ok := rs.Resource().Attributes().Get("service.version"); ok {
@@ -229,7 +256,10 @@ func (p *pillars) collectLogs(ld plog.Logs, now time.Time) {
 		if !ok {
 			continue
 		}
-		s := p.service(vals, key, now)
+		s, ok := p.service(vals, key, now)
+		if !ok {
+			continue
+		}
 		s.signals["logs"] = true
 		for j := 0; j < rl.ScopeLogs().Len(); j++ {
 			records := rl.ScopeLogs().At(j).LogRecords()
@@ -271,7 +301,9 @@ func (p *pillars) collectEvent(s *serviceState, lr plog.LogRecord, now time.Time
 		id := str(attrs, "incident.id")
 		switch str(attrs, "incident.state") {
 		case "opened", "detected", "reported":
-			s.openAlerts["incident:"+id] = at
+			if len(s.openAlerts) < maxOpenAlerts {
+				s.openAlerts["incident:"+id] = at
+			}
 		case "resolved":
 			if start, ok := s.openAlerts["incident:"+id]; ok {
 				delete(s.openAlerts, "incident:"+id)
@@ -332,7 +364,10 @@ func (p *pillars) collectMetric(res pcommon.Map, m pmetric.Metric, now time.Time
 			continue
 		}
 		vals, key = p.completeIdentity(vals, key)
-		s := p.service(vals, key, now)
+		s, ok := p.service(vals, key, now)
+		if !ok {
+			continue
+		}
 		s.signals["metrics"] = true
 		at := dp.Timestamp().AsTime()
 		switch m.Name() {
@@ -359,7 +394,7 @@ func (p *pillars) collectMetric(res pcommon.Map, m pmetric.Metric, now time.Time
 func (p *pillars) observePage(s *serviceState, key string, active bool, at time.Time) {
 	start, open := s.openAlerts[key]
 	switch {
-	case active && !open:
+	case active && !open && len(s.openAlerts) < maxOpenAlerts:
 		s.openAlerts[key] = at
 		s.pageAlerts = append(s.pageAlerts, at)
 		if len(s.pageAlerts) > maxEvents {
@@ -376,6 +411,9 @@ func (p *pillars) observeBudget(s *serviceState, remaining float64, at time.Time
 	switch {
 	case remaining <= 0 && (n == 0 || !s.exhausted[n-1].to.IsZero()):
 		s.exhausted = append(s.exhausted, timeRange{from: at})
+		if len(s.exhausted) > maxEvents {
+			s.exhausted = s.exhausted[1:]
+		}
 	case remaining > 0 && n > 0 && s.exhausted[n-1].to.IsZero():
 		s.exhausted[n-1].to = at
 	}

@@ -34,6 +34,11 @@ type Settings struct {
 	Targets            TargetsConfig    `mapstructure:"targets"`
 	Storage            *component.ID    `mapstructure:"storage"`
 	Checks             []CheckOverride  `mapstructure:"checks"`
+	// MaxServices bounds the service identities held at once: identities come from senders.
+	// Services idle for ServiceTTL are evicted first; beyond the bound a new identity is not
+	// scored (counted in the scorecard's limits) until room frees.
+	MaxServices int           `mapstructure:"max_services"`
+	ServiceTTL  time.Duration `mapstructure:"service_ttl"`
 }
 
 // DoraConfig selects the level table and how failures are attributed to deployments.
@@ -78,6 +83,12 @@ func (c *Config) Validate() error {
 	}
 	if len(c.ServiceIdentity) == 0 {
 		add("service_identity: at least one resource attribute")
+	}
+	if c.MaxServices < 1 || c.MaxServices > 1_000_000 {
+		add("max_services: %d must be between 1 and 1000000", c.MaxServices)
+	}
+	if c.ServiceTTL < time.Minute {
+		add("service_ttl: %v must be at least 1m", c.ServiceTTL)
 	}
 	// Identity attributes become Prometheus labels beside the gauges' own; two that map to one
 	// label name would make the registry panic when the exporter is created.

@@ -82,6 +82,8 @@ func TestConfigRefusesCollidingIdentityAndImpossibleOverrides(t *testing.T) {
 			"checks[0] (security.tls): good and bad must be finite"},
 		"zero weight": {func(c *Config) { c.Checks = []CheckOverride{{ID: "security.tls", Weight: f(0)}} },
 			"checks[0] (security.tls).weight: 0 must be in (0, 1000]"},
+		"no services":   {func(c *Config) { c.MaxServices = 0 }, "max_services: 0 must be between 1 and 1000000"},
+		"ttl too short": {func(c *Config) { c.ServiceTTL = time.Second }, "service_ttl: 1s must be at least 1m"},
 	} {
 		cfg := createDefaultConfig().(*Config)
 		tc.mutate(cfg)

@@ -34,11 +34,13 @@ type pillars struct {
 	checks []checkDef
 	table  score.LevelTable
 
-	mu         sync.Mutex
-	services   map[string]*serviceState
-	host       hostState
-	hysteresis map[string]*score.Hysteresis
-	latest     Scorecard
+	mu       sync.Mutex
+	services map[string]*serviceState
+	// evictedServices and refusedServices count what max_services and service_ttl shed.
+	evictedServices, refusedServices uint64
+	host                             hostState
+	hysteresis                       map[string]*score.Hysteresis
+	latest                           Scorecard
 
 	id      component.ID
 	storage storage.Client
@@ -248,6 +250,7 @@ func (p *pillars) evaluate() {
 		Thresholds: map[string]any{"pass": p.cfg.Thresholds.Pass, "warning": p.cfg.Thresholds.Warning, "min_coverage": p.cfg.MinCoverage}}
 	registry, gauges := p.newGaugeSet()
 	p.gauges = gauges
+	p.evictIdle(now)
 	keys := make([]string, 0, len(p.services))
 	for k := range p.services {
 		keys = append(keys, k)
@@ -256,6 +259,7 @@ func (p *pillars) evaluate() {
 	for _, key := range keys {
 		card.Services = append(card.Services, p.evaluateService(key, p.services[key], now))
 	}
+	card.Limits = Limits{Services: len(p.services), MaxServices: p.cfg.MaxServices, EvictedIdle: p.evictedServices, RefusedServices: p.refusedServices}
 	p.latest = card
 	p.published.Store(registry)
 	p.saveState(context.Background())

@@ -34,6 +34,8 @@ func createDefaultConfig() component.Config {
 		MinCoverage:        0.5,
 		Dora:               DoraConfig{Levels: "dora2024", AttributionWindow: 24 * time.Hour, Period: 30 * 24 * time.Hour},
 		Targets:            TargetsConfig{LatencyP95: 300 * time.Millisecond},
+		MaxServices:        10_000,
+		ServiceTTL:         24 * time.Hour,
 	}}
 }
 

@@ -58,7 +58,10 @@ func (p *pillars) openStorage(ctx context.Context, host component.Host) error {
 		return nil
 	}
 	for key, st := range stored {
-		s := p.service(st.Labels, key, p.now())
+		s, ok := p.service(st.Labels, key, p.now())
+		if !ok {
+			break // more stored services than max_services now allows
+		}
 		s.version, s.deployments, s.incidents, s.pageAlerts = st.Version, st.Deployments, st.Incidents, st.PageAlerts
 		s.sloSeen, s.alertSeen = st.SLOSeen, st.AlertSeen
 		if st.OpenAlerts != nil {

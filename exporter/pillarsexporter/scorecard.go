@@ -14,6 +14,15 @@ type Scorecard struct {
 	EvaluatedAt time.Time       `json:"evaluated_at"`
 	Thresholds  map[string]any  `json:"thresholds"`
 	Services    []ServiceResult `json:"services"`
+	Limits      Limits          `json:"limits"`
+}
+
+// Limits says how close the scorer is to its bound on service identities and what it has shed.
+type Limits struct {
+	Services        int    `json:"services"`
+	MaxServices     int    `json:"max_services"`
+	EvictedIdle     uint64 `json:"evicted_idle_services"`
+	RefusedServices uint64 `json:"refused_new_services"`
 }
 
 // ServiceResult is one service identity's scores.
