@@ -3,6 +3,7 @@ package sresamplingprocessor
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/open-telemetry/opentelemetry-collector-contrib/pkg/ottl"
@@ -38,6 +39,9 @@ type sreSampling struct {
 
 	done chan struct{}
 	wg   sync.WaitGroup
+
+	pending        []pendingRelease // ticker releases the next consumer refused (forward.go)
+	forwardDropped atomic.Int64
 }
 
 func newProcessor(set component.TelemetrySettings, cfg *Config, next consumer.Traces, now func() time.Time) (*sreSampling, error) {
@@ -88,9 +92,20 @@ func (p *sreSampling) Shutdown(ctx context.Context) error {
 	out := p.release(decisions)
 	p.recordStats(ctx, decisions)
 	p.mu.Unlock()
+	// One last attempt for what still waits, then the rest of the buffer.
 	var err error
+	for _, pr := range p.pending {
+		if e := p.next.ConsumeTraces(ctx, pr.td); e != nil {
+			p.dropForwarded(ctx, pr.td, e)
+			err = e
+		}
+	}
+	p.pending = nil
 	if out.SpanCount() > 0 {
-		err = p.next.ConsumeTraces(ctx, out)
+		if e := p.next.ConsumeTraces(ctx, out); e != nil {
+			p.dropForwarded(ctx, out, e)
+			err = e
+		}
 	}
 	p.telemetry.Shutdown()
 	return err
@@ -112,11 +127,7 @@ func (p *sreSampling) tick() {
 			out := p.release(decisions)
 			p.recordStats(ctx, decisions)
 			p.mu.Unlock()
-			if out.SpanCount() > 0 {
-				if err := p.next.ConsumeTraces(ctx, out); err != nil {
-					p.logger.Warn("forwarding sampled traces failed", zap.Error(err))
-				}
-			}
+			p.forward(ctx, out)
 		}
 	}
 }

@@ -30,6 +30,7 @@ type TelemetryBuilder struct {
 	ProcessorSreSamplingBufferedTraces      metric.Int64Gauge
 	ProcessorSreSamplingDecisionLatency     metric.Float64Histogram
 	ProcessorSreSamplingEarlyDecisions      metric.Int64Counter
+	ProcessorSreSamplingForwardDroppedSpans metric.Int64Counter
 	ProcessorSreSamplingLateSpans           metric.Int64Counter
 	ProcessorSreSamplingSpansWithoutTraceID metric.Int64Counter
 	ProcessorSreSamplingTracesDropped       metric.Int64Counter
@@ -89,6 +90,12 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 		"otelcol_processor_sre_sampling_early_decisions",
 		metric.WithDescription("Traces decided before their time because the buffer exceeded memory_limit_mib. [Development]"),
 		metric.WithUnit("{trace}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.ProcessorSreSamplingForwardDroppedSpans, err = builder.meter.Int64Counter(
+		"otelcol_processor_sre_sampling_forward_dropped_spans",
+		metric.WithDescription("Kept spans the next consumer refused permanently, or kept refusing for max_trace_age, and that were dropped. [Development]"),
+		metric.WithUnit("{span}"),
 	)
 	errs = errors.Join(errs, err)
 	builder.ProcessorSreSamplingLateSpans, err = builder.meter.Int64Counter(

@@ -23,6 +23,7 @@ func TestSetupTelemetry(t *testing.T) {
 	tb.ProcessorSreSamplingBufferedTraces.Record(context.Background(), 1)
 	tb.ProcessorSreSamplingDecisionLatency.Record(context.Background(), 1)
 	tb.ProcessorSreSamplingEarlyDecisions.Add(context.Background(), 1)
+	tb.ProcessorSreSamplingForwardDroppedSpans.Add(context.Background(), 1)
 	tb.ProcessorSreSamplingLateSpans.Add(context.Background(), 1)
 	tb.ProcessorSreSamplingSpansWithoutTraceID.Add(context.Background(), 1)
 	tb.ProcessorSreSamplingTracesDropped.Add(context.Background(), 1)
@@ -38,6 +39,9 @@ func TestSetupTelemetry(t *testing.T) {
 		[]metricdata.HistogramDataPoint[float64]{{}}, metricdatatest.IgnoreValue(),
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualProcessorSreSamplingEarlyDecisions(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualProcessorSreSamplingForwardDroppedSpans(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualProcessorSreSamplingLateSpans(t, testTel,
