@@ -92,3 +92,11 @@ func keysOf(m map[string]*serviceState) []string {
 	}
 	return out
 }
+
+func TestHysteresisKeysRoundTripServiceKeysWithBars(t *testing.T) {
+	for _, key := range []string{"", "a", "\x00api|v2\x00prod", "|||"} {
+		if got := hysteresisService(hysteresisKey(key, "aws", "security")); got != key {
+			t.Errorf("service key %q came back as %q", key, got)
+		}
+	}
+}

@@ -130,7 +130,11 @@ func (p *pillars) completeIdentity(vals []string, key string) ([]string, string)
 // max_services identities are held and none has been idle for service_ttl.
 func (p *pillars) service(vals []string, key string, now time.Time) (s *serviceState, ok bool) {
 	if s, ok = p.services[key]; !ok {
-		if len(p.services) >= p.cfg.MaxServices && p.evictIdle(now) == 0 {
+		// Scanning for idle services costs O(services) under the ingest lock: at most once a
+		// minute on this path (evaluation scans too), so a flood of new identities at the bound
+		// is refused at map-lookup cost.
+		full := len(p.services) >= p.cfg.MaxServices
+		if full && (now.Sub(p.lastEvictScan) < time.Minute || p.evictIdle(now) == 0) {
 			p.refusedServices++
 			return nil, false
 		}
@@ -143,20 +147,41 @@ func (p *pillars) service(vals []string, key string, now time.Time) (s *serviceS
 
 // evictIdle drops the services not seen for service_ttl, with their hysteresis, and says how many.
 func (p *pillars) evictIdle(now time.Time) int {
-	n := 0
+	p.lastEvictScan = now
+	evicted := map[string]bool{}
 	for key, s := range p.services {
 		if now.Sub(s.lastSeen) > p.cfg.ServiceTTL {
 			delete(p.services, key)
-			for hk := range p.hysteresis {
-				if strings.HasPrefix(hk, key+"|") {
-					delete(p.hysteresis, hk)
-				}
-			}
-			n++
+			evicted[key] = true
 		}
 	}
-	p.evictedServices += uint64(n)
-	return n
+	if len(evicted) > 0 {
+		for hk := range p.hysteresis {
+			if evicted[hysteresisService(hk)] {
+				delete(p.hysteresis, hk)
+			}
+		}
+	}
+	p.evictedServices += uint64(len(evicted))
+	return len(evicted)
+}
+
+// hysteresisKey names one pillar of one service; the framework and pillar never contain "|",
+// so the service key (which a sender may have put "|" into) is everything before the last two.
+func hysteresisKey(service, framework, pillar string) string {
+	return service + "|" + framework + "|" + pillar
+}
+
+func hysteresisService(hk string) string {
+	i := strings.LastIndexByte(hk, '|')
+	if i < 0 {
+		return ""
+	}
+	j := strings.LastIndexByte(hk[:i], '|')
+	if j < 0 {
+		return ""
+	}
+	return hk[:j]
 }
 
 func (p *pillars) collectTraces(td ptrace.Traces, now time.Time) {

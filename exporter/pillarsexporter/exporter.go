@@ -38,6 +38,7 @@ type pillars struct {
 	services map[string]*serviceState
 	// evictedServices and refusedServices count what max_services and service_ttl shed.
 	evictedServices, refusedServices uint64
+	lastEvictScan                    time.Time
 	host                             hostState
 	hysteresis                       map[string]*score.Hysteresis
 	latest                           Scorecard
@@ -318,10 +319,10 @@ func (p *pillars) evaluateService(key string, s *serviceState, now time.Time) Se
 		var pillarsOut []score.PillarResult
 		for _, fp := range score.Frameworks[fw] {
 			pr := score.Project(fp, canonical, p.cfg.Thresholds, p.cfg.MinCoverage)
-			h := p.hysteresis[key+"|"+fw+"|"+fp.Name]
+			h := p.hysteresis[hysteresisKey(key, fw, fp.Name)]
 			if h == nil {
 				h = &score.Hysteresis{Needed: 2}
-				p.hysteresis[key+"|"+fw+"|"+fp.Name] = h
+				p.hysteresis[hysteresisKey(key, fw, fp.Name)] = h
 			}
 			pr.Status = h.Observe(pr.Status)
 			pillarsOut = append(pillarsOut, pr)

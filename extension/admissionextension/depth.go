@@ -30,13 +30,11 @@ func newDepthCodec(limit int) *depthCodec {
 func (c *depthCodec) Marshal(v any) (mem.BufferSlice, error) { return c.delegate.Marshal(v) }
 
 func (c *depthCodec) Unmarshal(data mem.BufferSlice, v any) error {
-	var flat []byte
-	if len(data) == 1 {
-		flat = data[0].ReadOnlyData()
-	} else {
-		flat = data.Materialize()
+	if len(data) != 1 {
+		// Flatten once and hand the delegate the flat copy, which it then uses without copying.
+		data = mem.BufferSlice{mem.SliceBuffer(data.Materialize())}
 	}
-	if admission.ProtoDepthExceeds(flat, c.limit) {
+	if admission.ProtoDepthExceeds(data[0].ReadOnlyData(), c.limit) {
 		return status.Error(codes.InvalidArgument, c.message())
 	}
 	return c.delegate.Unmarshal(data, v)

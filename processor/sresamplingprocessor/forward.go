@@ -2,6 +2,7 @@ package sresamplingprocessor
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"go.opentelemetry.io/collector/consumer/consumererror"
@@ -83,10 +84,4 @@ func (p *sreSampling) dropForwarded(ctx context.Context, td ptrace.Traces, err e
 	p.logger.Warn("dropping kept spans the next consumer refused", zap.Int64("spans", n), zap.Error(err))
 }
 
-type pendingFullError struct{}
-
-func (pendingFullError) Error() string {
-	return "more kept spans wait for a refusing consumer than the retry buffer holds"
-}
-
-var errPendingFull error = pendingFullError{}
+var errPendingFull = errors.New("more kept spans wait for a refusing consumer than the retry buffer holds")

@@ -138,7 +138,7 @@ func runOne(bin, name string, w *loadgen.Workload, seq uint64, rate float64, fix
 		time.Sleep(250 * time.Millisecond)
 	}
 	r.spansExported, r.errorExported, r.dataPoints = sink.Counts()
-	hwm, err := peakRSS(pid)
+	hwm, err := harness.ProcPeakRSSBytes(pid)
 	if err != nil {
 		return r, seq, err
 	}
@@ -174,21 +174,6 @@ func printTable(rs []result) {
 		fmt.Printf("%s: fixed phase offered %.0f spans/s, accepted %.0f/s (%d refused); unthrottled phase %d refused; %d spans and %d metric points exported\n",
 			r.name, r.fixedSent, r.fixedAccepted, r.refusedFixed, r.refusedBurst, r.spansExported, r.dataPoints)
 	}
-}
-
-func peakRSS(pid int) (int64, error) {
-	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0, err
-	}
-	for _, line := range strings.Split(string(raw), "\n") {
-		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-			var kb int64
-			_, err := fmt.Sscanf(strings.TrimSpace(rest), "%d kB", &kb)
-			return kb * 1024, err
-		}
-	}
-	return 0, fmt.Errorf("no VmHWM for %d", pid)
 }
 
 func cpuModel() string {

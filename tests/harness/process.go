@@ -120,13 +120,7 @@ func (p *Process) Kill9() { p.Stop(syscall.SIGKILL, time.Second) }
 func (p *Process) PID() int { return p.cmd.Process.Pid }
 
 // PeakRSSBytes is the child's peak resident set size so far (VmHWM).
-func (p *Process) PeakRSSBytes() (int64, error) { return procStatusKB(p.PID(), "VmHWM:") }
-
-// RSSBytes is the child's current resident set size (VmRSS).
-func (p *Process) RSSBytes() (int64, error) { return procStatusKB(p.PID(), "VmRSS:") }
-
-// CPUSeconds is the user plus system CPU time the child has used so far.
-func (p *Process) CPUSeconds() (float64, error) { return ProcCPUSeconds(p.PID()) }
+func (p *Process) PeakRSSBytes() (int64, error) { return ProcPeakRSSBytes(p.PID()) }
 
 // Exited reports whether the process has ended, and how.
 func (p *Process) Exited() (bool, error) {

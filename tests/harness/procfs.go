@@ -35,6 +35,9 @@ func ProcCPUSeconds(pid int) (float64, error) {
 	return (utime + stime) / clockTicks, nil
 }
 
+// ProcPeakRSSBytes is the peak resident set size of pid (VmHWM).
+func ProcPeakRSSBytes(pid int) (int64, error) { return procStatusKB(pid, "VmHWM:") }
+
 // procStatusKB reads one "Key:  N kB" line of /proc/<pid>/status, in bytes.
 func procStatusKB(pid int, key string) (int64, error) {
 	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))

@@ -11,9 +11,10 @@ import (
 )
 
 // The gateway config on one of this machine's two CPUs (the load generator has the other), its
-// memory_limiter pinned at 400 MiB (80 % of a 512 MiB container, as limit_percentage would make
-// it), driven first unthrottled to measure what it sustains and then open-loop at three times
-// that, as a fleet of SDKs that do not wait for each other would. Clients must only ever see acceptance or a retryable
+// memory_limiter pinned at 409 MiB (80 % of a 512 MiB container, as limit_percentage would make
+// it), driven over OTLP/HTTP with 500-span batches (an SDK's default batch size): first
+// unthrottled to measure what it sustains, then open-loop at 3.3 times that, as a fleet of SDKs
+// that do not wait for each other would. Clients must only ever see acceptance or a retryable
 // refusal, RSS stays under the container limit, every accepted error trace reaches both trace
 // backends, and at half the sustained rate afterwards nothing is refused.
 func TestGatewayUnder3xOverload(t *testing.T) {
