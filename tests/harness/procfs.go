@@ -38,6 +38,11 @@ func ProcCPUSeconds(pid int) (float64, error) {
 // ProcPeakRSSBytes is the peak resident set size of pid (VmHWM).
 func ProcPeakRSSBytes(pid int) (int64, error) { return procStatusKB(pid, "VmHWM:") }
 
+// ProcAnonRSSBytes is the anonymous part of pid's resident set (RssAnon): heap, stacks and
+// runtime memory, without the file-backed pages of the binary and of mmap'd files, which the
+// kernel can drop and re-read.
+func ProcAnonRSSBytes(pid int) (int64, error) { return procStatusKB(pid, "RssAnon:") }
+
 // procStatusKB reads one "Key:  N kB" line of /proc/<pid>/status, in bytes.
 func procStatusKB(pid int, key string) (int64, error) {
 	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))

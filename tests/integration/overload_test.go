@@ -3,6 +3,7 @@ package integration
 import (
 	"context"
 	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -15,8 +16,9 @@ import (
 // it), driven over OTLP/HTTP with 500-span batches (an SDK's default batch size): first
 // unthrottled to measure what it sustains, then open-loop at 3.3 times that, as a fleet of SDKs
 // that do not wait for each other would. Clients must only ever see acceptance or a retryable
-// refusal, RSS stays under the container limit, every accepted error trace reaches both trace
-// backends, and at half the sustained rate afterwards nothing is refused.
+// refusal, anonymous RSS (what the memory limiter governs; the binary's text and mmap'd queue
+// files are file-backed and reclaimable) stays under the container limit, every accepted error
+// trace reaches both trace backends, and at half the sustained rate afterwards nothing is refused.
 func TestGatewayUnder3xOverload(t *testing.T) {
 	const containerMiB = 512
 	bins := harness.Bins(t)
@@ -43,6 +45,7 @@ func TestGatewayUnder3xOverload(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
+	peakAnon, stopSampling := sampleAnonRSS(t, col.PID())
 	calibrate := loadgen.Run(ctx, client, w, loadgen.RunOptions{Duration: 8 * time.Second, Workers: 8, TrackErrors: true})
 	capacity := calibrate.AcceptedPerSecond()
 	if capacity <= 0 {
@@ -73,13 +76,15 @@ func TestGatewayUnder3xOverload(t *testing.T) {
 	if recover.AcceptedSpans != recover.SentSpans {
 		t.Errorf("after the overload, at half the sustained rate, %d of %d spans were not accepted: %v", recover.SentSpans-recover.AcceptedSpans, recover.SentSpans, recover.Outcomes)
 	}
-	peak, err := col.PeakRSSBytes()
+	stopSampling()
+	hwm, err := col.PeakRSSBytes()
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("peak RSS %.0f MiB against a %d MiB container", float64(peak)/(1<<20), containerMiB)
-	if peak > containerMiB<<20 {
-		t.Errorf("peak RSS %.0f MiB exceeds the %d MiB container", float64(peak)/(1<<20), containerMiB)
+	t.Logf("peak anonymous RSS %.0f MiB against a %d MiB container (peak RSS with file-backed pages %.0f MiB)",
+		float64(*peakAnon)/(1<<20), containerMiB, float64(hwm)/(1<<20))
+	if *peakAnon > containerMiB<<20 {
+		t.Errorf("peak anonymous RSS %.0f MiB exceeds the %d MiB container", float64(*peakAnon)/(1<<20), containerMiB)
 	}
 
 	var accepted [][16]byte
@@ -101,4 +106,29 @@ func TestGatewayUnder3xOverload(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+// sampleAnonRSS polls pid's anonymous RSS every 50ms (the kernel keeps no high-water mark of it)
+// until stop is called, and returns where the peak is kept.
+func sampleAnonRSS(t *testing.T, pid int) (*int64, func()) {
+	t.Helper()
+	var peak int64
+	done, stopped := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(stopped)
+		tick := time.NewTicker(50 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			if v, err := harness.ProcAnonRSSBytes(pid); err == nil && v > peak {
+				peak = v
+			}
+			select {
+			case <-done:
+				return
+			case <-tick.C:
+			}
+		}
+	}()
+	var once sync.Once
+	return &peak, func() { once.Do(func() { close(done); <-stopped }) }
 }
