@@ -17,13 +17,15 @@ var reasonAttrs = func() [5]metric.AddOption {
 	return out
 }()
 
-// batchScratch is reused across calls (under the processor's lock) to group one batch by trace.
+// batchScratch holds one ConsumeTraces call's grouping of its batch by trace. Scratches are
+// pooled, so concurrent calls never share one.
 type batchScratch struct {
 	index       map[pcommon.TraceID]int
 	traces      []batchTrace
-	spanTrace   []int32 // per span in iteration order: index into traces, or -1 to drop
+	spans       []spanInfo // per span in iteration order
 	marshaler   ptrace.ProtoMarshaler
 	unmarshaler ptrace.ProtoUnmarshaler
+	ts          *tracestates
 
 	pieces     []piece
 	resources  []container
@@ -31,36 +33,44 @@ type batchScratch struct {
 	plain      []byte
 	compressed []byte
 	decoded    []byte
+	keyParts   []byte
+}
+
+// spanInfo is one span's part in the decision.
+type spanInfo struct {
+	trace    int32 // index into traces, or -1: no trace id, dropped
+	evidence bool  // error, slow or a keep-all rule on this span itself
+	sampling spanSampling
 }
 
 // batchTrace is one trace's part of a batch.
 type batchTrace struct {
 	id     pcommon.TraceID
+	shard  int
 	ev     decide.Evidence
-	action decide.Action
-	kept   decide.Kept
-
-	chunk     ptrace.Traces // buffered spans, built lazily
-	lastRS    ptrace.ResourceSpans
-	lastSS    ptrace.ScopeSpans
-	chunkTail ptrace.SpanSlice
+	keySet bool
+	plan   decide.Plan
+	chunk  []byte // the batch's spans of the trace when the plan buffers them
 }
 
-func newBatchScratch() batchScratch {
-	return batchScratch{index: map[pcommon.TraceID]int{}}
+func newBatchScratch() *batchScratch {
+	return &batchScratch{index: map[pcommon.TraceID]int{}, ts: newTracestates()}
 }
 
 func (b *batchScratch) reset() {
 	clear(b.index)
+	for i := range b.traces {
+		b.traces[i].chunk = nil
+	}
 	b.traces = b.traces[:0]
-	b.spanTrace = b.spanTrace[:0]
+	b.spans = b.spans[:0]
 }
 
 func (b *batchScratch) traceIndex(id pcommon.TraceID) int {
 	if i, ok := b.index[id]; ok {
 		return i
 	}
-	b.traces = append(b.traces, batchTrace{id: id})
+	b.traces = append(b.traces, batchTrace{id: id, ev: decide.Evidence{Rule: decide.NoRule}})
 	b.index[id] = len(b.traces) - 1
 	return len(b.traces) - 1
 }

@@ -57,10 +57,10 @@ func (b *batchScratch) splitBatch(raw []byte, buffered func(trace int32) bool) e
 					b.scopes[ss].fields = append(b.scopes[ss].fields, field...)
 					return nil
 				}
-				if spanIndex >= len(b.spanTrace) {
+				if spanIndex >= len(b.spans) {
 					return errMalformedProto
 				}
-				if t := b.spanTrace[spanIndex]; t >= 0 && buffered(t) {
+				if t := b.spans[spanIndex].trace; t >= 0 && buffered(t) {
 					b.pieces = append(b.pieces, piece{trace: t, rs: rs, ss: ss, span: field})
 				}
 				spanIndex++
@@ -68,7 +68,7 @@ func (b *batchScratch) splitBatch(raw []byte, buffered func(trace int32) bool) e
 			})
 		})
 	})
-	if err == nil && spanIndex != len(b.spanTrace) {
+	if err == nil && spanIndex != len(b.spans) {
 		err = errMalformedProto
 	}
 	return err

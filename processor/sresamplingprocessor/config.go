@@ -3,11 +3,15 @@ package sresamplingprocessor
 import (
 	"errors"
 	"fmt"
+	"runtime"
 	"time"
 
+	"github.com/open-telemetry/opentelemetry-collector-contrib/pkg/ottl"
+	"github.com/open-telemetry/opentelemetry-collector-contrib/pkg/ottl/contexts/ottlspan"
 	"github.com/open-telemetry/opentelemetry-collector-contrib/pkg/sampling"
 
 	"github.com/otelcol-sre/otelcol-sre/internal/ottlspanfuncs"
+	"github.com/otelcol-sre/otelcol-sre/processor/sresamplingprocessor/internal/decide"
 )
 
 // Config of the sre_sampling processor.
@@ -16,10 +20,21 @@ type Config struct {
 	Errors         ErrorsConfig     `mapstructure:"errors"`
 	Latency        LatencyConfig    `mapstructure:"latency"`
 	KeepWhen       []string         `mapstructure:"keep_when"`
+	Rules          []RuleConfig     `mapstructure:"rules"`
 	DecisionWait   time.Duration    `mapstructure:"decision_wait"`
 	MaxTraceAge    time.Duration    `mapstructure:"max_trace_age"`
 	MemoryLimitMiB int64            `mapstructure:"memory_limit_mib"`
+	MaxTraceBytes  int64            `mapstructure:"max_trace_bytes"`
 	DecisionCache  DecisionCacheCfg `mapstructure:"decision_cache"`
+	NumShards      int              `mapstructure:"num_shards"`
+
+	// Dynamic sampling and the throughput cap.
+	Keys                 []string      `mapstructure:"keys"`
+	TargetSpansPerSecond float64       `mapstructure:"target_spans_per_second"`
+	MaxKeys              int           `mapstructure:"max_keys"`
+	MaxSpansPerSecond    float64       `mapstructure:"max_spans_per_second"`
+	MinErrorRatio        float64       `mapstructure:"min_error_ratio"`
+	AdjustInterval       time.Duration `mapstructure:"adjust_interval"`
 }
 
 // ErrorsConfig says which spans make their trace an error trace.
@@ -35,11 +50,29 @@ type LatencyConfig struct {
 	PerService map[string]time.Duration `mapstructure:"per_service"`
 }
 
+// RuleConfig is one ordered rule: when any span of a trace matches When, the first matching
+// rule decides the trace.
+type RuleConfig struct {
+	Name   string  `mapstructure:"name"`
+	When   string  `mapstructure:"when"`
+	Action string  `mapstructure:"action"` // keep or drop
+	Ratio  float64 `mapstructure:"ratio"`  // keep: 0 or 1 keeps all, else the trace's ratio
+}
+
 // DecisionCacheCfg sizes the caches late spans follow.
 type DecisionCacheCfg struct {
 	Kept    int `mapstructure:"kept"`
 	Dropped int `mapstructure:"dropped"`
 }
+
+func (c *Config) shards() int {
+	if c.NumShards > 0 {
+		return c.NumShards
+	}
+	return runtime.GOMAXPROCS(0)
+}
+
+func (c *Config) budgetBytes() int64 { return c.MemoryLimitMiB << 20 }
 
 // Validate implements confmap's Validator.
 func (c *Config) Validate() error {
@@ -58,17 +91,18 @@ func (c *Config) Validate() error {
 			add("errors.rpc_grpc_status_codes[%d]: %d is not a gRPC status code (0-16)", i, code)
 		}
 	}
-	if c.Latency.Threshold < 0 {
-		add("latency.threshold: %v must not be negative (0 disables it)", c.Latency.Threshold)
+	if c.Latency.Threshold != 0 && c.Latency.Threshold < time.Microsecond {
+		add("latency.threshold: %v must be at least 1µs (0 disables it)", c.Latency.Threshold)
 	}
 	for svc, d := range c.Latency.PerService {
-		if d <= 0 {
-			add("latency.per_service[%s]: %v must be positive", svc, d)
+		if d < time.Microsecond {
+			add("latency.per_service[%s]: %v must be at least 1µs", svc, d)
 		}
 	}
-	if _, err := compileKeepWhen(c.KeepWhen); err != nil {
+	if _, err := compileConditions("keep_when", c.KeepWhen); err != nil {
 		errs = append(errs, err)
 	}
+	errs = append(errs, c.validateRules()...)
 	// The decision ticker runs every min(100ms, decision_wait/4); below 10ms the wait is shorter
 	// than a batch takes to arrive, and a zero tick would stop the processor at start.
 	if c.DecisionWait < 10*time.Millisecond || c.DecisionWait > 10*time.Minute {
@@ -77,30 +111,123 @@ func (c *Config) Validate() error {
 	if c.MaxTraceAge < c.DecisionWait || c.MaxTraceAge > 24*time.Hour {
 		add("max_trace_age: %v must be at least decision_wait (%v) and at most 24h", c.MaxTraceAge, c.DecisionWait)
 	}
-	if c.MemoryLimitMiB <= 0 {
-		add("memory_limit_mib: %d must be positive", c.MemoryLimitMiB)
+	errs = append(errs, c.validateMemory()...)
+	if c.NumShards < 0 || c.NumShards > 1024 {
+		add("num_shards: %d must be between 0 (GOMAXPROCS) and 1024", c.NumShards)
 	}
-	if c.DecisionCache.Kept < 0 || c.DecisionCache.Dropped < 0 {
-		add("decision_cache: kept %d and dropped %d must not be negative", c.DecisionCache.Kept, c.DecisionCache.Dropped)
-	}
+	errs = append(errs, c.validateThroughput()...)
 	return errors.Join(errs...)
 }
 
-type keepCondition = *ottlCondition
+func (c *Config) validateMemory() []error {
+	var errs []error
+	add := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	if c.MemoryLimitMiB <= 0 || c.MemoryLimitMiB > 1<<20 {
+		add("memory_limit_mib: %d must be between 1 and 1048576", c.MemoryLimitMiB)
+		return errs
+	}
+	if c.DecisionCache.Kept < 0 || c.DecisionCache.Dropped < 0 {
+		add("decision_cache: kept %d and dropped %d must not be negative", c.DecisionCache.Kept, c.DecisionCache.Dropped)
+	} else if caches := decide.CacheBytes(c.DecisionCache.Kept) + decide.CacheBytes(c.DecisionCache.Dropped); caches > c.budgetBytes()/2 {
+		add("decision_cache: %d + %d entries take %d MiB, more than half of memory_limit_mib (%d); the caches are part of the budget",
+			c.DecisionCache.Kept, c.DecisionCache.Dropped, caches>>20, c.MemoryLimitMiB)
+	}
+	if c.MaxTraceBytes != 0 && (c.MaxTraceBytes < 64<<10 || c.MaxTraceBytes > c.budgetBytes()/2) {
+		add("max_trace_bytes: %d must be 0 (a sixteenth of memory_limit_mib) or between 65536 and half of memory_limit_mib (%d)",
+			c.MaxTraceBytes, c.budgetBytes()/2)
+	}
+	return errs
+}
 
-func compileKeepWhen(conditions []string) ([]keepCondition, error) {
+func (c *Config) maxTraceBytes() int64 {
+	if c.MaxTraceBytes > 0 {
+		return c.MaxTraceBytes
+	}
+	return c.budgetBytes() / 16
+}
+
+func (c *Config) validateRules() []error {
+	var errs []error
+	add := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	for i, r := range c.Rules {
+		switch r.Action {
+		case "keep":
+			if !(r.Ratio >= 0 && r.Ratio <= 1) {
+				add("rules[%d].ratio: %v must be in [0, 1] (0 or 1 keeps every span)", i, r.Ratio)
+			} else if r.Ratio > 0 && r.Ratio < 1 {
+				if _, err := sampling.ProbabilityToThresholdWithPrecision(r.Ratio, thresholdPrecision); err != nil {
+					add("rules[%d].ratio: %v: %w", i, r.Ratio, err)
+				}
+			}
+		case "drop":
+			if r.Ratio != 0 {
+				add("rules[%d].ratio: %v is only for action keep", i, r.Ratio)
+			}
+		default:
+			add("rules[%d].action: %q must be keep or drop", i, r.Action)
+		}
+		if r.When == "" {
+			add("rules[%d].when: an OTTL span condition is required", i)
+		} else if _, err := compileConditions(fmt.Sprintf("rules[%d].when", i), []string{r.When}); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if len(c.Rules)+len(c.KeepWhen) > 1000 {
+		add("rules: %d rules and keep_when conditions; at most 1000", len(c.Rules)+len(c.KeepWhen))
+	}
+	return errs
+}
+
+func (c *Config) validateThroughput() []error {
+	var errs []error
+	add := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	for i, k := range c.Keys {
+		if k == "" {
+			add("keys[%d]: an attribute name is required", i)
+		}
+	}
+	if len(c.Keys) > 0 && c.TargetSpansPerSecond <= 0 {
+		add("target_spans_per_second: %v must be positive when keys are set", c.TargetSpansPerSecond)
+	}
+	if c.TargetSpansPerSecond < 0 || c.TargetSpansPerSecond > 1e9 {
+		add("target_spans_per_second: %v must be between 0 (a static ratio) and 1e9", c.TargetSpansPerSecond)
+	}
+	if c.MaxSpansPerSecond < 0 || c.MaxSpansPerSecond > 1e9 {
+		add("max_spans_per_second: %v must be between 0 (no cap) and 1e9", c.MaxSpansPerSecond)
+	}
+	if c.MaxSpansPerSecond > 0 && c.TargetSpansPerSecond > c.MaxSpansPerSecond {
+		add("target_spans_per_second: %v must not exceed max_spans_per_second (%v)", c.TargetSpansPerSecond, c.MaxSpansPerSecond)
+	}
+	if !(c.MinErrorRatio > 0 && c.MinErrorRatio <= 1) {
+		add("min_error_ratio: %v must be in (0, 1]", c.MinErrorRatio)
+	}
+	if c.MaxKeys < 1 || c.MaxKeys > 1_000_000 {
+		add("max_keys: %d must be between 1 and 1000000", c.MaxKeys)
+	}
+	if c.AdjustInterval < time.Second || c.AdjustInterval > time.Hour {
+		add("adjust_interval: %v must be between 1s and 1h", c.AdjustInterval)
+	}
+	return errs
+}
+
+type ottlCondition = ottl.Condition[*ottlspan.TransformContext]
+
+func compileConditions(path string, conditions []string) ([]*ottlCondition, error) {
 	if len(conditions) == 0 {
 		return nil, nil
 	}
 	parser, err := ottlspanfuncs.NewParser()
 	if err != nil {
-		return nil, fmt.Errorf("keep_when: OTTL parser: %w", err)
+		return nil, fmt.Errorf("%s: OTTL parser: %w", path, err)
 	}
-	out := make([]keepCondition, 0, len(conditions))
+	out := make([]*ottlCondition, 0, len(conditions))
 	for i, cond := range conditions {
 		parsed, err := parser.ParseCondition(cond)
 		if err != nil {
-			return nil, fmt.Errorf("keep_when[%d]: %q does not parse: %w", i, cond, err)
+			if len(conditions) == 1 && path != "keep_when" {
+				return nil, fmt.Errorf("%s: %q does not parse: %w", path, cond, err)
+			}
+			return nil, fmt.Errorf("%s[%d]: %q does not parse: %w", path, i, cond, err)
 		}
 		out = append(out, parsed)
 	}

@@ -26,6 +26,9 @@ func createDefaultConfig() component.Config {
 		MaxTraceAge:    60 * time.Second,
 		MemoryLimitMiB: 256,
 		DecisionCache:  DecisionCacheCfg{Kept: 100_000, Dropped: 1_000_000},
+		MaxKeys:        10_000,
+		MinErrorRatio:  0.1,
+		AdjustInterval: 10 * time.Second,
 	}
 }
 

@@ -85,8 +85,8 @@ func TestTickerRetriesARefusedReleaseUntilAccepted(t *testing.T) {
 	if err := p.Shutdown(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if next.SpanCount() != 5 || p.forwardDropped.Load() != 0 {
-		t.Fatalf("delivered %d of 5 spans, dropped %d", next.SpanCount(), p.forwardDropped.Load())
+	if next.SpanCount() != 5 || p.releases.dropped.Load() != 0 {
+		t.Fatalf("delivered %d of 5 spans, dropped %d", next.SpanCount(), p.releases.dropped.Load())
 	}
 	if next.calls < 4 {
 		t.Fatalf("%d calls: the refused release was not retried", next.calls)
@@ -101,8 +101,8 @@ func TestTickerDropsAndCountsPermanentRefusals(t *testing.T) {
 	if err := p.Shutdown(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if p.forwardDropped.Load() != 4 || len(p.pending) != 0 || next.calls != 1 {
-		t.Fatalf("permanent refusal: dropped %d of 4, %d pending, %d calls (want 1: never retried)", p.forwardDropped.Load(), len(p.pending), next.calls)
+	if p.releases.dropped.Load() != 4 || p.releases.pending() != 0 || next.calls != 1 {
+		t.Fatalf("permanent refusal: dropped %d of 4, %d pending, %d calls (want 1: never retried)", p.releases.dropped.Load(), p.releases.pending(), next.calls)
 	}
 }
 
@@ -111,7 +111,7 @@ func TestTickerGivesUpAfterMaxTraceAge(t *testing.T) {
 	next := &refusingConsumer{refusals: -1, err: errors.New("backend down")}
 	p := startWithOrdinaryTraces(t, next, clock, 3)
 	// Released after 1s, then retried with backoff until 10s of refusals have passed.
-	advanceUntil(t, clock, time.Second, 60, func() bool { return p.forwardDropped.Load() == 3 })
+	advanceUntil(t, clock, time.Second, 60, func() bool { return p.releases.dropped.Load() == 3 })
 	if elapsed := clock.Now().Sub(time.Unix(1_700_000_000, 0)); elapsed < 11*time.Second {
 		t.Fatalf("dropped after %s of fake time, before decision_wait + max_trace_age", elapsed)
 	}
@@ -124,7 +124,7 @@ func TestTickerGivesUpAfterMaxTraceAge(t *testing.T) {
 	if err := p.Shutdown(context.Background()); err != nil {
 		t.Fatalf("shutdown with nothing pending: %v", err)
 	}
-	if p.forwardDropped.Load() != 3 || next.SpanCount() != 0 {
-		t.Fatalf("after max_trace_age of refusals: dropped %d of 3, delivered %d", p.forwardDropped.Load(), next.SpanCount())
+	if p.releases.dropped.Load() != 3 || next.SpanCount() != 0 {
+		t.Fatalf("after max_trace_age of refusals: dropped %d of 3, delivered %d", p.releases.dropped.Load(), next.SpanCount())
 	}
 }

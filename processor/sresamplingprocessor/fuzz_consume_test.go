@@ -21,6 +21,7 @@ func FuzzConsumeTraces(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		cfg := createDefaultConfig().(*Config)
 		cfg.MemoryLimitMiB = 1
+		cfg.DecisionCache = DecisionCacheCfg{Kept: 1000, Dropped: 1000}
 		sink := new(consumertest.TracesSink)
 		p, err := newProcessor(componenttest.NewNopTelemetrySettings(), cfg, sink, time.Now)
 		if err != nil {

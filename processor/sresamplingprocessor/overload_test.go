@@ -3,6 +3,7 @@ package sresamplingprocessor
 import (
 	"context"
 	"runtime"
+	"sync"
 	"testing"
 	"time"
 
@@ -21,6 +22,7 @@ func TestOverloadDecidesEarlyKeepsEveryErrorAndBoundsMemory(t *testing.T) {
 	t.Cleanup(func() { _ = tel.Shutdown(context.Background()) })
 	cfg := testConfig()
 	cfg.MemoryLimitMiB = 1
+	cfg.DecisionCache = DecisionCacheCfg{Kept: 1000, Dropped: 1000}
 	cfg.DecisionWait, cfg.MaxTraceAge = time.Hour, time.Hour
 	cfg.Latency.Threshold = benchSlow
 	clock := &fakeClock{now: time.Unix(1_700_000_000, 0)}
@@ -28,6 +30,9 @@ func TestOverloadDecidesEarlyKeepsEveryErrorAndBoundsMemory(t *testing.T) {
 	sink := &countingSink{}
 	p, err := newProcessor(tel.NewTelemetrySettings(), cfg, sink, clock.Now)
 	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Start(context.Background(), componenttest.NewNopHost()); err != nil {
 		t.Fatal(err)
 	}
 	runtime.GC()
@@ -44,8 +49,8 @@ func TestOverloadDecidesEarlyKeepsEveryErrorAndBoundsMemory(t *testing.T) {
 		if err := p.ConsumeTraces(context.Background(), td); err != nil {
 			t.Fatal(err)
 		}
-		if _, bytes := p.engine.Buffered(); bytes > 1<<20 {
-			t.Fatalf("buffer at %d B after batch %d, over the 1 MiB budget", bytes, i)
+		if buffered := p.budget.Used() - p.releases.heldBytes(); buffered > 1<<20 {
+			t.Fatalf("buffer at %d B after batch %d, over the 1 MiB budget", buffered, i)
 		}
 		if i%50 == 49 {
 			runtime.GC()
@@ -54,6 +59,9 @@ func TestOverloadDecidesEarlyKeepsEveryErrorAndBoundsMemory(t *testing.T) {
 				t.Fatalf("heap grew %d MiB under a 1 MiB budget", grown>>20)
 			}
 		}
+	}
+	if err := p.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
 	}
 	for id := range errorTraces {
 		if !sink.traces[id] {
@@ -71,10 +79,15 @@ func TestOverloadDecidesEarlyKeepsEveryErrorAndBoundsMemory(t *testing.T) {
 	t.Logf("%d early decisions; all %d error traces kept", sum.DataPoints[0].Value, len(errorTraces))
 }
 
-type countingSink struct{ traces map[pcommon.TraceID]bool }
+type countingSink struct {
+	mu     sync.Mutex
+	traces map[pcommon.TraceID]bool
+}
 
 func (s *countingSink) Capabilities() consumer.Capabilities { return consumer.Capabilities{} }
 func (s *countingSink) ConsumeTraces(_ context.Context, td ptrace.Traces) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	if s.traces == nil {
 		s.traces = map[pcommon.TraceID]bool{}
 	}

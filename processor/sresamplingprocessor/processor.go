@@ -2,50 +2,59 @@ package sresamplingprocessor
 
 import (
 	"context"
+	"errors"
 	"sync"
-	"sync/atomic"
 	"time"
 
-	"github.com/open-telemetry/opentelemetry-collector-contrib/pkg/ottl"
-	"github.com/open-telemetry/opentelemetry-collector-contrib/pkg/ottl/contexts/ottlspan"
-	"github.com/open-telemetry/opentelemetry-collector-contrib/pkg/sampling"
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/consumer"
+	"go.opentelemetry.io/collector/consumer/consumererror"
+	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 	"go.uber.org/zap"
 
-	"github.com/otelcol-sre/otelcol-sre/internal/attr"
 	"github.com/otelcol-sre/otelcol-sre/processor/sresamplingprocessor/internal/decide"
 	"github.com/otelcol-sre/otelcol-sre/processor/sresamplingprocessor/internal/metadata"
 )
 
-type ottlCondition = ottl.Condition[*ottlspan.TransformContext]
-
 // sreSampling is the collector-facing side: it turns pdata into evidence for the decision
-// engine, buffers undecided spans as OTLP bytes, and forwards what is kept.
+// engines, buffers undecided spans as compressed OTLP bytes, and forwards what is kept.
+//
+// A batch goes through three steps. Plan (under each shard's lock, read-only) says what each
+// trace's spans in the batch become; the spans kept now are forwarded with no lock held; only
+// once the next consumer has accepted them is the plan committed (buffered chunks stored,
+// decisions made). A refused batch changes nothing and is safe to retry.
 type sreSampling struct {
-	cfg       *Config
-	logger    *zap.Logger
-	next      consumer.Traces
-	telemetry *metadata.TelemetryBuilder
-	now       func() time.Time
-	keepWhen  []*ottlCondition
-	grpcCodes map[int64]bool
+	cfg        *Config
+	logger     *zap.Logger
+	next       consumer.Traces
+	telemetry  *metadata.TelemetryBuilder
+	now        func() time.Time
+	conditions []*ottlCondition // rules, then keep_when
+	grpcCodes  map[int64]bool
+	policy     *samplingPolicy
+	budget     *decide.Budget
+	shards     []shard
+	scratch    sync.Pool
 
-	mu      sync.Mutex
-	engine  *decide.Engine
-	ts      *tracestates
-	scratch batchScratch
-
-	done chan struct{}
-	wg   sync.WaitGroup
-
-	pending        []pendingRelease // ticker releases the next consumer refused (forward.go)
-	forwardDropped atomic.Int64
+	releases releaseQueue
+	done     chan struct{}
+	wg       sync.WaitGroup
 }
 
+type shard struct {
+	mu     sync.Mutex
+	engine *decide.Engine
+}
+
+var errBackpressure = errors.New("sre_sampling: kept spans the next consumer has not accepted hold half of memory_limit_mib; retry later")
+
 func newProcessor(set component.TelemetrySettings, cfg *Config, next consumer.Traces, now func() time.Time) (*sreSampling, error) {
-	keepWhen, err := compileKeepWhen(cfg.KeepWhen)
+	var conditions []string
+	for _, r := range cfg.Rules {
+		conditions = append(conditions, r.When)
+	}
+	compiled, err := compileConditions("rules", append(conditions, cfg.KeepWhen...))
 	if err != nil {
 		return nil, err
 	}
@@ -54,18 +63,24 @@ func newProcessor(set component.TelemetrySettings, cfg *Config, next consumer.Tr
 		return nil, err
 	}
 	p := &sreSampling{
-		cfg: cfg, logger: set.Logger, next: next, telemetry: tb, now: now, keepWhen: keepWhen,
-		grpcCodes: map[int64]bool{}, ts: newTracestates(cfg.Ratio),
-		engine: decide.New(decide.Config{
-			DecisionWait: cfg.DecisionWait, MaxTraceAge: cfg.MaxTraceAge,
-			MemoryLimitBytes: cfg.MemoryLimitMiB << 20,
-			KeptCache:        cfg.DecisionCache.Kept, DroppedCache: cfg.DecisionCache.Dropped,
-		}),
-		scratch: newBatchScratch(),
+		cfg: cfg, logger: set.Logger, next: next, telemetry: tb, now: now, conditions: compiled,
+		grpcCodes: map[int64]bool{}, policy: newSamplingPolicy(cfg),
+		budget: decide.NewBudget(cfg.budgetBytes()),
 	}
+	p.scratch.New = func() any { return newBatchScratch() }
 	for _, code := range cfg.Errors.RPCGRPCStatusCodes {
 		p.grpcCodes[code] = true
 	}
+	n := cfg.shards()
+	p.shards = make([]shard, n)
+	for i := range p.shards {
+		p.shards[i].engine = decide.New(decide.Config{
+			DecisionWait: cfg.DecisionWait, MaxTraceAge: cfg.MaxTraceAge, MaxTraceBytes: cfg.maxTraceBytes(),
+			KeptCache: cfg.DecisionCache.Kept / n, DroppedCache: cfg.DecisionCache.Dropped / n,
+			Budget: p.budget, Policy: p.policy,
+		})
+	}
+	p.releases.init(p)
 	return p, nil
 }
 
@@ -76,188 +91,115 @@ func (p *sreSampling) Capabilities() consumer.Capabilities {
 func (p *sreSampling) Start(context.Context, component.Host) error {
 	p.done = make(chan struct{})
 	p.wg.Add(1)
-	go p.tick()
+	go p.run()
 	return nil
 }
 
-// Shutdown decides every buffered trace and forwards what is kept.
+// Shutdown decides every buffered trace and makes one attempt to forward what is kept.
 func (p *sreSampling) Shutdown(ctx context.Context) error {
 	if p.done != nil {
 		close(p.done)
 		p.wg.Wait()
 		p.done = nil
 	}
-	p.mu.Lock()
-	decisions := p.engine.Flush(p.now().UnixNano())
-	out := p.release(decisions)
-	p.recordStats(ctx, decisions)
-	p.mu.Unlock()
-	// One last attempt for what still waits, then the rest of the buffer.
-	var err error
-	for _, pr := range p.pending {
-		if e := p.next.ConsumeTraces(ctx, pr.td); e != nil {
-			p.dropForwarded(ctx, pr.td, e)
-			err = e
-		}
+	p.tick(ctx) // the last counters
+	now := p.now().UnixNano()
+	for i := range p.shards {
+		s := &p.shards[i]
+		s.mu.Lock()
+		decisions := s.engine.Flush(now)
+		s.engine.Close()
+		s.mu.Unlock()
+		p.dispatch(ctx, decisions)
 	}
-	p.pending = nil
-	if out.SpanCount() > 0 {
-		if e := p.next.ConsumeTraces(ctx, out); e != nil {
-			p.dropForwarded(ctx, out, e)
-			err = e
-		}
-	}
+	err := p.releases.drain(ctx, true)
 	p.telemetry.Shutdown()
 	return err
 }
 
-func (p *sreSampling) tick() {
-	defer p.wg.Done()
-	interval := min(100*time.Millisecond, p.cfg.DecisionWait/4)
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-p.done:
-			return
-		case <-t.C:
-			ctx := context.Background()
-			p.mu.Lock()
-			decisions := p.engine.Tick(p.now().UnixNano())
-			out := p.release(decisions)
-			p.recordStats(ctx, decisions)
-			p.mu.Unlock()
-			p.forward(ctx, out)
-		}
-	}
+func (p *sreSampling) shardOf(id pcommon.TraceID) int {
+	h := (uint64(id[0]) | uint64(id[5])<<8 | uint64(id[10])<<16 | uint64(id[15])<<24) * 0x9E3779B97F4A7C15
+	return int((h >> 32) % uint64(len(p.shards)))
 }
 
 func (p *sreSampling) ConsumeTraces(ctx context.Context, td ptrace.Traces) error {
-	p.mu.Lock()
-	nowNano := p.now().UnixNano()
-	b := &p.scratch
+	if p.releases.heldBytes() > p.budget.Limit()/2 {
+		p.telemetry.ProcessorSreSamplingBackpressureRefusals.Add(ctx, 1)
+		return errBackpressure
+	}
+	b := p.scratch.Get().(*batchScratch)
+	defer p.scratch.Put(b)
 	b.reset()
-	noTraceID := p.observe(ctx, td, b)
-
-	var decisions []*decide.Decision
-	for i := range b.traces {
-		bt := &b.traces[i]
-		var d *decide.Decision
-		bt.action, bt.kept, d = p.engine.Observe(decide.TraceID(bt.id), nowNano, bt.ev)
-		if d != nil {
-			decisions = append(decisions, d)
-		}
-	}
-	if err := p.buffer(td, b); err != nil {
-		p.mu.Unlock()
-		return err
-	}
-	p.route(td, b)
-	decisions = append(decisions, p.engine.EnforceBudget(nowNano)...)
-	released := p.release(decisions)
-	p.recordStats(ctx, decisions)
-	p.mu.Unlock()
-
+	now := p.now().UnixNano()
+	noTraceID, tsErrors := p.observe(ctx, td, b)
 	if noTraceID > 0 {
 		p.telemetry.ProcessorSreSamplingSpansWithoutTraceID.Add(ctx, noTraceID)
-	}
-	released.ResourceSpans().MoveAndAppendTo(td.ResourceSpans())
-	if td.SpanCount() == 0 {
-		return nil
-	}
-	return p.next.ConsumeTraces(ctx, td)
-}
-
-// observe folds every span into its trace's evidence for this batch. It returns the number of
-// spans without a trace id, which are marked for dropping.
-func (p *sreSampling) observe(ctx context.Context, td ptrace.Traces, b *batchScratch) int64 {
-	var noTraceID, tsErrors int64
-	for i := 0; i < td.ResourceSpans().Len(); i++ {
-		rs := td.ResourceSpans().At(i)
-		slow := p.cfg.Latency.Threshold
-		if v, ok := rs.Resource().Attributes().Get("service.name"); ok {
-			if d, ok := p.cfg.Latency.PerService[v.AsString()]; ok {
-				slow = d
-			}
-		}
-		for j := 0; j < rs.ScopeSpans().Len(); j++ {
-			ss := rs.ScopeSpans().At(j)
-			for k := 0; k < ss.Spans().Len(); k++ {
-				span := ss.Spans().At(k)
-				if span.TraceID().IsEmpty() {
-					noTraceID++
-					b.spanTrace = append(b.spanTrace, -1)
-					continue
-				}
-				info := p.ts.span(span)
-				if info.malformed || info.inconsistent {
-					tsErrors++
-				}
-				idx := b.traceIndex(span.TraceID())
-				b.spanTrace = append(b.spanTrace, int32(idx))
-				ev := &b.traces[idx].ev
-				ev.Spans++
-				if !ev.Error && p.isError(span) {
-					ev.Error = true
-				}
-				if !ev.Slow && slow > 0 && int64(span.EndTimestamp())-int64(span.StartTimestamp()) > int64(slow) {
-					ev.Slow = true
-				}
-				if !ev.Error && !ev.Slow && !ev.Rule && len(p.keepWhen) > 0 {
-					ev.Rule = p.matchesRule(ctx, rs, ss, span)
-				}
-				if span.ParentSpanID().IsEmpty() {
-					ev.Root = true
-				}
-				ev.Randomness = info.randomness.Unsigned()
-				if info.ratioOK && (!ev.RatioOK || info.ratio.Unsigned() > ev.RatioThreshold) {
-					ev.RatioThreshold, ev.RatioOK = info.ratio.Unsigned(), true
-				}
-			}
-		}
 	}
 	if tsErrors > 0 {
 		p.telemetry.ProcessorSreSamplingTracestateErrors.Add(ctx, tsErrors)
 	}
-	return noTraceID
-}
-
-func (p *sreSampling) isError(span ptrace.Span) bool {
-	if !p.cfg.Errors.Enabled {
-		return false
+	p.eachShard(b, func(e *decide.Engine, bt *batchTrace) {
+		bt.plan = e.Plan(decide.TraceID(bt.id), bt.ev)
+	}, nil)
+	if err := p.buffer(td, b); err != nil {
+		return consumererror.NewPermanent(err)
 	}
-	if span.Status().Code() == ptrace.StatusCodeError {
-		return true
-	}
-	if p.cfg.Errors.HTTPStatusMin > 0 && span.Kind() == ptrace.SpanKindServer {
-		if code, ok := attr.Int(span.Attributes(), "http.response.status_code", "http.status_code"); ok && code >= p.cfg.Errors.HTTPStatusMin {
-			return true
+	evidenceSpans := p.route(td, b)
+	if td.SpanCount() > 0 {
+		if err := p.next.ConsumeTraces(ctx, td); err != nil {
+			return err // nothing committed: a retry of this batch starts afresh
 		}
 	}
-	if len(p.grpcCodes) > 0 {
-		if code, ok := attr.Int(span.Attributes(), "rpc.grpc.status_code"); ok && p.grpcCodes[code] {
-			return true
+	p.policy.controller.CountEvidence(evidenceSpans)
+	var decisions []*decide.Decision
+	p.eachShard(b, func(e *decide.Engine, bt *batchTrace) {
+		if d := e.Commit(decide.TraceID(bt.id), now, bt.ev, bt.plan, bt.chunk); d != nil {
+			decisions = append(decisions, d)
 		}
-	}
-	return false
+	}, func(e *decide.Engine) {
+		if p.budget.Over() {
+			decisions = append(decisions, e.EnforceBudget(now)...)
+		}
+	})
+	p.dispatch(ctx, decisions)
+	return nil
 }
 
-func (p *sreSampling) matchesRule(ctx context.Context, rs ptrace.ResourceSpans, ss ptrace.ScopeSpans, span ptrace.Span) bool {
-	tctx := ottlspan.NewTransformContext(rs, ss, span)
-	defer tctx.Close()
-	for _, cond := range p.keepWhen {
-		if ok, err := cond.Eval(ctx, tctx); err == nil && ok {
-			return true
+// eachShard calls fn for every trace of the batch under its shard's lock, one shard at a time,
+// then after(engine) before that shard's lock is released.
+func (p *sreSampling) eachShard(b *batchScratch, fn func(*decide.Engine, *batchTrace), after func(*decide.Engine)) {
+	if len(b.traces) == 0 {
+		return
+	}
+	for i := range b.traces {
+		b.traces[i].shard = p.shardOf(b.traces[i].id)
+	}
+	for s := range p.shards {
+		locked := false
+		for i := range b.traces {
+			if b.traces[i].shard != s {
+				continue
+			}
+			if !locked {
+				p.shards[s].mu.Lock()
+				locked = true
+			}
+			fn(p.shards[s].engine, &b.traces[i])
+		}
+		if locked {
+			if after != nil {
+				after(p.shards[s].engine)
+			}
+			p.shards[s].mu.Unlock()
 		}
 	}
-	return false
 }
 
-// buffer stores the batch's spans of undecided traces as one compressed chunk per trace.
+// buffer cuts the batch's spans of traces the plan buffers into one compressed chunk per trace.
 func (p *sreSampling) buffer(td ptrace.Traces, b *batchScratch) error {
 	anyBuffered := false
 	for i := range b.traces {
-		anyBuffered = anyBuffered || b.traces[i].action == decide.Buffer
+		anyBuffered = anyBuffered || b.traces[i].plan.Buffer
 	}
 	if !anyBuffered {
 		return nil
@@ -266,97 +208,94 @@ func (p *sreSampling) buffer(td ptrace.Traces, b *batchScratch) error {
 	if err != nil {
 		return err
 	}
-	if err := b.splitBatch(raw, func(t int32) bool { return b.traces[t].action == decide.Buffer }); err != nil {
+	if err := b.splitBatch(raw, func(t int32) bool { return b.traces[t].plan.Buffer }); err != nil {
 		return err
 	}
-	b.buildChunks(func(t int32, chunk []byte) { p.engine.Store(decide.TraceID(b.traces[t].id), chunk) })
+	b.buildChunks(func(t int32, chunk []byte) { b.traces[t].chunk = chunk })
 	return nil
 }
 
-// route applies each trace's action to its spans: forwarded spans stay in td with their
-// tracestate written; buffered (already stored) and dropped spans are removed.
-func (p *sreSampling) route(td ptrace.Traces, b *batchScratch) {
-	n := 0
+// route applies each trace's plan to its spans in td: spans kept now stay with their
+// threshold written; buffered and dropped spans are removed. It returns the number of spans
+// that were judged as evidence, for the throughput cap.
+func (p *sreSampling) route(td ptrace.Traces, b *batchScratch) int {
+	n, evidence := 0, 0
+	evidenceRatio := p.policy.controller.EvidenceRatio()
 	td.ResourceSpans().RemoveIf(func(rs ptrace.ResourceSpans) bool {
 		rs.ScopeSpans().RemoveIf(func(ss ptrace.ScopeSpans) bool {
 			ss.Spans().RemoveIf(func(span ptrace.Span) bool {
-				idx := b.spanTrace[n]
+				info := b.spans[n]
 				n++
-				if idx < 0 {
+				if info.trace < 0 {
 					return true
 				}
-				if bt := &b.traces[idx]; bt.action == decide.Forward {
-					p.writeTracestate(span, bt.kept)
-					return false
+				plan := b.traces[info.trace].plan
+				if plan.Buffer {
+					return true
 				}
-				return true
+				ratio, asEvidence := plan.Verdict.Ratio, plan.Verdict.Mode == decide.ModeAll
+				switch {
+				case plan.Verdict.Mode == decide.ModeDrop:
+					return true
+				case plan.Verdict.Mode == decide.ModeRatio && info.evidence:
+					ratio, asEvidence = evidenceRatio, true
+				}
+				if asEvidence {
+					evidence++
+				}
+				threshold, kept := b.ts.keep(info.sampling, ratio, asEvidence)
+				if kept {
+					writeThreshold(b.ts, span, info.sampling, threshold)
+				}
+				return !kept
 			})
 			return ss.Spans().Len() == 0
 		})
 		return rs.ScopeSpans().Len() == 0
 	})
+	return evidence
 }
 
-func (p *sreSampling) writeTracestate(span ptrace.Span, kept decide.Kept) {
+func writeThreshold(ts *tracestates, span ptrace.Span, s spanSampling, threshold uint64) {
 	raw := span.TraceState().AsRaw()
-	threshold, _ := sampling.UnsignedToThreshold(kept.Threshold)
-	out := p.ts.write(raw, p.ts.span(span), kept.Reason == decide.ReasonRatio, threshold)
-	if out != raw {
+	if out := ts.write(raw, s, threshold); out != raw {
 		span.TraceState().FromRaw(out)
 	}
 }
 
-// release decodes the buffered chunks of kept traces and writes their thresholds.
-func (p *sreSampling) release(decisions []*decide.Decision) ptrace.Traces {
-	out := ptrace.NewTraces()
+// dispatch records decisions and hands those with spans to keep to the release queue; the
+// bytes of the rest go back to the budget at once.
+func (p *sreSampling) dispatch(ctx context.Context, decisions []*decide.Decision) {
+	if len(decisions) == 0 {
+		return
+	}
+	var kept [5]int64
+	var dropped, evidence int64
+	queued := false
 	for _, d := range decisions {
-		if !d.Keep {
+		coverage := decide.KeepNone
+		if len(d.Chunks) > 0 {
+			coverage = d.Verdict.Coverage(d.Range, composeThreshold)
+		}
+		if !d.Late {
+			if d.Keep() && (coverage != decide.KeepNone || len(d.Chunks) == 0) {
+				kept[d.Reason]++
+			} else {
+				dropped++
+			}
+			p.telemetry.ProcessorSreSamplingDecisionLatency.Record(ctx, d.Latency.Seconds())
+		}
+		if d.Verdict.Mode == decide.ModeAll {
+			evidence += int64(d.Spans)
+		}
+		if coverage == decide.KeepNone {
+			p.budget.Release(d.Bytes)
 			continue
 		}
-		for _, chunk := range d.Chunks {
-			raw, err := decodeChunk(chunk, p.scratch.decoded)
-			if err == nil {
-				p.scratch.decoded = raw
-				var td ptrace.Traces
-				if td, err = p.scratch.unmarshaler.UnmarshalTraces(raw); err == nil {
-					p.stamp(td, d.Kept)
-					td.ResourceSpans().MoveAndAppendTo(out.ResourceSpans())
-				}
-			}
-			if err != nil {
-				p.logger.Error("a buffered chunk does not decode; its spans are lost", zap.Error(err))
-			}
-		}
+		p.releases.add(d, coverage, p.now())
+		queued = true
 	}
-	return out
-}
-
-// stamp writes the decision's threshold on every span of td.
-func (p *sreSampling) stamp(td ptrace.Traces, kept decide.Kept) {
-	for i := 0; i < td.ResourceSpans().Len(); i++ {
-		sss := td.ResourceSpans().At(i).ScopeSpans()
-		for j := 0; j < sss.Len(); j++ {
-			spans := sss.At(j).Spans()
-			for k := 0; k < spans.Len(); k++ {
-				p.writeTracestate(spans.At(k), kept)
-			}
-		}
-	}
-}
-
-// recordStats turns one call's decisions and engine counters into internal telemetry, with
-// one Add per metric and call rather than one per trace.
-func (p *sreSampling) recordStats(ctx context.Context, decisions []*decide.Decision) {
-	var kept [5]int64
-	var dropped int64
-	for _, d := range decisions {
-		if d.Keep {
-			kept[d.Kept.Reason]++
-		} else {
-			dropped++
-		}
-		p.telemetry.ProcessorSreSamplingDecisionLatency.Record(ctx, d.Latency.Seconds())
-	}
+	p.policy.controller.CountEvidence(int(evidence))
 	for r := decide.ReasonError; r <= decide.ReasonRatio; r++ {
 		if kept[r] > 0 {
 			p.telemetry.ProcessorSreSamplingTracesKept.Add(ctx, kept[r], reasonAttrs[r])
@@ -365,14 +304,65 @@ func (p *sreSampling) recordStats(ctx context.Context, decisions []*decide.Decis
 	if dropped > 0 {
 		p.telemetry.ProcessorSreSamplingTracesDropped.Add(ctx, dropped)
 	}
-	stats := p.engine.TakeStats()
+	if queued {
+		p.releases.signal()
+	}
+}
+
+// run decides traces whose time has come, adapts the ratios and forwards releases.
+func (p *sreSampling) run() {
+	defer p.wg.Done()
+	interval := min(100*time.Millisecond, p.cfg.DecisionWait/4)
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	ctx := context.Background()
+	lastAdjust := p.now()
+	for {
+		select {
+		case <-p.done:
+			return
+		case <-t.C:
+			p.tick(ctx)
+			if now := p.now(); now.Sub(lastAdjust) >= p.cfg.AdjustInterval {
+				p.policy.controller.Adjust(now.Sub(lastAdjust).Seconds())
+				lastAdjust = now
+			}
+		case <-p.releases.wake:
+		}
+		_ = p.releases.drain(ctx, false)
+	}
+}
+
+func (p *sreSampling) tick(ctx context.Context) {
+	now := p.now().UnixNano()
+	var stats decide.Stats
+	buffered := 0
+	for i := range p.shards {
+		s := &p.shards[i]
+		s.mu.Lock()
+		decisions := s.engine.Tick(now)
+		if p.budget.Over() {
+			decisions = append(decisions, s.engine.EnforceBudget(now)...)
+		}
+		st := s.engine.TakeStats()
+		buffered += s.engine.Buffered()
+		s.mu.Unlock()
+		stats.LateSpans += st.LateSpans
+		stats.EarlyDecisions += st.EarlyDecisions
+		stats.GiantDecisions += st.GiantDecisions
+		p.dispatch(ctx, decisions)
+	}
 	if stats.LateSpans > 0 {
 		p.telemetry.ProcessorSreSamplingLateSpans.Add(ctx, stats.LateSpans)
 	}
 	if stats.EarlyDecisions > 0 {
 		p.telemetry.ProcessorSreSamplingEarlyDecisions.Add(ctx, stats.EarlyDecisions)
 	}
-	traces, bytes := p.engine.Buffered()
-	p.telemetry.ProcessorSreSamplingBufferedTraces.Record(ctx, int64(traces))
-	p.telemetry.ProcessorSreSamplingBufferedBytes.Record(ctx, bytes)
+	if stats.GiantDecisions > 0 {
+		p.telemetry.ProcessorSreSamplingGiantTraces.Add(ctx, stats.GiantDecisions)
+	}
+	p.telemetry.ProcessorSreSamplingBufferedTraces.Record(ctx, int64(buffered))
+	p.telemetry.ProcessorSreSamplingBufferedBytes.Record(ctx, p.budget.Used())
+	p.telemetry.ProcessorSreSamplingEvidenceRatio.Record(ctx, p.policy.controller.EvidenceRatio())
+	p.telemetry.ProcessorSreSamplingKeys.Record(ctx, int64(p.policy.controller.Keys()))
 }

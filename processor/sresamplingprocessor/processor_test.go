@@ -128,6 +128,9 @@ func TestErrorTraceIsReleasedWholeAtOnceWithThresholdZero(t *testing.T) {
 	if err := p.ConsumeTraces(ctx, batch(spanSpec{trace: tid, id: 3, err: true})); err != nil {
 		t.Fatal(err)
 	}
+	if err := p.releases.drain(ctx, false); err != nil { // what the run goroutine does when woken
+		t.Fatal(err)
+	}
 	got := collect(sink)
 	if len(got) != 3 {
 		t.Fatalf("error trace released %d of 3 spans", len(got))

@@ -12,14 +12,16 @@ import (
 // probabilistic_sampler uses by default, so both write identical `th` values.
 const thresholdPrecision = 4
 
+// neverThreshold is above every randomness: a span composed to it is never kept.
+var neverThreshold = sampling.NeverSampleThreshold.Unsigned()
+
 // spanSampling is what a span's tracestate and trace id say about sampling.
 type spanSampling struct {
-	randomness   sampling.Randomness
-	ratio        sampling.Threshold // the arriving threshold composed with the configured ratio
-	ratioOK      bool               // false: the ratio can never keep this span
-	malformed    bool               // tracestate does not parse: it is passed through unchanged
-	inconsistent bool               // arriving th > randomness: OTEP 235 says to clear it
-	hasThreshold bool               // a consistent arriving th
+	randomness   uint64
+	arriving     uint64 // the arriving threshold, 0 when none
+	hasThreshold bool   // a consistent arriving th
+	malformed    bool   // tracestate does not parse: it is passed through unchanged
+	inconsistent bool   // arriving th > randomness: OTEP 235 says to erase it
 }
 
 type parsedState struct {
@@ -30,28 +32,28 @@ type parsedState struct {
 	hasTh     bool
 }
 
+type composeKey struct {
+	arriving uint64
+	ratio    float64
+}
+
 type outputKey struct {
 	raw       string
 	threshold uint64
-	clear     bool
+	erase     bool
 }
 
 // tracestates parses, composes and writes OTEP 235 tracestates through pkg/sampling, caching by
-// the raw string: most spans of a batch share one tracestate (usually the empty one).
+// the raw string: most spans of a batch share one tracestate (usually the empty one). Each
+// batch scratch has its own, so no lock is needed; every cache is bounded.
 type tracestates struct {
-	ratio    float64
 	parsed   map[string]parsedState
-	composed map[uint64]composed
+	composed map[composeKey]uint64
 	written  map[outputKey]string
 }
 
-type composed struct {
-	threshold sampling.Threshold
-	ok        bool
-}
-
-func newTracestates(ratio float64) *tracestates {
-	return &tracestates{ratio: ratio, parsed: map[string]parsedState{}, composed: map[uint64]composed{}, written: map[outputKey]string{}}
+func newTracestates() *tracestates {
+	return &tracestates{parsed: map[string]parsedState{}, composed: map[composeKey]uint64{}, written: map[outputKey]string{}}
 }
 
 func (ts *tracestates) parse(raw string) parsedState {
@@ -76,76 +78,94 @@ func (ts *tracestates) parse(raw string) parsedState {
 	return ps
 }
 
-// compose multiplies the arriving probability by the ratio, as probabilistic_sampler's
-// proportional mode does: a 50 % head sample and a 10 % ratio make a 5 % threshold.
-func (ts *tracestates) compose(arriving sampling.Threshold) composed {
-	key := arriving.Unsigned()
-	if c, ok := ts.composed[key]; ok {
-		return c
-	}
-	th, err := sampling.ProbabilityToThresholdWithPrecision(arriving.Probability()*ts.ratio, thresholdPrecision)
-	c := composed{threshold: th, ok: err == nil}
-	if errors.Is(err, sampling.ErrProbabilityRange) {
-		c = composed{threshold: sampling.NeverSampleThreshold}
-	}
-	if len(ts.composed) >= 1024 {
-		clear(ts.composed)
-	}
-	ts.composed[key] = c
-	return c
-}
-
 // span reads a span's sampling state. Randomness comes from `rv` when present, otherwise from
 // the trace id's 56 least-significant bits.
 func (ts *tracestates) span(span ptrace.Span) spanSampling {
 	ps := ts.parse(span.TraceState().AsRaw())
 	out := spanSampling{malformed: ps.malformed}
+	r := sampling.TraceIDToRandomness(span.TraceID())
 	if ps.hasRV {
-		out.randomness = ps.rv
-	} else {
-		out.randomness = sampling.TraceIDToRandomness(span.TraceID())
+		r = ps.rv
 	}
-	arriving := sampling.AlwaysSampleThreshold
+	out.randomness = r.Unsigned()
 	if ps.hasTh {
-		if ps.th.ShouldSample(out.randomness) {
-			arriving, out.hasThreshold = ps.th, true
+		if ps.th.ShouldSample(r) {
+			out.arriving, out.hasThreshold = ps.th.Unsigned(), true
 		} else {
-			// Like probabilistic_sampler (fail closed), a ratio decision cannot trust it.
 			out.inconsistent = true
-			return out
 		}
 	}
-	c := ts.compose(arriving)
-	out.ratio, out.ratioOK = c.threshold, c.ok && c.threshold != sampling.NeverSampleThreshold
 	return out
 }
 
-// write returns the tracestate a kept span leaves with. Ratio keeps carry the trace's
-// threshold; error, slow and rule keeps carry their arriving threshold, or th:0 (adjusted
-// count 1) when they had none. A threshold is never lowered, and a malformed tracestate is
-// returned unchanged.
-func (ts *tracestates) write(raw string, s spanSampling, ratioKeep bool, threshold sampling.Threshold) string {
-	if s.malformed || (!ratioKeep && s.hasThreshold) {
+// compose multiplies the arriving probability by the ratio, as probabilistic_sampler's
+// proportional mode does: a 50 % head sample and a 10 % ratio make a 5 % threshold. A ratio of
+// 1 leaves the arriving threshold as it is.
+func (ts *tracestates) compose(arriving uint64, ratio float64) uint64 {
+	if ratio >= 1 {
+		return arriving
+	}
+	key := composeKey{arriving, ratio}
+	if t, ok := ts.composed[key]; ok {
+		return t
+	}
+	t := composeThreshold(arriving, ratio)
+	if len(ts.composed) >= 1024 {
+		clear(ts.composed)
+	}
+	ts.composed[key] = t
+	return t
+}
+
+func composeThreshold(arriving uint64, ratio float64) uint64 {
+	if ratio >= 1 {
+		return arriving
+	}
+	in, err := sampling.UnsignedToThreshold(arriving)
+	if err != nil {
+		return neverThreshold
+	}
+	th, err := sampling.ProbabilityToThresholdWithPrecision(in.Probability()*ratio, thresholdPrecision)
+	if errors.Is(err, sampling.ErrProbabilityRange) || err != nil {
+		return neverThreshold
+	}
+	return th.Unsigned()
+}
+
+// keep decides one span under a ratio: its randomness must pass its own composed threshold.
+// An inconsistent span is kept only when keepInconsistent (evidence), with its th erased.
+// It returns the threshold to write.
+func (ts *tracestates) keep(s spanSampling, ratio float64, keepInconsistent bool) (threshold uint64, kept bool) {
+	if s.inconsistent {
+		return 0, keepInconsistent
+	}
+	t := ts.compose(s.arriving, ratio)
+	return t, t <= s.randomness
+}
+
+// write returns the tracestate a kept span leaves with: threshold written (th:0 for an
+// evidence span that arrived without one), an inconsistent th erased and nothing written in
+// its place, `rv` and every other key preserved. A malformed tracestate is returned unchanged.
+func (ts *tracestates) write(raw string, s spanSampling, threshold uint64) string {
+	if s.malformed || (s.hasThreshold && threshold == s.arriving) {
 		return raw
 	}
-	if !ratioKeep {
-		threshold = sampling.AlwaysSampleThreshold
-	}
-	key := outputKey{raw: raw, threshold: threshold.Unsigned(), clear: s.inconsistent}
+	key := outputKey{raw: raw, threshold: threshold, erase: s.inconsistent}
 	if out, ok := ts.written[key]; ok {
 		return out
 	}
 	out := raw
 	if w3c, err := sampling.NewW3CTraceState(raw); err == nil {
 		otts := w3c.OTelValue()
+		var werr error
 		if s.inconsistent {
 			otts.ClearTValue()
+		} else if th, err := sampling.UnsignedToThreshold(threshold); err == nil {
+			werr = otts.UpdateTValueWithSampling(th)
 		}
-		if err := otts.UpdateTValueWithSampling(threshold); err == nil {
-			var sb strings.Builder
-			if w3c.Serialize(&sb) == nil {
-				out = sb.String()
-			}
+		var sb strings.Builder
+		if werr == nil && w3c.Serialize(&sb) == nil {
+			out = sb.String()
 		}
 	}
 	if len(ts.written) >= 4096 {

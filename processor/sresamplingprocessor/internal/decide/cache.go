@@ -1,58 +1,28 @@
 package decide
 
-// keptCache remembers why a trace was kept and with which threshold, evicting the oldest
-// entry first once it holds capacity traces.
-type keptCache struct {
-	entries map[TraceID]Kept
-	ring    []TraceID
-	next    int
-	full    bool
+// verdictCache remembers the verdicts of decided traces for their late spans. It is a fixed
+// direct-mapped table: a new verdict overwrites whatever sat in its slot, so there is no
+// map to grow or rehash and its memory is exactly CacheBytes, allocated up front. An entry
+// survives about capacity/decisions-per-second seconds (63 % of entries after that long at a
+// steady rate, 99 % after a hundredth of it), ample for late spans that trail their trace by
+// seconds. The tag is the trace id's low 56 bits: a false match among random ids is a 2^-56
+// event, and costs one late span the wrong verdict.
+type verdictCache struct {
+	slots []cacheSlot
 }
 
-// Kept is a cached keep decision.
-type Kept struct {
-	Reason    Reason
-	Threshold uint64
+type cacheSlot struct {
+	tag   uint64 // mode in the top byte (ModeNone: empty), low 56 bits of the id below
+	ratio float64
 }
 
-func newKeptCache(capacity int) *keptCache {
-	return &keptCache{entries: make(map[TraceID]Kept, capacity), ring: make([]TraceID, capacity)}
-}
+const tagMask = 1<<56 - 1
 
-func (c *keptCache) get(id TraceID) (Kept, bool) {
-	k, ok := c.entries[id]
-	return k, ok
-}
+// CacheBytes is what a cache of n entries holds.
+func CacheBytes(n int) int64 { return int64(n) * 16 }
 
-func (c *keptCache) put(id TraceID, k Kept) {
-	if len(c.ring) == 0 {
-		return
-	}
-	if _, ok := c.entries[id]; ok {
-		c.entries[id] = k
-		return
-	}
-	if c.full {
-		delete(c.entries, c.ring[c.next])
-	}
-	c.ring[c.next] = id
-	c.entries[id] = k
-	if c.next++; c.next == len(c.ring) {
-		c.next, c.full = 0, true
-	}
-}
-
-// droppedCache is a set of dropped trace ids keyed by their low 64 bits (collisions among a
-// million random ids are vanishingly rare, and a collision only drops a late span).
-type droppedCache struct {
-	set  map[uint64]struct{}
-	ring []uint64
-	next int
-	full bool
-}
-
-func newDroppedCache(capacity int) *droppedCache {
-	return &droppedCache{set: make(map[uint64]struct{}, min(capacity, 1<<16)), ring: make([]uint64, capacity)}
+func newVerdictCache(capacity int) *verdictCache {
+	return &verdictCache{slots: make([]cacheSlot, capacity)}
 }
 
 func lowBits(id TraceID) uint64 {
@@ -63,27 +33,28 @@ func lowBits(id TraceID) uint64 {
 	return v
 }
 
-func (c *droppedCache) has(id TraceID) bool {
-	_, ok := c.set[lowBits(id)]
-	return ok
+// slot spreads ids over the table even when their low bits are not random.
+func (c *verdictCache) slot(low uint64) *cacheSlot {
+	h := (low ^ low>>29) * 0xBF58476D1CE4E5B9
+	return &c.slots[(h^h>>32)%uint64(len(c.slots))]
 }
 
-func (c *droppedCache) remove(id TraceID) { delete(c.set, lowBits(id)) }
+func (c *verdictCache) get(id TraceID) (Verdict, bool) {
+	if len(c.slots) == 0 {
+		return Verdict{}, false
+	}
+	low := lowBits(id)
+	s := c.slot(low)
+	if mode := Mode(s.tag >> 56); mode != ModeNone && s.tag&tagMask == low&tagMask {
+		return Verdict{Mode: mode, Ratio: s.ratio}, true
+	}
+	return Verdict{}, false
+}
 
-func (c *droppedCache) put(id TraceID) {
-	if len(c.ring) == 0 {
+func (c *verdictCache) put(id TraceID, v Verdict) {
+	if len(c.slots) == 0 || v.Mode == ModeNone {
 		return
 	}
-	key := lowBits(id)
-	if _, ok := c.set[key]; ok {
-		return
-	}
-	if c.full {
-		delete(c.set, c.ring[c.next])
-	}
-	c.ring[c.next] = key
-	c.set[key] = struct{}{}
-	if c.next++; c.next == len(c.ring) {
-		c.next, c.full = 0, true
-	}
+	low := lowBits(id)
+	*c.slot(low) = cacheSlot{tag: uint64(v.Mode)<<56 | low&tagMask, ratio: v.Ratio}
 }

@@ -2,85 +2,40 @@ package decide
 
 import "time"
 
-// TraceID is a W3C trace id.
-type TraceID [16]byte
-
-// Reason says why a trace was kept.
-type Reason uint8
-
-// Reasons in priority order: a trace with an error is kept as error even if it is also slow.
-const (
-	ReasonNone Reason = iota
-	ReasonError
-	ReasonLatency
-	ReasonRule
-	ReasonRatio
-)
-
-func (r Reason) String() string {
-	return [...]string{"none", "error", "latency", "rule", "ratio"}[r]
-}
-
-// Evidence is what one batch says about one trace.
-type Evidence struct {
-	Error, Slow, Rule, Root bool
-	// RatioThreshold is the largest OTEP 235 threshold (56-bit) the trace's spans compose to at
-	// the configured ratio; RatioOK is false when none could be computed.
-	RatioThreshold uint64
-	RatioOK        bool
-	Randomness     uint64
-	Spans          int
-}
-
-// reason returns the keep reason the evidence proves on its own, if any.
-func (ev Evidence) reason() Reason {
-	switch {
-	case ev.Error:
-		return ReasonError
-	case ev.Slow:
-		return ReasonLatency
-	case ev.Rule:
-		return ReasonRule
-	}
-	return ReasonNone
-}
-
-// Action tells the caller what to do with the batch's spans of a trace.
-type Action uint8
-
-const (
-	// Buffer: the trace is undecided; hand its spans to Store.
-	Buffer Action = iota
-	// Forward: the trace is kept; send its spans on with Kept.Threshold (Reason ratio) or
-	// their own threshold (any other reason).
-	Forward
-	// Drop: the trace was dropped.
-	Drop
-)
-
-// Decision is a trace decided now, with the chunks it had buffered.
-type Decision struct {
-	ID      TraceID
-	Keep    bool
-	Kept    Kept
-	Chunks  [][]byte
-	Spans   int
-	Early   bool          // decided by the byte budget before its time
-	Latency time.Duration // from first span to decision
+// Policy gives the engine the ratios and rules in force.
+type Policy interface {
+	// OrdinaryRatio is the ratio for an ordinary trace of key.
+	OrdinaryRatio(key uint32) float64
+	// EvidenceRatio is the ratio for traces kept on evidence (1 unless capped).
+	EvidenceRatio() float64
+	// Rule describes rule i: drop, or keep every span (at the evidence ratio), or keep a
+	// consistent ratio.
+	Rule(i int) (drop, keepsAll bool, ratio float64)
+	// DropIsFinal reports whether a matched drop rule i can no longer be overridden.
+	DropIsFinal(i int) bool
+	// Decided is told about every trace decided by a ratio (key or rule), for throughput
+	// control; spans kept on evidence are counted by the caller as it forwards them.
+	Decided(d *Decision, key uint32)
 }
 
 // Config of an Engine.
 type Config struct {
-	DecisionWait     time.Duration
-	MaxTraceAge      time.Duration
-	MemoryLimitBytes int64
-	KeptCache        int
-	DroppedCache     int
+	DecisionWait  time.Duration
+	MaxTraceAge   time.Duration
+	MaxTraceBytes int64
+	KeptCache     int
+	DroppedCache  int
+	Budget        *Budget
+	Policy        Policy
 }
 
-// traceOverhead approximates the bytes one buffered trace costs beyond its chunks: the map
-// entry, the summary and the queue and wheel slots.
-const traceOverhead = 192
+// traceOverhead is what one buffered trace costs beyond its chunks: the trace struct, its map
+// entry and its timer-wheel slot (measured by TestBudgetIsTheMemory in the processor).
+const traceOverhead = 256
+
+// ChunkCost is what one buffered chunk is charged: its length, the slice header in the
+// trace's chunk list (which grows by doubling) and size-class rounding of the allocation.
+func ChunkCost(chunk []byte) int64 { return int64(len(chunk)) + int64(len(chunk))/8 + 48 }
 
 // wheelSlot is the timer resolution.
 const wheelSlot = int64(50 * time.Millisecond)
@@ -88,17 +43,22 @@ const wheelSlot = int64(50 * time.Millisecond)
 // Stats are counters since the last TakeStats.
 type Stats struct {
 	LateSpans      int64
-	EarlyDecisions int64
+	EarlyDecisions int64 // memory budget
+	GiantDecisions int64 // max_trace_bytes
 }
 
 type trace struct {
+	id                            TraceID
+	older, newer                  *trace // arrival order, for early decisions
 	firstSeen, lastSeen, rootSeen int64
-	ratioThreshold, randomness    uint64
-	ratioOK                       bool
 	bytes                         int64
 	spans                         int
 	chunks                        [][]byte
 	slot                          int64
+	rule                          int
+	key                           uint32
+	keyFromRoot                   bool
+	rng                           SpanRange
 }
 
 // deadline is root + wait, else last span + wait, never later than first span + max age.
@@ -110,99 +70,163 @@ func (t *trace) deadline(cfg *Config) int64 {
 	return min(anchor+int64(cfg.DecisionWait), t.firstSeen+int64(cfg.MaxTraceAge))
 }
 
-// Engine decides traces. It is not safe for concurrent use.
+// Engine decides the traces of one shard. It is not safe for concurrent use; several engines
+// share one Budget and one Policy.
 type Engine struct {
-	cfg     Config
-	traces  map[TraceID]*trace
-	order   []TraceID // arrival order, oldest first, for budget decisions; may hold decided ids
-	head    int
-	wheel   map[int64][]TraceID
-	cursor  int64
-	kept    *keptCache
-	dropped *droppedCache
-	bytes   int64
-	stats   Stats
+	cfg            Config
+	traces         map[TraceID]*trace
+	oldest, newest *trace
+	wheel          map[int64][]TraceID
+	cursor         int64
+	kept, dropped  *verdictCache
+	stats          Stats
 }
 
-// New returns an Engine.
+// New returns an Engine and charges its caches to the budget.
 func New(cfg Config) *Engine {
-	return &Engine{
+	e := &Engine{
 		cfg: cfg, traces: map[TraceID]*trace{}, wheel: map[int64][]TraceID{},
-		kept: newKeptCache(cfg.KeptCache), dropped: newDroppedCache(cfg.DroppedCache),
+		kept: newVerdictCache(cfg.KeptCache), dropped: newVerdictCache(cfg.DroppedCache),
 	}
+	cfg.Budget.Add(CacheBytes(cfg.KeptCache) + CacheBytes(cfg.DroppedCache))
+	return e
 }
 
-// Observe folds a batch's evidence about trace id into its summary at now (unix nanos). It
-// returns what to do with the batch's spans, and, when the evidence decides a buffered trace at
-// once, that decision with its buffered chunks.
-func (e *Engine) Observe(id TraceID, now int64, ev Evidence) (Action, Kept, *Decision) {
-	if k, ok := e.kept.get(id); ok {
-		e.stats.LateSpans += int64(ev.Spans)
-		return Forward, k, nil
+// Close returns the caches' bytes to the budget.
+func (e *Engine) Close() {
+	e.cfg.Budget.Release(CacheBytes(e.cfg.KeptCache) + CacheBytes(e.cfg.DroppedCache))
+}
+
+// Plan is what to do with a batch's spans of one trace.
+type Plan struct {
+	// Buffer: the trace stays undecided; the spans go to Commit with their chunk.
+	Buffer bool
+	// Verdict is the decision the spans follow when not buffered. A ModeRatio verdict keeps
+	// ordinary spans by its ratio and evidence spans by EvidenceRatio.
+	Verdict Verdict
+	// Decides: committing this batch decides the buffered trace with Verdict.
+	Decides bool
+	Reason  Reason
+}
+
+// Plan says, without changing anything, what a batch with evidence ev means for trace id. The
+// caller forwards what the plan keeps and, once the next consumer has accepted, calls Commit
+// with the same plan; if it refuses, nothing was changed and the batch can be retried.
+func (e *Engine) Plan(id TraceID, ev Evidence) Plan {
+	if v, ok := e.cached(id); ok {
+		return Plan{Verdict: v}
 	}
-	if e.dropped.has(id) {
-		e.stats.LateSpans += int64(ev.Spans)
-		if r := ev.reason(); r != ReasonNone {
-			// An error or slow span is kept even after its trace was dropped.
-			k := Kept{Reason: r}
-			e.dropped.remove(id)
-			e.kept.put(id, k)
-			return Forward, k, nil
+	rule := ev.Rule
+	if t, ok := e.traces[id]; ok {
+		rule = min(rule, t.rule)
+	}
+	if rule != NoRule {
+		drop, keepsAll, _ := e.cfg.Policy.Rule(rule)
+		switch {
+		case drop && (ev.Reason != ReasonNone || e.cfg.Policy.DropIsFinal(rule)):
+			return Plan{Verdict: Verdict{Mode: ModeDrop}, Decides: true}
+		case keepsAll:
+			return Plan{Verdict: Verdict{Mode: ModeAll, Ratio: e.cfg.Policy.EvidenceRatio()}, Decides: true, Reason: ReasonRule}
 		}
-		return Drop, Kept{}, nil
+	}
+	if ev.Reason != ReasonNone {
+		return Plan{Verdict: Verdict{Mode: ModeAll, Ratio: e.cfg.Policy.EvidenceRatio()}, Decides: true, Reason: ev.Reason}
+	}
+	return Plan{Buffer: true}
+}
+
+func (e *Engine) cached(id TraceID) (Verdict, bool) {
+	if v, ok := e.kept.get(id); ok {
+		return v, true
+	}
+	return e.dropped.get(id)
+}
+
+// Commit applies an accepted plan at now (unix nanos). chunk holds the batch's spans of the
+// trace when the plan buffers them. It returns the decisions it makes: the trace decided by
+// the plan, one decided early because it outgrew max_trace_bytes, or, when the trace was
+// decided by someone else since the plan, the chunk as a late decision under that verdict.
+func (e *Engine) Commit(id TraceID, now int64, ev Evidence, p Plan, chunk []byte) *Decision {
+	if v, ok := e.cached(id); ok {
+		e.stats.LateSpans += int64(ev.Spans)
+		if p.Buffer && chunk != nil {
+			return e.late(id, v, ev, chunk)
+		}
+		return nil
 	}
 	t, ok := e.traces[id]
+	if !p.Buffer {
+		if !ok {
+			e.remember(id, p.Verdict)
+			return nil
+		}
+		e.fold(t, now, ev)
+		return e.decide(t, now, p.Verdict, p.Reason)
+	}
 	if !ok {
-		if len(e.traces) == 0 && len(e.wheel) == 0 {
+		if len(e.traces) == 0 {
 			e.cursor = now / wheelSlot // the wheel starts at the first trace, not at the epoch
 		}
-		t = &trace{firstSeen: now, randomness: ev.Randomness, slot: -1}
+		t = &trace{id: id, firstSeen: now, slot: -1, rule: NoRule, key: ev.Key}
 		e.traces[id] = t
-		e.order = append(e.order, id)
-		e.bytes += traceOverhead
+		e.link(t)
+		e.cfg.Budget.Add(traceOverhead)
+		t.bytes = traceOverhead
 	}
-	t.lastSeen = now
-	t.spans += ev.Spans
-	if ev.Root && t.rootSeen == 0 {
-		t.rootSeen = now
+	e.fold(t, now, ev)
+	if chunk != nil {
+		t.chunks = append(t.chunks, chunk)
+		cost := ChunkCost(chunk)
+		t.bytes += cost
+		e.cfg.Budget.Add(cost)
 	}
-	if ev.RatioOK && (!t.ratioOK || ev.RatioThreshold > t.ratioThreshold) {
-		t.ratioThreshold, t.ratioOK = ev.RatioThreshold, true
-	}
-	if r := ev.reason(); r != ReasonNone {
-		d := e.decide(id, t, now, Kept{Reason: r})
-		return Forward, d.Kept, d
+	if e.cfg.MaxTraceBytes > 0 && t.bytes > e.cfg.MaxTraceBytes {
+		e.stats.GiantDecisions++
+		d := e.decideByRatio(t, now)
+		d.Early = true
+		return d
 	}
 	if t.slot < 0 {
-		e.schedule(id, t)
+		e.schedule(t)
 	}
-	return Buffer, Kept{}, nil
+	return nil
 }
 
-// Store adds a chunk of the trace's spans to its buffer.
-func (e *Engine) Store(id TraceID, chunk []byte) {
-	if t, ok := e.traces[id]; ok {
-		t.chunks = append(t.chunks, chunk)
-		t.bytes += int64(len(chunk))
-		e.bytes += int64(len(chunk))
-	}
-}
-
-// EnforceBudget decides the oldest traces early, by the ratio, until the buffer fits the byte
-// budget again. No trace is ever dropped without a decision.
-func (e *Engine) EnforceBudget(now int64) []*Decision {
-	var out []*Decision
-	for e.bytes > e.cfg.MemoryLimitBytes && e.head < len(e.order) {
-		id := e.order[e.head]
-		e.head++
-		if t, ok := e.traces[id]; ok {
-			d := e.decideByRatio(id, t, now)
-			d.Early = true
-			e.stats.EarlyDecisions++
-			out = append(out, d)
+func (e *Engine) fold(t *trace, now int64, ev Evidence) {
+	t.lastSeen = now
+	t.spans += ev.Spans
+	t.rng.Merge(ev.Range)
+	t.rule = min(t.rule, ev.Rule)
+	if ev.Root {
+		if t.rootSeen == 0 {
+			t.rootSeen = now
+		}
+		if !t.keyFromRoot {
+			t.key, t.keyFromRoot = ev.Key, true
 		}
 	}
-	e.compactOrder()
+}
+
+// late turns spans that reached a decided trace into a decision of their own.
+func (e *Engine) late(id TraceID, v Verdict, ev Evidence, chunk []byte) *Decision {
+	cost := ChunkCost(chunk)
+	e.cfg.Budget.Add(cost)
+	return &Decision{ID: id, Verdict: v, Chunks: [][]byte{chunk}, Range: ev.Range, Spans: ev.Spans, Bytes: cost, Late: true}
+}
+
+// EnforceBudget decides this shard's oldest traces early, by their ratio, until the bytes
+// they hand to the caller bring the shared budget back within its limit. No trace is ever
+// dropped without a decision.
+func (e *Engine) EnforceBudget(now int64) []*Decision {
+	var out []*Decision
+	var leaving int64
+	for e.cfg.Budget.Used()-leaving > e.cfg.Budget.Limit() && e.oldest != nil {
+		d := e.decideByRatio(e.oldest, now)
+		leaving += d.Bytes
+		d.Early = true
+		e.stats.EarlyDecisions++
+		out = append(out, d)
+	}
 	return out
 }
 
@@ -226,23 +250,22 @@ func (e *Engine) Tick(now int64) []*Decision {
 			}
 			t.slot = -1
 			if t.deadline(&e.cfg) > now {
-				e.schedule(id, t) // it saw more spans since it was scheduled
+				e.schedule(t) // it saw more spans since it was scheduled
 				continue
 			}
-			out = append(out, e.decideByRatio(id, t, now))
+			out = append(out, e.decideByRatio(t, now))
 		}
 	}
-	e.compactOrder()
 	return out
 }
 
 // Flush decides every buffered trace now, as at shutdown.
 func (e *Engine) Flush(now int64) []*Decision {
 	out := make([]*Decision, 0, len(e.traces))
-	for id, t := range e.traces {
-		out = append(out, e.decideByRatio(id, t, now))
+	for e.oldest != nil {
+		out = append(out, e.decideByRatio(e.oldest, now))
 	}
-	e.order, e.head, e.wheel = nil, 0, map[int64][]TraceID{}
+	e.wheel = map[int64][]TraceID{}
 	return out
 }
 
@@ -253,48 +276,78 @@ func (e *Engine) TakeStats() Stats {
 	return s
 }
 
-// Buffered returns the number of undecided traces and their bytes.
-func (e *Engine) Buffered() (traces int, bytes int64) { return len(e.traces), e.bytes }
+// Buffered returns the number of undecided traces.
+func (e *Engine) Buffered() int { return len(e.traces) }
 
-func (e *Engine) schedule(id TraceID, t *trace) {
+func (e *Engine) schedule(t *trace) {
 	slot := (t.deadline(&e.cfg) + wheelSlot - 1) / wheelSlot
 	if slot < e.cursor {
 		slot = e.cursor
 	}
 	t.slot = slot
-	e.wheel[slot] = append(e.wheel[slot], id)
+	e.wheel[slot] = append(e.wheel[slot], t.id)
 }
 
-// decideByRatio keeps the trace iff its composed threshold admits its randomness (T ≤ R).
-func (e *Engine) decideByRatio(id TraceID, t *trace, now int64) *Decision {
-	if t.ratioOK && t.ratioThreshold <= t.randomness {
-		return e.decide(id, t, now, Kept{Reason: ReasonRatio, Threshold: t.ratioThreshold})
+// decideByRatio applies the trace's rule, or its key's ratio.
+func (e *Engine) decideByRatio(t *trace, now int64) *Decision {
+	if t.rule != NoRule {
+		drop, keepsAll, ratio := e.cfg.Policy.Rule(t.rule)
+		switch {
+		case drop:
+			return e.decide(t, now, Verdict{Mode: ModeDrop}, ReasonNone)
+		case keepsAll:
+			return e.decide(t, now, Verdict{Mode: ModeAll, Ratio: e.cfg.Policy.EvidenceRatio()}, ReasonRule)
+		default:
+			return e.decide(t, now, Verdict{Mode: ModeRatio, Ratio: ratio}, ReasonRatio)
+		}
 	}
-	return e.decide(id, t, now, Kept{})
+	return e.decide(t, now, Verdict{Mode: ModeRatio, Ratio: e.cfg.Policy.OrdinaryRatio(t.key)}, ReasonRatio)
 }
 
-func (e *Engine) decide(id TraceID, t *trace, now int64, k Kept) *Decision {
-	d := &Decision{ID: id, Keep: k.Reason != ReasonNone, Kept: k, Chunks: t.chunks, Spans: t.spans, Latency: time.Duration(now - t.firstSeen)}
-	delete(e.traces, id)
-	e.bytes -= t.bytes + traceOverhead
-	if d.Keep {
-		e.kept.put(id, k)
-	} else {
-		e.dropped.put(id)
+func (e *Engine) decide(t *trace, now int64, v Verdict, r Reason) *Decision {
+	d := &Decision{
+		ID: t.id, Verdict: v, Reason: r, Chunks: t.chunks, Range: t.rng, Spans: t.spans,
+		Bytes: t.bytes - traceOverhead, Latency: time.Duration(now - t.firstSeen),
+	}
+	delete(e.traces, t.id)
+	e.unlink(t)
+	e.cfg.Budget.Release(traceOverhead)
+	e.remember(t.id, v)
+	if v.Mode == ModeRatio {
+		d.Rule = t.rule
+		e.cfg.Policy.Decided(d, t.key)
 	}
 	return d
 }
 
-// compactOrder drops the decided prefix of the arrival queue once it is the larger part.
-func (e *Engine) compactOrder() {
-	for e.head < len(e.order) {
-		if _, ok := e.traces[e.order[e.head]]; ok {
-			break
-		}
-		e.head++
+func (e *Engine) remember(id TraceID, v Verdict) {
+	if v.Mode == ModeAll {
+		e.kept.put(id, v)
+	} else {
+		e.dropped.put(id, v)
 	}
-	if e.head > 1024 && e.head*2 > len(e.order) {
-		e.order = append(e.order[:0:0], e.order[e.head:]...)
-		e.head = 0
+}
+
+func (e *Engine) link(t *trace) {
+	t.older = e.newest
+	if e.newest != nil {
+		e.newest.newer = t
+	} else {
+		e.oldest = t
 	}
+	e.newest = t
+}
+
+func (e *Engine) unlink(t *trace) {
+	if t.older != nil {
+		t.older.newer = t.newer
+	} else {
+		e.oldest = t.newer
+	}
+	if t.newer != nil {
+		t.newer.older = t.older
+	} else {
+		e.newest = t.older
+	}
+	t.older, t.newer = nil, nil
 }

@@ -23,19 +23,23 @@ func Tracer(settings component.TelemetrySettings) trace.Tracer {
 // TelemetryBuilder provides an interface for components to report telemetry
 // as defined in metadata and user config.
 type TelemetryBuilder struct {
-	meter                                   metric.Meter
-	mu                                      sync.Mutex
-	registrations                           []metric.Registration
-	ProcessorSreSamplingBufferedBytes       metric.Int64Gauge
-	ProcessorSreSamplingBufferedTraces      metric.Int64Gauge
-	ProcessorSreSamplingDecisionLatency     metric.Float64Histogram
-	ProcessorSreSamplingEarlyDecisions      metric.Int64Counter
-	ProcessorSreSamplingForwardDroppedSpans metric.Int64Counter
-	ProcessorSreSamplingLateSpans           metric.Int64Counter
-	ProcessorSreSamplingSpansWithoutTraceID metric.Int64Counter
-	ProcessorSreSamplingTracesDropped       metric.Int64Counter
-	ProcessorSreSamplingTracesKept          metric.Int64Counter
-	ProcessorSreSamplingTracestateErrors    metric.Int64Counter
+	meter                                    metric.Meter
+	mu                                       sync.Mutex
+	registrations                            []metric.Registration
+	ProcessorSreSamplingBackpressureRefusals metric.Int64Counter
+	ProcessorSreSamplingBufferedBytes        metric.Int64Gauge
+	ProcessorSreSamplingBufferedTraces       metric.Int64Gauge
+	ProcessorSreSamplingDecisionLatency      metric.Float64Histogram
+	ProcessorSreSamplingEarlyDecisions       metric.Int64Counter
+	ProcessorSreSamplingEvidenceRatio        metric.Float64Gauge
+	ProcessorSreSamplingForwardDroppedSpans  metric.Int64Counter
+	ProcessorSreSamplingGiantTraces          metric.Int64Counter
+	ProcessorSreSamplingKeys                 metric.Int64Gauge
+	ProcessorSreSamplingLateSpans            metric.Int64Counter
+	ProcessorSreSamplingSpansWithoutTraceID  metric.Int64Counter
+	ProcessorSreSamplingTracesDropped        metric.Int64Counter
+	ProcessorSreSamplingTracesKept           metric.Int64Counter
+	ProcessorSreSamplingTracestateErrors     metric.Int64Counter
 }
 
 // TelemetryBuilderOption applies changes to default builder.
@@ -67,9 +71,15 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 	}
 	builder.meter = Meter(settings)
 	var err, errs error
+	builder.ProcessorSreSamplingBackpressureRefusals, err = builder.meter.Int64Counter(
+		"otelcol_processor_sre_sampling_backpressure_refusals",
+		metric.WithDescription("Batches refused (retryably) because kept spans waiting for the next consumer hold half of memory_limit_mib. [Development]"),
+		metric.WithUnit("{batch}"),
+	)
+	errs = errors.Join(errs, err)
 	builder.ProcessorSreSamplingBufferedBytes, err = builder.meter.Int64Gauge(
 		"otelcol_processor_sre_sampling_buffered_bytes",
-		metric.WithDescription("Bytes of undecided traces held in the buffer, against memory_limit_mib. [Development]"),
+		metric.WithDescription("Bytes charged to memory_limit_mib - buffered traces, decision caches and kept spans waiting to be forwarded. [Development]"),
 		metric.WithUnit("By"),
 	)
 	errs = errors.Join(errs, err)
@@ -92,10 +102,28 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 		metric.WithUnit("{trace}"),
 	)
 	errs = errors.Join(errs, err)
+	builder.ProcessorSreSamplingEvidenceRatio, err = builder.meter.Float64Gauge(
+		"otelcol_processor_sre_sampling_evidence_ratio",
+		metric.WithDescription("Ratio at which error, slow and keep-all traces are kept; below 1 only while max_spans_per_second holds them back. [Development]"),
+		metric.WithUnit("1"),
+	)
+	errs = errors.Join(errs, err)
 	builder.ProcessorSreSamplingForwardDroppedSpans, err = builder.meter.Int64Counter(
 		"otelcol_processor_sre_sampling_forward_dropped_spans",
 		metric.WithDescription("Kept spans the next consumer refused permanently, or kept refusing for max_trace_age, and that were dropped. [Development]"),
 		metric.WithUnit("{span}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.ProcessorSreSamplingGiantTraces, err = builder.meter.Int64Counter(
+		"otelcol_processor_sre_sampling_giant_traces",
+		metric.WithDescription("Traces decided early, alone, because their buffered bytes exceeded max_trace_bytes. [Development]"),
+		metric.WithUnit("{trace}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.ProcessorSreSamplingKeys, err = builder.meter.Int64Gauge(
+		"otelcol_processor_sre_sampling_keys",
+		metric.WithDescription("Distinct dynamic-sampling keys known (bounded by max_keys). [Development]"),
+		metric.WithUnit("{key}"),
 	)
 	errs = errors.Join(errs, err)
 	builder.ProcessorSreSamplingLateSpans, err = builder.meter.Int64Counter(
@@ -112,7 +140,7 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 	errs = errors.Join(errs, err)
 	builder.ProcessorSreSamplingTracesDropped, err = builder.meter.Int64Counter(
 		"otelcol_processor_sre_sampling_traces_dropped",
-		metric.WithDescription("Traces dropped by the ratio. [Development]"),
+		metric.WithDescription("Traces decided with no span kept (by their ratio or a drop rule). [Development]"),
 		metric.WithUnit("{trace}"),
 	)
 	errs = errors.Join(errs, err)

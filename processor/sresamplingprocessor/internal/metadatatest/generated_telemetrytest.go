@@ -21,10 +21,26 @@ func NewSettings(tt *componenttest.Telemetry) processor.Settings {
 	return set
 }
 
+func AssertEqualProcessorSreSamplingBackpressureRefusals(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
+	want := metricdata.Metrics{
+		Name:        "otelcol_processor_sre_sampling_backpressure_refusals",
+		Description: "Batches refused (retryably) because kept spans waiting for the next consumer hold half of memory_limit_mib. [Development]",
+		Unit:        "{batch}",
+		Data: metricdata.Sum[int64]{
+			Temporality: metricdata.CumulativeTemporality,
+			IsMonotonic: true,
+			DataPoints:  dps,
+		},
+	}
+	got, err := tt.GetMetric("otelcol_processor_sre_sampling_backpressure_refusals")
+	require.NoError(t, err)
+	metricdatatest.AssertEqual(t, want, got, opts...)
+}
+
 func AssertEqualProcessorSreSamplingBufferedBytes(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
 	want := metricdata.Metrics{
 		Name:        "otelcol_processor_sre_sampling_buffered_bytes",
-		Description: "Bytes of undecided traces held in the buffer, against memory_limit_mib. [Development]",
+		Description: "Bytes charged to memory_limit_mib - buffered traces, decision caches and kept spans waiting to be forwarded. [Development]",
 		Unit:        "By",
 		Data: metricdata.Gauge[int64]{
 			DataPoints: dps,
@@ -80,6 +96,20 @@ func AssertEqualProcessorSreSamplingEarlyDecisions(t *testing.T, tt *componentte
 	metricdatatest.AssertEqual(t, want, got, opts...)
 }
 
+func AssertEqualProcessorSreSamplingEvidenceRatio(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[float64], opts ...metricdatatest.Option) {
+	want := metricdata.Metrics{
+		Name:        "otelcol_processor_sre_sampling_evidence_ratio",
+		Description: "Ratio at which error, slow and keep-all traces are kept; below 1 only while max_spans_per_second holds them back. [Development]",
+		Unit:        "1",
+		Data: metricdata.Gauge[float64]{
+			DataPoints: dps,
+		},
+	}
+	got, err := tt.GetMetric("otelcol_processor_sre_sampling_evidence_ratio")
+	require.NoError(t, err)
+	metricdatatest.AssertEqual(t, want, got, opts...)
+}
+
 func AssertEqualProcessorSreSamplingForwardDroppedSpans(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
 	want := metricdata.Metrics{
 		Name:        "otelcol_processor_sre_sampling_forward_dropped_spans",
@@ -92,6 +122,36 @@ func AssertEqualProcessorSreSamplingForwardDroppedSpans(t *testing.T, tt *compon
 		},
 	}
 	got, err := tt.GetMetric("otelcol_processor_sre_sampling_forward_dropped_spans")
+	require.NoError(t, err)
+	metricdatatest.AssertEqual(t, want, got, opts...)
+}
+
+func AssertEqualProcessorSreSamplingGiantTraces(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
+	want := metricdata.Metrics{
+		Name:        "otelcol_processor_sre_sampling_giant_traces",
+		Description: "Traces decided early, alone, because their buffered bytes exceeded max_trace_bytes. [Development]",
+		Unit:        "{trace}",
+		Data: metricdata.Sum[int64]{
+			Temporality: metricdata.CumulativeTemporality,
+			IsMonotonic: true,
+			DataPoints:  dps,
+		},
+	}
+	got, err := tt.GetMetric("otelcol_processor_sre_sampling_giant_traces")
+	require.NoError(t, err)
+	metricdatatest.AssertEqual(t, want, got, opts...)
+}
+
+func AssertEqualProcessorSreSamplingKeys(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
+	want := metricdata.Metrics{
+		Name:        "otelcol_processor_sre_sampling_keys",
+		Description: "Distinct dynamic-sampling keys known (bounded by max_keys). [Development]",
+		Unit:        "{key}",
+		Data: metricdata.Gauge[int64]{
+			DataPoints: dps,
+		},
+	}
+	got, err := tt.GetMetric("otelcol_processor_sre_sampling_keys")
 	require.NoError(t, err)
 	metricdatatest.AssertEqual(t, want, got, opts...)
 }
@@ -131,7 +191,7 @@ func AssertEqualProcessorSreSamplingSpansWithoutTraceID(t *testing.T, tt *compon
 func AssertEqualProcessorSreSamplingTracesDropped(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
 	want := metricdata.Metrics{
 		Name:        "otelcol_processor_sre_sampling_traces_dropped",
-		Description: "Traces dropped by the ratio. [Development]",
+		Description: "Traces decided with no span kept (by their ratio or a drop rule). [Development]",
 		Unit:        "{trace}",
 		Data: metricdata.Sum[int64]{
 			Temporality: metricdata.CumulativeTemporality,

@@ -19,16 +19,23 @@ func TestSetupTelemetry(t *testing.T) {
 	tb, err := metadata.NewTelemetryBuilder(testTel.NewTelemetrySettings())
 	require.NoError(t, err)
 	defer tb.Shutdown()
+	tb.ProcessorSreSamplingBackpressureRefusals.Add(context.Background(), 1)
 	tb.ProcessorSreSamplingBufferedBytes.Record(context.Background(), 1)
 	tb.ProcessorSreSamplingBufferedTraces.Record(context.Background(), 1)
 	tb.ProcessorSreSamplingDecisionLatency.Record(context.Background(), 1)
 	tb.ProcessorSreSamplingEarlyDecisions.Add(context.Background(), 1)
+	tb.ProcessorSreSamplingEvidenceRatio.Record(context.Background(), 1)
 	tb.ProcessorSreSamplingForwardDroppedSpans.Add(context.Background(), 1)
+	tb.ProcessorSreSamplingGiantTraces.Add(context.Background(), 1)
+	tb.ProcessorSreSamplingKeys.Record(context.Background(), 1)
 	tb.ProcessorSreSamplingLateSpans.Add(context.Background(), 1)
 	tb.ProcessorSreSamplingSpansWithoutTraceID.Add(context.Background(), 1)
 	tb.ProcessorSreSamplingTracesDropped.Add(context.Background(), 1)
 	tb.ProcessorSreSamplingTracesKept.Add(context.Background(), 1)
 	tb.ProcessorSreSamplingTracestateErrors.Add(context.Background(), 1)
+	AssertEqualProcessorSreSamplingBackpressureRefusals(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
 	AssertEqualProcessorSreSamplingBufferedBytes(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
@@ -41,7 +48,16 @@ func TestSetupTelemetry(t *testing.T) {
 	AssertEqualProcessorSreSamplingEarlyDecisions(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
+	AssertEqualProcessorSreSamplingEvidenceRatio(t, testTel,
+		[]metricdata.DataPoint[float64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
 	AssertEqualProcessorSreSamplingForwardDroppedSpans(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualProcessorSreSamplingGiantTraces(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualProcessorSreSamplingKeys(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualProcessorSreSamplingLateSpans(t, testTel,
