@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.opentelemetry.io/collector/component"
@@ -37,8 +38,9 @@ type sreSampling struct {
 	shards     []shard
 	scratch    sync.Pool
 
-	releases releaseQueue
-	done     chan struct{}
+	releases   releaseQueue
+	earlyTotal atomic.Int64 // early and giant decisions, for tests and logs
+	done       chan struct{}
 	wg       sync.WaitGroup
 }
 
@@ -68,6 +70,7 @@ func newProcessor(set component.TelemetrySettings, cfg *Config, next consumer.Tr
 		budget: decide.NewBudget(cfg.budgetBytes()),
 	}
 	p.scratch.New = func() any { return newBatchScratch() }
+	p.budget.Add(p.policy.controller.Bytes())
 	for _, code := range cfg.Errors.RPCGRPCStatusCodes {
 		p.grpcCodes[code] = true
 	}
@@ -115,6 +118,17 @@ func (p *sreSampling) Shutdown(ctx context.Context) error {
 	err := p.releases.drain(ctx, true)
 	p.telemetry.Shutdown()
 	return err
+}
+
+// buffered returns the number of undecided traces.
+func (p *sreSampling) buffered() int {
+	n := 0
+	for i := range p.shards {
+		p.shards[i].mu.Lock()
+		n += p.shards[i].engine.Buffered()
+		p.shards[i].mu.Unlock()
+	}
+	return n
 }
 
 func (p *sreSampling) shardOf(id pcommon.TraceID) int {
@@ -212,6 +226,7 @@ func (p *sreSampling) buffer(td ptrace.Traces, b *batchScratch) error {
 		return err
 	}
 	b.buildChunks(func(t int32, chunk []byte) { b.traces[t].chunk = chunk })
+	clear(b.pieces) // they point into raw, which must not outlive this call in the pool
 	return nil
 }
 
@@ -355,6 +370,7 @@ func (p *sreSampling) tick(ctx context.Context) {
 	if stats.LateSpans > 0 {
 		p.telemetry.ProcessorSreSamplingLateSpans.Add(ctx, stats.LateSpans)
 	}
+	p.earlyTotal.Add(stats.EarlyDecisions + stats.GiantDecisions)
 	if stats.EarlyDecisions > 0 {
 		p.telemetry.ProcessorSreSamplingEarlyDecisions.Add(ctx, stats.EarlyDecisions)
 	}

@@ -29,9 +29,10 @@ type Config struct {
 	Policy        Policy
 }
 
-// traceOverhead is what one buffered trace costs beyond its chunks: the trace struct, its map
-// entry and its timer-wheel slot (measured by TestBudgetIsTheMemory in the processor).
-const traceOverhead = 256
+// traceOverhead is what one buffered trace costs beyond its chunks: the trace struct (192 B
+// size class), its map entry at the map's worst load and at most one timer-wheel map entry
+// (checked by TestBudgetIsTheMemory in the processor).
+const traceOverhead = 320
 
 // ChunkCost is what one buffered chunk is charged: its length, the slice header in the
 // trace's chunk list (which grows by doubling) and size-class rounding of the allocation.
@@ -50,6 +51,7 @@ type Stats struct {
 type trace struct {
 	id                            TraceID
 	older, newer                  *trace // arrival order, for early decisions
+	slotPrev, slotNext            *trace // the traces due in the same wheel slot
 	firstSeen, lastSeen, rootSeen int64
 	bytes                         int64
 	spans                         int
@@ -76,7 +78,7 @@ type Engine struct {
 	cfg            Config
 	traces         map[TraceID]*trace
 	oldest, newest *trace
-	wheel          map[int64][]TraceID
+	wheel          map[int64]*trace // slot → first trace due in it
 	cursor         int64
 	kept, dropped  *verdictCache
 	stats          Stats
@@ -85,7 +87,7 @@ type Engine struct {
 // New returns an Engine and charges its caches to the budget.
 func New(cfg Config) *Engine {
 	e := &Engine{
-		cfg: cfg, traces: map[TraceID]*trace{}, wheel: map[int64][]TraceID{},
+		cfg: cfg, traces: map[TraceID]*trace{}, wheel: map[int64]*trace{},
 		kept: newVerdictCache(cfg.KeptCache), dropped: newVerdictCache(cfg.DroppedCache),
 	}
 	cfg.Budget.Add(CacheBytes(cfg.KeptCache) + CacheBytes(cfg.DroppedCache))
@@ -238,17 +240,12 @@ func (e *Engine) Tick(now int64) []*Decision {
 		e.cursor = nowSlot
 	}
 	for ; e.cursor <= nowSlot; e.cursor++ {
-		ids, ok := e.wheel[e.cursor]
-		if !ok {
-			continue
-		}
-		delete(e.wheel, e.cursor)
-		for _, id := range ids {
-			t, ok := e.traces[id]
-			if !ok || t.slot != e.cursor {
-				continue
+		for {
+			t := e.wheel[e.cursor]
+			if t == nil {
+				break
 			}
-			t.slot = -1
+			e.unschedule(t)
 			if t.deadline(&e.cfg) > now {
 				e.schedule(t) // it saw more spans since it was scheduled
 				continue
@@ -265,7 +262,6 @@ func (e *Engine) Flush(now int64) []*Decision {
 	for e.oldest != nil {
 		out = append(out, e.decideByRatio(e.oldest, now))
 	}
-	e.wheel = map[int64][]TraceID{}
 	return out
 }
 
@@ -285,7 +281,29 @@ func (e *Engine) schedule(t *trace) {
 		slot = e.cursor
 	}
 	t.slot = slot
-	e.wheel[slot] = append(e.wheel[slot], t.id)
+	if head := e.wheel[slot]; head != nil {
+		head.slotPrev = t
+		t.slotNext = head
+	}
+	e.wheel[slot] = t
+}
+
+// unschedule takes t out of its wheel slot, so a decided trace leaves nothing behind.
+func (e *Engine) unschedule(t *trace) {
+	if t.slot < 0 {
+		return
+	}
+	if t.slotPrev != nil {
+		t.slotPrev.slotNext = t.slotNext
+	} else if t.slotNext != nil {
+		e.wheel[t.slot] = t.slotNext
+	} else {
+		delete(e.wheel, t.slot)
+	}
+	if t.slotNext != nil {
+		t.slotNext.slotPrev = t.slotPrev
+	}
+	t.slot, t.slotPrev, t.slotNext = -1, nil, nil
 }
 
 // decideByRatio applies the trace's rule, or its key's ratio.
@@ -311,6 +329,7 @@ func (e *Engine) decide(t *trace, now int64, v Verdict, r Reason) *Decision {
 	}
 	delete(e.traces, t.id)
 	e.unlink(t)
+	e.unschedule(t)
 	e.cfg.Budget.Release(traceOverhead)
 	e.remember(t.id, v)
 	if v.Mode == ModeRatio {

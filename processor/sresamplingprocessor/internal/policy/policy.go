@@ -109,6 +109,9 @@ func NewController(cfg Config) *Controller {
 	return c
 }
 
+// Bytes is the controller's fixed memory: three 8-byte slots per key.
+func (c *Controller) Bytes() int64 { return int64(c.cfg.MaxKeys) * 24 }
+
 // Dynamic reports whether ratios adapt per key.
 func (c *Controller) Dynamic() bool { return c.cfg.TargetSpansPerSecond > 0 }
 

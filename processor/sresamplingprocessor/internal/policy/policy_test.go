@@ -61,7 +61,7 @@ func TestKeysAreBounded(t *testing.T) {
 	if c.Key("c") != OtherKey || c.Key("d") != OtherKey || c.Key("a") != a || a == b {
 		t.Error("keys beyond max_keys must share OtherKey")
 	}
-	if c.Keys() != 3 {
+	if c.Keys() != 3 || c.Bytes() != 3*24 {
 		t.Errorf("%d keys", c.Keys())
 	}
 	c.CountOrdinary(99, 10) // out of range counts as other
