@@ -40,6 +40,7 @@ type sreSampling struct {
 
 	releases   releaseQueue
 	earlyTotal atomic.Int64 // early and giant decisions, for tests and logs
+	lastAdjust time.Time
 	done       chan struct{}
 	wg       sync.WaitGroup
 }
@@ -67,7 +68,7 @@ func newProcessor(set component.TelemetrySettings, cfg *Config, next consumer.Tr
 	p := &sreSampling{
 		cfg: cfg, logger: set.Logger, next: next, telemetry: tb, now: now, conditions: compiled,
 		grpcCodes: map[int64]bool{}, policy: newSamplingPolicy(cfg),
-		budget: decide.NewBudget(cfg.budgetBytes()),
+		budget: decide.NewBudget(cfg.budgetBytes()), lastAdjust: now(),
 	}
 	p.scratch.New = func() any { return newBatchScratch() }
 	p.budget.Add(p.policy.controller.Bytes())
@@ -331,25 +332,27 @@ func (p *sreSampling) run() {
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	ctx := context.Background()
-	lastAdjust := p.now()
 	for {
 		select {
 		case <-p.done:
 			return
 		case <-t.C:
 			p.tick(ctx)
-			if now := p.now(); now.Sub(lastAdjust) >= p.cfg.AdjustInterval {
-				p.policy.controller.Adjust(now.Sub(lastAdjust).Seconds())
-				lastAdjust = now
-			}
 		case <-p.releases.wake:
 		}
 		_ = p.releases.drain(ctx, false)
 	}
 }
 
+// tick decides what is due, adapts the ratios every adjust_interval and records gauges. Only
+// the run goroutine calls it (and Shutdown, and tests, once that has stopped).
 func (p *sreSampling) tick(ctx context.Context) {
-	now := p.now().UnixNano()
+	wall := p.now()
+	if elapsed := wall.Sub(p.lastAdjust); elapsed >= p.cfg.AdjustInterval {
+		p.policy.controller.Adjust(elapsed.Seconds())
+		p.lastAdjust = wall
+	}
+	now := wall.UnixNano()
 	var stats decide.Stats
 	buffered := 0
 	for i := range p.shards {

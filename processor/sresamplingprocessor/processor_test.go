@@ -255,6 +255,24 @@ func TestInvalidConfigNamesTheField(t *testing.T) {
 		"keep_when[0]":                    func(c *Config) { c.KeepWhen = []string{"attributes[ == 1"} },
 		"errors.http_status_min":          func(c *Config) { c.Errors.HTTPStatusMin = 1000 },
 		"errors.rpc_grpc_status_codes[1]": func(c *Config) { c.Errors.RPCGRPCStatusCodes = []int64{2, 99} },
+		"latency.threshold":               func(c *Config) { c.Latency.Threshold = time.Nanosecond },
+		"latency.per_service[a]":          func(c *Config) { c.Latency.PerService = map[string]time.Duration{"a": 0} },
+		"rules[0].action":                 func(c *Config) { c.Rules = []RuleConfig{{When: "true", Action: "sample"}} },
+		"rules[1].when":                   func(c *Config) { c.Rules = []RuleConfig{{When: "true", Action: "drop"}, {Action: "keep"}} },
+		"rules[0].when: \"attributes[\"":  func(c *Config) { c.Rules = []RuleConfig{{When: "attributes[", Action: "drop"}} },
+		"rules[0].ratio: 1.5":             func(c *Config) { c.Rules = []RuleConfig{{When: "true", Action: "keep", Ratio: 1.5}} },
+		"rules[0].ratio: 0.5 is only":     func(c *Config) { c.Rules = []RuleConfig{{When: "true", Action: "drop", Ratio: 0.5}} },
+		"target_spans_per_second: 0 must be positive when keys": func(c *Config) { c.Keys = []string{"http.route"} },
+		"keys[0]": func(c *Config) { c.Keys = []string{""}; c.TargetSpansPerSecond = 1 },
+		"target_spans_per_second: 20 must not exceed": func(c *Config) { c.TargetSpansPerSecond = 20; c.MaxSpansPerSecond = 10 },
+		"max_spans_per_second: -1":                    func(c *Config) { c.MaxSpansPerSecond = -1 },
+		"min_error_ratio: 0":                          func(c *Config) { c.MinErrorRatio = 0 },
+		"max_keys: 0":                                 func(c *Config) { c.MaxKeys = 0 },
+		"adjust_interval: 100ms":                      func(c *Config) { c.AdjustInterval = 100 * time.Millisecond },
+		"num_shards: -1":                              func(c *Config) { c.NumShards = -1 },
+		"max_trace_bytes: 100":                        func(c *Config) { c.MaxTraceBytes = 100 },
+		"decision_cache: 10000000 + 1000000 entries take 167 MiB": func(c *Config) { c.DecisionCache.Kept = 10_000_000 },
+		"memory_limit_mib: -5": func(c *Config) { c.MemoryLimitMiB = -5 },
 	} {
 		cfg := testConfig()
 		mutate(cfg)
@@ -264,7 +282,9 @@ func TestInvalidConfigNamesTheField(t *testing.T) {
 	}
 	edges := testConfig()
 	edges.DecisionWait, edges.MaxTraceAge = 10*time.Millisecond, 24*time.Hour
+	edges.MaxTraceBytes, edges.NumShards, edges.AdjustInterval = 64<<10, 1024, time.Second
+	edges.Rules = []RuleConfig{{When: "true", Action: "keep", Ratio: 1}, {When: "true", Action: "keep"}}
 	if err := edges.Validate(); err != nil {
-		t.Errorf("decision_wait 10ms and max_trace_age 24h are allowed: %v", err)
+		t.Errorf("edge values are allowed: %v", err)
 	}
 }

@@ -194,6 +194,9 @@ func (c *Controller) Adjust(elapsedSeconds float64) {
 	c.mu.RLock()
 	keys := len(c.names)
 	c.mu.RUnlock()
+	if !c.adjusted && c.evidence.Load() == 0 && c.fixed.Load() == 0 && !c.anyOrdinary(keys) {
+		return // nothing decided yet: no rate to learn from, keep the static ratios
+	}
 	smooth := func(old, now float64) float64 {
 		if !c.adjusted {
 			return now
@@ -225,6 +228,15 @@ func (c *Controller) Adjust(elapsedSeconds float64) {
 		c.ratios[k].Store(math.Float64bits(r))
 	}
 	c.newKeyRatio.Store(math.Float64bits(newKey))
+}
+
+func (c *Controller) anyOrdinary(keys int) bool {
+	for k := 0; k < keys; k++ {
+		if c.ordinary[k].Load() != 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // allocate splits goal spans per second among keys by max-min fairness: a key whose rate is

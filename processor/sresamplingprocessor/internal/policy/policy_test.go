@@ -29,6 +29,10 @@ func TestWaterFilling(t *testing.T) {
 	if c.Ratio(rare) != 0.1 {
 		t.Errorf("before any adjustment a key has the static ratio, got %v", c.Ratio(rare))
 	}
+	c.Adjust(10) // nothing decided yet: no change
+	if c.Ratio(rare) != 0.1 || c.Ratio(hot) != 0.1 {
+		t.Errorf("an adjustment without counts changed the ratios: %v %v", c.Ratio(rare), c.Ratio(hot))
+	}
 	c.CountOrdinary(rare, 100) // over 10 s
 	c.CountOrdinary(mid, 500)
 	c.CountOrdinary(hot, 10_000)
