@@ -57,6 +57,7 @@ type trace struct {
 	spans                         int
 	chunks                        [][]byte
 	slot                          int64
+	scheduled                     bool
 	rule                          int
 	key                           uint32
 	keyFromRoot                   bool
@@ -169,7 +170,7 @@ func (e *Engine) Commit(id TraceID, now int64, ev Evidence, p Plan, chunk []byte
 		if len(e.traces) == 0 {
 			e.cursor = now / wheelSlot // the wheel starts at the first trace, not at the epoch
 		}
-		t = &trace{id: id, firstSeen: now, slot: -1, rule: NoRule, key: ev.Key}
+		t = &trace{id: id, firstSeen: now, rule: NoRule, key: ev.Key}
 		e.traces[id] = t
 		e.link(t)
 		e.cfg.Budget.Add(traceOverhead)
@@ -188,7 +189,7 @@ func (e *Engine) Commit(id TraceID, now int64, ev Evidence, p Plan, chunk []byte
 		d.Early = true
 		return d
 	}
-	if t.slot < 0 {
+	if !t.scheduled {
 		e.schedule(t)
 	}
 	return nil
@@ -276,11 +277,8 @@ func (e *Engine) TakeStats() Stats {
 func (e *Engine) Buffered() int { return len(e.traces) }
 
 func (e *Engine) schedule(t *trace) {
-	slot := (t.deadline(&e.cfg) + wheelSlot - 1) / wheelSlot
-	if slot < e.cursor {
-		slot = e.cursor
-	}
-	t.slot = slot
+	slot := max((t.deadline(&e.cfg)+wheelSlot-1)/wheelSlot, e.cursor) // the slot at or after the deadline
+	t.slot, t.scheduled = slot, true
 	if head := e.wheel[slot]; head != nil {
 		head.slotPrev = t
 		t.slotNext = head
@@ -290,7 +288,7 @@ func (e *Engine) schedule(t *trace) {
 
 // unschedule takes t out of its wheel slot, so a decided trace leaves nothing behind.
 func (e *Engine) unschedule(t *trace) {
-	if t.slot < 0 {
+	if !t.scheduled {
 		return
 	}
 	if t.slotPrev != nil {
@@ -303,7 +301,7 @@ func (e *Engine) unschedule(t *trace) {
 	if t.slotNext != nil {
 		t.slotNext.slotPrev = t.slotPrev
 	}
-	t.slot, t.slotPrev, t.slotNext = -1, nil, nil
+	t.scheduled, t.slotPrev, t.slotNext = false, nil, nil
 }
 
 // decideByRatio applies the trace's rule, or its key's ratio.

@@ -72,7 +72,7 @@ func TestErrorDecidesAtOnceWithEverythingBuffered(t *testing.T) {
 		t.Fatalf("first batch: %+v", p)
 	}
 	ev := Evidence{Reason: ReasonError, Rule: NoRule, Spans: 1}
-	p, d := step(e, id(1), sec, ev, nil)
+	p, d := step(e, id(1), sec, ev, nil) // first span at 0: latency is now − first, not now + first
 	if p.Buffer || !p.Decides || p.Verdict != (Verdict{Mode: ModeAll, Ratio: 1}) || p.Reason != ReasonError {
 		t.Fatalf("error plan: %+v", p)
 	}
@@ -299,6 +299,43 @@ func TestKeyFromTheRootWins(t *testing.T) {
 	ds := e.Flush(3)
 	if len(ds) != 1 || ds[0].Verdict.Ratio != 0.3 || pol.decided[0] != 2 {
 		t.Errorf("flush: %+v, keys %v", ds, pol.decided)
+	}
+}
+
+func TestChunkCost(t *testing.T) {
+	if got := ChunkCost(make([]byte, 1000)); got != 1000+125+48 {
+		t.Errorf("ChunkCost(1000) = %d, want 1173", got)
+	}
+}
+
+// Real clocks are unix nanoseconds: the wheel must start at the first trace, decide a trace
+// in the tick at its exact deadline and not one nanosecond before.
+func TestDeadlineExactOnUnixTime(t *testing.T) {
+	e := newEngine(&fakePolicy{}, 1<<30)
+	start := int64(1_700_000_000) * sec // a multiple of the wheel slot
+	step(e, id(1), start, Evidence{Rule: NoRule, Root: true, Spans: 1}, []byte("x"))
+	if ds := e.Tick(start + 5*sec - 1); len(ds) != 0 {
+		t.Fatalf("decided 1ns before the deadline: %+v", ds)
+	}
+	ds := e.Tick(start + 5*sec)
+	if len(ds) != 1 || ds[0].Latency != 5*time.Second {
+		t.Fatalf("at the deadline: %+v", ds)
+	}
+}
+
+// Evidence verdicts go to the kept cache and ratio verdicts to the dropped cache, each sized
+// on its own.
+func TestVerdictsGoToTheirCache(t *testing.T) {
+	e := New(Config{DecisionWait: time.Second, MaxTraceAge: time.Second, KeptCache: 0, DroppedCache: 100,
+		Budget: NewBudget(1 << 30), Policy: &fakePolicy{evidence: 1}})
+	step(e, id(1), 0, Evidence{Rule: NoRule, Reason: ReasonError, Spans: 1}, nil)
+	step(e, id(2), 0, Evidence{Rule: NoRule, Root: true, Spans: 1}, []byte("x"))
+	e.Tick(2 * sec)
+	if p := e.Plan(id(1), ordinary(1)); !p.Buffer {
+		t.Errorf("evidence verdict remembered by a zero kept cache: %+v", p)
+	}
+	if p := e.Plan(id(2), ordinary(1)); p.Buffer || p.Verdict.Mode != ModeRatio {
+		t.Errorf("ratio verdict not remembered: %+v", p)
 	}
 }
 

@@ -120,7 +120,7 @@ func (v Verdict) Coverage(r SpanRange, compose Composer) Coverage {
 		return KeepNone
 	}
 	allConsistent := v.Ratio >= 1 || compose(r.MaxA, v.Ratio) <= r.MinR
-	noConsistent := v.Ratio < 1 && compose(r.MinA, v.Ratio) > r.MaxR
+	noConsistent := compose(r.MinA, v.Ratio) > r.MaxR
 	switch {
 	case allConsistent && (r.Inconsistent == 0 || inconsistentKept):
 		return KeepAll

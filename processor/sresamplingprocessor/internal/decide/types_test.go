@@ -65,6 +65,11 @@ func TestCoverage(t *testing.T) {
 		{"ratio with only inconsistent", ratio(0.1), rangeOf([3]uint64{900, 10, 0}), KeepNone},
 		{"ratio drop with inconsistent", ratio(0.1), rangeOf([3]uint64{0, 10, 1}, [3]uint64{900, 10, 0}), KeepNone},
 		{"ratio 1 keeps all", ratio(1), rangeOf([3]uint64{700, 700, 1}), KeepAll},
+		// At ratio 1 each span passes its own arriving threshold, even when the largest A is
+		// above the smallest R of another span.
+		{"ratio 1 with spread", ratio(1), rangeOf([3]uint64{700, 700, 1}, [3]uint64{0, 100, 1}), KeepAll},
+		// T = 900 equals the largest R: that span is kept, the other (T 950) is not.
+		{"boundary at MaxR", ratio(0.1), rangeOf([3]uint64{0, 900, 1}, [3]uint64{500, 900, 1}), KeepSome},
 		{"evidence keeps all", all(1), rangeOf([3]uint64{700, 700, 1}, [3]uint64{900, 10, 0}), KeepAll},
 		{"evidence keeps inconsistent only", all(0.1), rangeOf([3]uint64{900, 10, 0}), KeepAll},
 		{"capped evidence keeps inconsistent", all(0.1), rangeOf([3]uint64{0, 10, 1}, [3]uint64{900, 10, 0}), KeepSome},

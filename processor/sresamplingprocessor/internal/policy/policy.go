@@ -4,8 +4,9 @@
 package policy
 
 import (
+	"cmp"
 	"math"
-	"sort"
+	"slices"
 	"sync"
 	"sync/atomic"
 )
@@ -90,10 +91,8 @@ type Controller struct {
 
 // NewController returns a controller with every ratio at its static value.
 func NewController(cfg Config) *Controller {
-	if cfg.MaxKeys < 1 {
-		cfg.MaxKeys = 1
-	}
-	if cfg.MinRatio <= 0 {
+	cfg.MaxKeys = max(cfg.MaxKeys, 1)
+	if cfg.MinRatio == 0 {
 		cfg.MinRatio = 1e-6
 	}
 	c := &Controller{
@@ -194,7 +193,7 @@ func (c *Controller) Adjust(elapsedSeconds float64) {
 	c.mu.RLock()
 	keys := len(c.names)
 	c.mu.RUnlock()
-	if !c.adjusted && c.evidence.Load() == 0 && c.fixed.Load() == 0 && !c.anyOrdinary(keys) {
+	if !c.adjusted && c.evidence.Load() == 0 && c.fixed.Load() == 0 && !anyCounted(c.ordinary[:keys]) {
 		return // nothing decided yet: no rate to learn from, keep the static ratios
 	}
 	smooth := func(old, now float64) float64 {
@@ -203,7 +202,7 @@ func (c *Controller) Adjust(elapsedSeconds float64) {
 		}
 		return (old + now) / 2
 	}
-	for k := 0; k < keys; k++ {
+	for k := range c.ordinary[:keys] {
 		c.smoothed[k] = smooth(c.smoothed[k], float64(c.ordinary[k].Swap(0))/elapsedSeconds)
 	}
 	c.smoothedEv = smooth(c.smoothedEv, float64(c.evidence.Swap(0))/elapsedSeconds)
@@ -211,8 +210,8 @@ func (c *Controller) Adjust(elapsedSeconds float64) {
 	c.adjusted = true
 
 	evidenceRatio := 1.0
-	if c.cfg.MaxSpansPerSecond > 0 && c.smoothedEv > c.cfg.MaxSpansPerSecond {
-		evidenceRatio = math.Max(c.cfg.MaxSpansPerSecond/c.smoothedEv, c.cfg.MinErrorRatio)
+	if c.cfg.MaxSpansPerSecond > 0 { // no evidence: +Inf, so 1
+		evidenceRatio = math.Max(math.Min(1, c.cfg.MaxSpansPerSecond/c.smoothedEv), c.cfg.MinErrorRatio)
 	}
 	c.evidenceRatio.Store(math.Float64bits(evidenceRatio))
 
@@ -230,9 +229,9 @@ func (c *Controller) Adjust(elapsedSeconds float64) {
 	c.newKeyRatio.Store(math.Float64bits(newKey))
 }
 
-func (c *Controller) anyOrdinary(keys int) bool {
-	for k := 0; k < keys; k++ {
-		if c.ordinary[k].Load() != 0 {
+func anyCounted(counts []atomic.Int64) bool {
+	for k := range counts {
+		if counts[k].Load() != 0 {
 			return true
 		}
 	}
@@ -251,7 +250,7 @@ func (c *Controller) allocate(rates []float64, goal float64) (ratios []float64, 
 			total += r
 		}
 		ratio := c.cfg.Ratio
-		if kept := total * ratio; kept > goal && kept > 0 {
+		if kept := total * ratio; kept > goal {
 			ratio *= goal / kept
 		}
 		ratio = c.clamp(ratio)
@@ -260,32 +259,24 @@ func (c *Controller) allocate(rates []float64, goal float64) (ratios []float64, 
 		}
 		return ratios, ratio
 	}
-	order := make([]int, 0, len(rates))
-	for k, r := range rates {
-		if r > 0 {
-			order = append(order, k)
-		} else {
-			ratios[k] = 1 // idle or new: rare keys keep everything until they are seen
-		}
+	order := make([]int, len(rates))
+	for k := range order {
+		order[k] = k
 	}
-	sort.Slice(order, func(i, j int) bool { return rates[order[i]] < rates[order[j]] })
+	slices.SortFunc(order, func(a, b int) int { return cmp.Compare(rates[a], rates[b]) })
 	remaining := goal
 	for i, k := range order {
+		// An idle key (rate 0) keeps everything: it is rare until it is counted.
 		share := remaining / float64(len(order)-i)
-		if rates[k] <= share {
-			ratios[k] = 1
-			remaining -= rates[k]
-			continue
-		}
 		ratios[k] = c.clamp(share / rates[k])
-		remaining -= share
+		remaining -= math.Min(rates[k], share)
 	}
 	return ratios, 1
 }
 
 func (c *Controller) clamp(r float64) float64 {
-	if math.IsNaN(r) || r < c.cfg.MinRatio {
+	if math.IsNaN(r) {
 		return c.cfg.MinRatio
 	}
-	return math.Min(r, 1)
+	return math.Min(1, math.Max(r, c.cfg.MinRatio))
 }

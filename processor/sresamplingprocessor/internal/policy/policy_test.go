@@ -8,6 +8,9 @@ import (
 func near(a, b float64) bool { return math.Abs(a-b) < 1e-9 }
 
 func TestDropIsFinal(t *testing.T) {
+	if !(Rules{{Action: Drop}, {Action: Drop}}).DropIsFinal(1) {
+		t.Error("a drop after a drop is final")
+	}
 	rs := Rules{{Action: Drop}, {Action: Keep, Ratio: 0.1}, {Action: Drop}}
 	if !rs.DropIsFinal(0) || rs.DropIsFinal(1) || rs.DropIsFinal(2) || rs.DropIsFinal(3) {
 		t.Error("a drop is final only when no keep rule comes before it")
@@ -54,7 +57,7 @@ func TestWaterFilling(t *testing.T) {
 	if !near(c.Ratio(hot), 45.0/750) {
 		t.Errorf("smoothed hot ratio %v, want %v", c.Ratio(hot), 45.0/750)
 	}
-	if !c.Dynamic() || c.Keys() != 5 || c.KeyName(hot) != "hot" || c.KeyName(99) != "" {
+	if !c.Dynamic() || c.Keys() != 5 || c.KeyName(hot) != "hot" || c.KeyName(99) != "" || c.KeyName(5) != "" {
 		t.Errorf("keys %d name %q", c.Keys(), c.KeyName(hot))
 	}
 }
@@ -69,9 +72,19 @@ func TestKeysAreBounded(t *testing.T) {
 		t.Errorf("%d keys", c.Keys())
 	}
 	c.CountOrdinary(99, 10) // out of range counts as other
+	c.CountOrdinary(3, 10)  // the first index past the table, too
 	c.Adjust(1)
-	if c.Ratio(99) != c.Ratio(OtherKey) {
+	if c.Ratio(99) != c.Ratio(OtherKey) || c.Ratio(3) != c.Ratio(OtherKey) {
 		t.Error("out-of-range key")
+	}
+	// other: 20/s, a, b idle → a and b keep all, other shares 10/s → 0.5.
+	if !near(c.Ratio(OtherKey), 0.5) || c.Ratio(a) != 1 {
+		t.Errorf("other %v, a %v", c.Ratio(OtherKey), c.Ratio(a))
+	}
+	c.CountOrdinary(a, 10)
+	c.Adjust(0) // no time passed: ignored, the counts wait for the next adjustment
+	if !near(c.Ratio(OtherKey), 0.5) {
+		t.Errorf("Adjust(0) changed the ratios: %v", c.Ratio(OtherKey))
 	}
 	if NewController(Config{MaxKeys: 0}).Key("x") != OtherKey {
 		t.Error("MaxKeys 0 is one key")
