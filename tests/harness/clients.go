@@ -13,8 +13,16 @@ import (
 )
 
 // TracerProvider is a real OTel Go SDK pipeline exporting over OTLP/gRPC to endpoint.
-// Spans are batched as an application would; call ForceFlush before asserting.
+// Spans are batched as an application would, but the batcher blocks instead of dropping when
+// its queue is full, so every ended span is sent; call Flush before asserting.
 func TracerProvider(t testing.TB, endpoint string, res ...attribute.KeyValue) *sdktrace.TracerProvider {
+	t.Helper()
+	return TracerProviderWithSampler(t, endpoint, sdktrace.AlwaysSample(), res...)
+}
+
+// TracerProviderWithSampler is TracerProvider with the SDK sampler given, e.g. one that writes
+// an OTEP 235 threshold into the tracestate as a head sampler upstream would.
+func TracerProviderWithSampler(t testing.TB, endpoint string, sampler sdktrace.Sampler, res ...attribute.KeyValue) *sdktrace.TracerProvider {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -27,9 +35,10 @@ func TracerProvider(t testing.TB, endpoint string, res ...attribute.KeyValue) *s
 		t.Fatalf("otlp exporter: %v", err)
 	}
 	tp := sdktrace.NewTracerProvider(
-		sdktrace.WithBatcher(exp, sdktrace.WithMaxExportBatchSize(512), sdktrace.WithBatchTimeout(200*time.Millisecond), sdktrace.WithMaxQueueSize(1<<16)),
+		sdktrace.WithBatcher(exp, sdktrace.WithMaxExportBatchSize(512), sdktrace.WithBatchTimeout(200*time.Millisecond),
+			sdktrace.WithMaxQueueSize(1<<16), sdktrace.WithBlocking()),
 		sdktrace.WithResource(resource.NewSchemaless(res...)),
-		sdktrace.WithSampler(sdktrace.AlwaysSample()),
+		sdktrace.WithSampler(sampler),
 	)
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

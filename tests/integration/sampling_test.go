@@ -196,15 +196,20 @@ func checkThreshold(id pcommon.TraceID, raw string, class traceClass) error {
 	return nil
 }
 
-// bufferedTraces fails unless the processor's buffered-traces gauge equals want.
+// bufferedTraces fails unless every sre_sampling instance's buffered-traces gauge equals want.
 func bufferedTraces(col *harness.Collector, want float64) error {
 	fam, err := harness.Scrape(col.TelemetryURL())
 	if err != nil {
 		return err
 	}
-	v, ok := sloValue(fam, "otelcol_processor_sre_sampling_buffered_traces", nil)
-	if !ok || v != want {
-		return fmt.Errorf("buffered traces %v (present %v), want %v", v, ok, want)
+	mf := fam["otelcol_processor_sre_sampling_buffered_traces"]
+	if mf == nil || len(mf.GetMetric()) == 0 {
+		return fmt.Errorf("no buffered-traces gauge yet")
+	}
+	for _, m := range mf.GetMetric() {
+		if v := m.GetGauge().GetValue(); v != want {
+			return fmt.Errorf("buffered traces %v in %v, want %v", v, m.GetLabel(), want)
+		}
 	}
 	return nil
 }

@@ -1,12 +1,12 @@
 package decide
 
 // verdictCache remembers the verdicts of decided traces for their late spans. It is a fixed
-// direct-mapped table: a new verdict overwrites whatever sat in its slot, so there is no
-// map to grow or rehash and its memory is exactly CacheBytes, allocated up front. An entry
-// survives about capacity/decisions-per-second seconds (63 % of entries after that long at a
-// steady rate, 99 % after a hundredth of it), ample for late spans that trail their trace by
-// seconds. The tag is the trace id's low 56 bits: a false match among random ids is a 2^-56
-// event, and costs one late span the wrong verdict.
+// table of buckets of 8 entries, each bucket ordered newest first: a new verdict pushes the
+// bucket's oldest out. There is no map to grow or rehash, so its memory is exactly CacheBytes,
+// allocated up front, and retention is close to first-in first-out over the whole table: an
+// entry survives until its bucket has taken 8 newer ones, about capacity later decisions. The
+// tag is the trace id's low 56 bits: a false match among random ids is a 2^-56 event, and
+// costs one late span the wrong verdict.
 type verdictCache struct {
 	slots []cacheSlot
 }
@@ -16,13 +16,18 @@ type cacheSlot struct {
 	ratio float64
 }
 
-const tagMask = 1<<56 - 1
+const (
+	tagMask    = 1<<56 - 1
+	bucketSize = 8
+)
 
-// CacheBytes is what a cache of n entries holds.
-func CacheBytes(n int) int64 { return int64(n) * 16 }
+// CacheBytes is what a cache of n entries holds (n rounded up to whole buckets).
+func CacheBytes(n int) int64 { return int64(roundToBuckets(n)) * 16 }
+
+func roundToBuckets(n int) int { return (n + bucketSize - 1) / bucketSize * bucketSize }
 
 func newVerdictCache(capacity int) *verdictCache {
-	return &verdictCache{slots: make([]cacheSlot, capacity)}
+	return &verdictCache{slots: make([]cacheSlot, roundToBuckets(capacity))}
 }
 
 func lowBits(id TraceID) uint64 {
@@ -33,20 +38,22 @@ func lowBits(id TraceID) uint64 {
 	return v
 }
 
-// slot spreads ids over the table even when their low bits are not random.
-func (c *verdictCache) slot(low uint64) *cacheSlot {
+// bucket spreads ids over the table even when their low bits are not random.
+func (c *verdictCache) bucket(low uint64) []cacheSlot {
 	h := (low ^ low>>29) * 0xBF58476D1CE4E5B9
-	return &c.slots[(h^h>>32)%uint64(len(c.slots))]
+	b := int((h ^ h>>32) % uint64(len(c.slots)/bucketSize))
+	return c.slots[b*bucketSize : (b+1)*bucketSize]
 }
 
 func (c *verdictCache) get(id TraceID) (Verdict, bool) {
 	if len(c.slots) == 0 {
 		return Verdict{}, false
 	}
-	low := lowBits(id)
-	s := c.slot(low)
-	if mode := Mode(s.tag >> 56); mode != ModeNone && s.tag&tagMask == low&tagMask {
-		return Verdict{Mode: mode, Ratio: s.ratio}, true
+	low := lowBits(id) & tagMask
+	for _, s := range c.bucket(low) {
+		if mode := Mode(s.tag >> 56); mode != ModeNone && s.tag&tagMask == low {
+			return Verdict{Mode: mode, Ratio: s.ratio}, true
+		}
 	}
 	return Verdict{}, false
 }
@@ -55,6 +62,15 @@ func (c *verdictCache) put(id TraceID, v Verdict) {
 	if len(c.slots) == 0 || v.Mode == ModeNone {
 		return
 	}
-	low := lowBits(id)
-	*c.slot(low) = cacheSlot{tag: uint64(v.Mode)<<56 | low&tagMask, ratio: v.Ratio}
+	low := lowBits(id) & tagMask
+	entry := cacheSlot{tag: uint64(v.Mode)<<56 | low, ratio: v.Ratio}
+	bucket := c.bucket(low)
+	for i := range bucket {
+		if Mode(bucket[i].tag>>56) != ModeNone && bucket[i].tag&tagMask == low {
+			bucket[i] = entry
+			return
+		}
+	}
+	copy(bucket[1:], bucket[:len(bucket)-1])
+	bucket[0] = entry
 }

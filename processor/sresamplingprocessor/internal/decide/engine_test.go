@@ -174,14 +174,14 @@ func TestBudgetDecidesOldestFirstAndChargesEverything(t *testing.T) {
 	chunk := make([]byte, 1000)
 	perTrace := traceOverhead + ChunkCost(chunk)
 	e := New(Config{DecisionWait: time.Hour, MaxTraceAge: time.Hour, KeptCache: 10, DroppedCache: 10,
-		Budget: NewBudget(CacheBytes(20) + 3*perTrace), Policy: &fakePolicy{evidence: 1}})
-	if e.cfg.Budget.Used() != CacheBytes(20) {
-		t.Fatalf("caches charged %d, want %d", e.cfg.Budget.Used(), CacheBytes(20))
+		Budget: NewBudget(2*CacheBytes(10) + 3*perTrace), Policy: &fakePolicy{evidence: 1}})
+	if e.cfg.Budget.Used() != 2*CacheBytes(10) {
+		t.Fatalf("caches charged %d, want %d", e.cfg.Budget.Used(), 2*CacheBytes(10))
 	}
 	for i := byte(1); i <= 3; i++ {
 		step(e, id(i), int64(i), ordinary(1), chunk)
 	}
-	if e.cfg.Budget.Used() != CacheBytes(20)+3*perTrace || e.cfg.Budget.Over() {
+	if e.cfg.Budget.Used() != 2*CacheBytes(10)+3*perTrace || e.cfg.Budget.Over() {
 		t.Fatalf("3 traces charge %d", e.cfg.Budget.Used())
 	}
 	if ds := e.EnforceBudget(10); len(ds) != 0 {
