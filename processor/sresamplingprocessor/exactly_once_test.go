@@ -174,4 +174,3 @@ func TestConcurrentSendersWithRefusalsExactlyOnce(t *testing.T) {
 	}
 	assertExactlyOnce(t, next, all, total)
 }
-

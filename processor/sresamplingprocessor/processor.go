@@ -42,7 +42,7 @@ type sreSampling struct {
 	earlyTotal atomic.Int64 // early and giant decisions, for tests and logs
 	lastAdjust time.Time
 	done       chan struct{}
-	wg       sync.WaitGroup
+	wg         sync.WaitGroup
 }
 
 type shard struct {
