@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"runtime"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -98,28 +99,33 @@ func newSRESampling(b *testing.B, next consumer.Traces, wait time.Duration, tel 
 	return p
 }
 
-// newTailSampling is contrib's tail_sampling v0.161.0 with the equivalent composite policy.
-func newTailSampling(b *testing.B, next consumer.Traces, wait time.Duration, tel *componenttest.Telemetry) processor.Traces {
-	f := tailsamplingprocessor.NewFactory()
-	cfg := f.CreateDefaultConfig()
-	conf := confmap.NewFromStringMap(map[string]any{
-		"decision_wait":  wait.String(),
-		"num_traces":     1_000_000,
-		"decision_cache": map[string]any{"sampled_cache_size": 100_000, "non_sampled_cache_size": 1_000_000},
-		"policies": []any{
-			map[string]any{"name": "errors", "type": "status_code", "status_code": map[string]any{"status_codes": []any{"ERROR"}}},
-			map[string]any{"name": "slow", "type": "latency", "latency": map[string]any{"threshold_ms": benchSlow.Milliseconds()}},
-			map[string]any{"name": "ratio", "type": "probabilistic", "probabilistic": map[string]any{"sampling_percentage": 10}},
-		},
-	})
-	if err := conf.Unmarshal(cfg); err != nil {
-		b.Fatal(err)
+// newTailSampling is contrib's tail_sampling v0.161.0 with the equivalent composite policy, in
+// its default (trace-complete) mode or in span-ingest mode, which decides terminal policies
+// (errors, latency) as batches arrive.
+func newTailSampling(strategy string) func(*testing.B, consumer.Traces, time.Duration, *componenttest.Telemetry) processor.Traces {
+	return func(b *testing.B, next consumer.Traces, wait time.Duration, tel *componenttest.Telemetry) processor.Traces {
+		f := tailsamplingprocessor.NewFactory()
+		cfg := f.CreateDefaultConfig()
+		conf := confmap.NewFromStringMap(map[string]any{
+			"decision_wait":     wait.String(),
+			"num_traces":        1_000_000,
+			"sampling_strategy": strategy,
+			"decision_cache":    map[string]any{"sampled_cache_size": 100_000, "non_sampled_cache_size": 1_000_000},
+			"policies": []any{
+				map[string]any{"name": "errors", "type": "status_code", "status_code": map[string]any{"status_codes": []any{"ERROR"}}},
+				map[string]any{"name": "slow", "type": "latency", "latency": map[string]any{"threshold_ms": benchSlow.Milliseconds()}},
+				map[string]any{"name": "ratio", "type": "probabilistic", "probabilistic": map[string]any{"sampling_percentage": 10}},
+			},
+		})
+		if err := conf.Unmarshal(cfg); err != nil {
+			b.Fatal(err)
+		}
+		p, err := f.CreateTraces(context.Background(), settingsFor(f, tel), cfg, next)
+		if err != nil {
+			b.Fatal(err)
+		}
+		return p
 	}
-	p, err := f.CreateTraces(context.Background(), settingsFor(f, tel), cfg, next)
-	if err != nil {
-		b.Fatal(err)
-	}
-	return p
 }
 
 type contender struct {
@@ -127,7 +133,11 @@ type contender struct {
 	make func(*testing.B, consumer.Traces, time.Duration, *componenttest.Telemetry) processor.Traces
 }
 
-var contenders = []contender{{"sre_sampling", newSRESampling}, {"tail_sampling", newTailSampling}}
+var contenders = []contender{
+	{"sre_sampling", newSRESampling},
+	{"tail_sampling", newTailSampling("trace-complete")},
+	{"tail_sampling_span_ingest", newTailSampling("span-ingest")},
+}
 
 // harnessBaseline drops every batch: its CPU is the harness's own (input pdata, GC), which both
 // contenders pay on top of their work, so it can be subtracted from each.
@@ -145,42 +155,137 @@ var baseline = contender{"harness_baseline", func(*testing.B, consumer.Traces, t
 	return harnessBaseline{}
 }}
 
-// BenchmarkIngest measures wall and CPU time (getrusage: every goroutine and the GC) and
-// allocations per span on the shared workload. The batches are built before the timer starts;
-// the decision wait outlasts the run, so both processors buffer everything; and the run ends
-// only when tail_sampling's shard goroutine has taken in every trace.
-func BenchmarkIngest(b *testing.B) {
+// BenchmarkEndToEnd measures the whole path, ingest, decide and forward, on a realistic
+// workload: 300 batches of 100 spans, each trace's 10 spans spread over 10 consecutive batches,
+// random ids, three per-request attributes, 1 % error and 5 % slow traces. The batches are
+// built before the clock starts; the run ends when the contender has decided every trace (its
+// own decision counters), with a 1 s decision wait for all. cpu-ns/span is getrusage over the
+// run (every goroutine and the GC); wall time mostly waits for the decision and is not
+// reported.
+func BenchmarkEndToEnd(b *testing.B) {
+	const batches = 300
 	for _, c := range append([]contender{baseline}, contenders...) {
 		b.Run(c.name, func(b *testing.B) {
-			tel := componenttest.NewTelemetry()
-			p := c.make(b, consumertest.NewNop(), time.Hour, tel)
-			if err := p.Start(context.Background(), componenttest.NewNopHost()); err != nil {
-				b.Fatal(err)
-			}
-			defer func() { _ = p.Shutdown(context.Background()); _ = tel.Shutdown(context.Background()) }()
-			inputs := make([]ptrace.Traces, b.N)
-			for i := range inputs {
-				inputs[i] = benchWorkload(uint64(i + 1))
-			}
-			runtime.GC()
-			cpuBefore := cpuTime()
+			var cpu time.Duration
+			spans := 0
 			b.ReportAllocs()
-			b.ResetTimer()
-			for i := range inputs {
-				if err := p.ConsumeTraces(context.Background(), inputs[i]); err != nil {
+			for i := 0; i < b.N; i++ {
+				b.StopTimer()
+				tel := componenttest.NewTelemetry()
+				p := c.make(b, consumertest.NewNop(), time.Second, tel)
+				if err := p.Start(context.Background(), componenttest.NewNopHost()); err != nil {
 					b.Fatal(err)
 				}
-				inputs[i] = ptrace.Traces{}
+				w := newSpreadWorkload(uint64(i+1), 1)
+				inputs := make([]ptrace.Traces, batches)
+				traces := map[pcommon.TraceID]bool{}
+				for j := range inputs {
+					inputs[j] = w.next(0)
+					spans += inputs[j].SpanCount()
+					harnessEachTrace(inputs[j], func(id pcommon.TraceID) { traces[id] = true })
+				}
+				runtime.GC()
+				b.StartTimer()
+				before := cpuTime()
+				for j := range inputs {
+					if err := p.ConsumeTraces(context.Background(), inputs[j]); err != nil {
+						b.Fatal(err)
+					}
+					inputs[j] = ptrace.Traces{}
+				}
+				waitDecided(b, c.name, tel, int64(len(traces)))
+				cpu += cpuTime() - before
+				b.StopTimer()
+				_ = p.Shutdown(context.Background())
+				_ = tel.Shutdown(context.Background())
 			}
-			if c.name == "tail_sampling" {
-				waitTailSamplingHolds(b, tel, int64(b.N*benchTraces))
-			}
-			b.StopTimer()
-			spans := float64(b.N * benchTraces * benchSpansPerTrace)
-			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/spans, "ns/span")
-			b.ReportMetric(float64((cpuTime()-cpuBefore).Nanoseconds())/spans, "cpu-ns/span")
+			b.ReportMetric(float64(cpu.Nanoseconds())/float64(spans), "cpu-ns/span")
+			b.ReportMetric(0, "ns/op")
 		})
 	}
+}
+
+func harnessEachTrace(td ptrace.Traces, fn func(pcommon.TraceID)) {
+	for i := 0; i < td.ResourceSpans().Len(); i++ {
+		sss := td.ResourceSpans().At(i).ScopeSpans()
+		for j := 0; j < sss.Len(); j++ {
+			for k := 0; k < sss.At(j).Spans().Len(); k++ {
+				fn(sss.At(j).Spans().At(k).TraceID())
+			}
+		}
+	}
+}
+
+// waitDecided polls the contender's own counters until it has decided `traces` traces,
+// bounded at 60 s: sre_sampling's kept + dropped traces, tail_sampling's global count.
+func waitDecided(b *testing.B, name string, tel *componenttest.Telemetry, traces int64) {
+	if name == "harness_baseline" {
+		return
+	}
+	counters := []string{"otelcol_processor_sre_sampling_traces_kept", "otelcol_processor_sre_sampling_traces_dropped"}
+	if name != "sre_sampling" {
+		counters = []string{"otelcol_processor_tail_sampling_global_count_traces_sampled"}
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		var decided int64
+		for _, n := range counters {
+			if m, err := tel.GetMetric(n); err == nil {
+				if sum, ok := m.Data.(metricdata.Sum[int64]); ok {
+					for _, dp := range sum.DataPoints {
+						decided += dp.Value
+					}
+				}
+			}
+		}
+		if decided >= traces {
+			return
+		}
+		if time.Now().After(deadline) {
+			b.Fatalf("%s decided %d of %d traces in 60s", name, decided, traces)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// BenchmarkParallelIngest feeds pre-built batches from every goroutine at once (run with
+// -cpu 1,2) through the whole path with a 100 ms decision wait: the throughput ratio between
+// the two is the scaling the shards allow, and the serial fraction follows by Amdahl's law.
+func BenchmarkParallelIngest(b *testing.B) {
+	cfg := createDefaultConfig().(*Config)
+	cfg.Latency.Threshold = benchSlow
+	cfg.DecisionWait, cfg.MaxTraceAge = 100*time.Millisecond, time.Second
+	cfg.MemoryLimitMiB = 4096
+	p, err := newProcessor(componenttest.NewNopTelemetrySettings(), cfg, consumertest.NewNop(), time.Now)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := p.Start(context.Background(), componenttest.NewNopHost()); err != nil {
+		b.Fatal(err)
+	}
+	defer func() { _ = p.Shutdown(context.Background()) }()
+	w := newSpreadWorkload(9, 1)
+	inputs := make([]ptrace.Traces, b.N)
+	spans := 0
+	for i := range inputs {
+		inputs[i] = w.next(0)
+		spans += inputs[i].SpanCount()
+	}
+	var next atomic.Int64
+	runtime.GC()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			i := next.Add(1) - 1
+			if err := p.ConsumeTraces(context.Background(), inputs[i]); err != nil {
+				b.Error(err)
+				return
+			}
+			inputs[i] = ptrace.Traces{}
+		}
+	})
+	b.StopTimer()
+	b.ReportMetric(float64(spans)/b.Elapsed().Seconds(), "spans/s")
 }
 
 func cpuTime() time.Duration {
@@ -189,12 +294,15 @@ func cpuTime() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-// BenchmarkBufferedHeap measures the live heap each buffered span costs: 200 batches (20 000
-// traces, 200 000 spans) wait for a decision that does not come during the measurement.
+// BenchmarkBufferedHeap measures the live heap each buffered span costs on the realistic
+// workload (each trace over 10 batches, random ids, per-request attributes): 2 000 batches,
+// 200 000 spans, wait for a decision that does not come during the measurement.
 func BenchmarkBufferedHeap(b *testing.B) {
-	const batches = 200
-	buffered := batches * benchTraces * benchSpansPerTrace
-	for _, c := range contenders {
+	const batches = 2000
+	buffered := batches * 100
+	// tail_sampling's span-ingest mode is left out: it decides the traces a terminal policy
+	// keeps (here the 10 % ratio among them) on their first batch, so it buffers another set.
+	for _, c := range contenders[:2] {
 		b.Run(c.name, func(b *testing.B) {
 			for i := 0; i < b.N; i++ {
 				tel := componenttest.NewTelemetry()
@@ -204,8 +312,9 @@ func BenchmarkBufferedHeap(b *testing.B) {
 				}
 				before := liveHeap() // the processor's fixed cost (cache rings) is already in here
 				inputs := make([]ptrace.Traces, batches)
+				w := newSpreadWorkload(uint64(i+1), 1)
 				for j := range inputs {
-					inputs[j] = benchWorkload(uint64(j + 1))
+					inputs[j] = w.next(0)
 				}
 				for j := range inputs {
 					if err := p.ConsumeTraces(context.Background(), inputs[j]); err != nil {
@@ -213,8 +322,8 @@ func BenchmarkBufferedHeap(b *testing.B) {
 					}
 					inputs[j] = ptrace.Traces{} // handed over: what stays live is the processor's
 				}
-				if c.name == "tail_sampling" {
-					waitTailSamplingHolds(b, tel, batches*benchTraces)
+				if c.name != "sre_sampling" {
+					waitTailSamplingHolds(b, tel, batches*10) // 10 new traces per batch
 				}
 				after := liveHeap()
 				b.ReportMetric(float64(after-before)/float64(buffered), "B/buffered-span")

@@ -2,84 +2,13 @@ package sresamplingprocessor
 
 import (
 	"context"
-	"encoding/binary"
-	"math/rand/v2"
 	"runtime"
 	"strconv"
 	"testing"
 	"time"
 
 	"go.opentelemetry.io/collector/component/componenttest"
-	"go.opentelemetry.io/collector/pdata/pcommon"
-	"go.opentelemetry.io/collector/pdata/ptrace"
 )
-
-// spreadWorkload is a realistic ingest mix: every batch carries one span of each of 100
-// traces, each trace spread over 10 batches (10 chunks of one span), random ids, per-request
-// attributes that do not repeat, and optionally giant spans of one trace.
-type spreadWorkload struct {
-	perBatch int // spans of each active trace per batch
-	rng      *rand.Rand
-	seq      int
-	active   [10][]pcommon.TraceID // traces by how many of their spans have been sent
-	giant    pcommon.TraceID
-}
-
-func newSpreadWorkload(seed uint64, perBatch int) *spreadWorkload {
-	w := &spreadWorkload{perBatch: perBatch, rng: rand.New(rand.NewPCG(seed, seed+1))}
-	w.giant = randomTraceID(w.rng)
-	return w
-}
-
-func (w *spreadWorkload) next(giantSpans int) ptrace.Traces {
-	td := ptrace.NewTraces()
-	rs := td.ResourceSpans().AppendEmpty()
-	rs.Resource().Attributes().PutStr("service.name", "checkout")
-	rs.Resource().Attributes().PutStr("service.instance.id", "pod-"+strconv.Itoa(w.seq%7))
-	spans := rs.ScopeSpans().AppendEmpty().Spans()
-	w.seq++
-	for age := 9; age >= 0; age-- { // age 9 finishes, every other moves on
-		if age < 9 {
-			w.active[age+1] = w.active[age]
-		}
-		w.active[age] = nil
-	}
-	for i := 0; i < 10; i++ {
-		w.active[0] = append(w.active[0], randomTraceID(w.rng))
-	}
-	for age, ids := range w.active {
-		for _, id := range ids {
-			for k := 0; k < w.perBatch; k++ {
-				w.span(spans, id, age == 0 && k == 0)
-			}
-		}
-	}
-	for i := 0; i < giantSpans; i++ {
-		w.span(spans, w.giant, false)
-	}
-	return td
-}
-
-func (w *spreadWorkload) span(spans ptrace.SpanSlice, id pcommon.TraceID, root bool) {
-	s := spans.AppendEmpty()
-	s.SetTraceID(id)
-	var sid pcommon.SpanID
-	binary.LittleEndian.PutUint64(sid[:], w.rng.Uint64())
-	s.SetSpanID(sid)
-	if !root {
-		s.SetParentSpanID(pcommon.SpanID{1})
-	}
-	s.SetName("GET /api/items/{id}")
-	now := time.Now()
-	s.SetStartTimestamp(pcommon.NewTimestampFromTime(now.Add(-20 * time.Millisecond)))
-	s.SetEndTimestamp(pcommon.NewTimestampFromTime(now))
-	a := s.Attributes()
-	a.PutStr("http.route", "/api/items/{id}")
-	a.PutInt("http.response.status_code", 200)
-	a.PutStr("url.full", "https://shop.example/api/items/"+strconv.FormatUint(w.rng.Uint64(), 36))
-	a.PutStr("user.id", strconv.FormatUint(w.rng.Uint64(), 36))
-	a.PutStr("request.id", strconv.FormatUint(w.rng.Uint64(), 16))
-}
 
 func heapNow() int64 {
 	runtime.GC()
