@@ -112,7 +112,7 @@ MUTATE_MIN ?= 85
 mutate:
 	@test -x $(GREMLINS) || $(GO) install github.com/go-gremlins/gremlins/cmd/gremlins@v0.6.0
 	@set -e; for pkg in $(MUTATE_PKGS); do \
-		out=$$($(GREMLINS) unleash --workers 2 --timeout-coefficient 5 --threshold-efficacy $(MUTATE_MIN) $$pkg 2>&1) || { echo "$$out"; exit 1; }; \
+		out=$$($(GREMLINS) unleash --workers 2 --timeout-coefficient 30 --threshold-efficacy $(MUTATE_MIN) $$pkg 2>&1) || { echo "$$out"; exit 1; }; \
 		echo "$$out" | grep -E 'LIVED' || true; \
 		echo "mutate $$pkg: $$(echo "$$out" | grep -E 'Killed|Test efficacy' | tr '\n' ' ')"; done
 

@@ -135,6 +135,13 @@ func TestVerdictCache(t *testing.T) {
 	if _, ok := c.get(id(1)); ok {
 		t.Error("id 1, older than the nine, survived")
 	}
+	// Updating an id in place takes no new slot: eight updates of one id keep its neighbour.
+	for i := 0; i < 8; i++ {
+		c.put(same[8], Verdict{Mode: ModeAll, Ratio: 1})
+	}
+	if _, ok := c.get(same[1]); !ok {
+		t.Error("updates of one id pushed another out of the bucket")
+	}
 	c.put(TraceID{8: 0xAA, 15: 7}, Verdict{Mode: ModeDrop})
 	if _, ok := c.get(TraceID{9: 0xBB, 15: 7}); ok {
 		t.Error("a different id matched")
