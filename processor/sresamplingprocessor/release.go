@@ -15,15 +15,19 @@ import (
 
 // Releases: a decision is final, so its kept spans are the processor's to deliver. They wait
 // here as the compressed chunks they were buffered as (still charged to the budget) and are
-// decoded and forwarded in slices of at most sliceRawBytes of protobuf, so a giant trace never
-// becomes one giant pdata. A slice the next consumer refuses is retried with backoff until
+// decoded and forwarded in slices of at most a 64th of the budget (64 KiB to 1 MiB) of
+// protobuf, so a giant trace never becomes one giant pdata and the decoded slice in flight
+// stays a few percent of the budget. A slice the next consumer refuses is retried with backoff until
 // max_trace_age has passed since the decision; a permanent refusal, or one that outlasts
 // max_trace_age, drops the rest of that trace's spans and counts them.
 const (
 	firstRetry      = 100 * time.Millisecond
 	maxRetryBackoff = 5 * time.Second
-	sliceRawBytes   = 1 << 20
+	maxSliceBytes   = 1 << 20
+	minSliceBytes   = 64 << 10
 )
+
+func sliceBytes(budget int64) int { return int(min(max(budget/64, minSliceBytes), maxSliceBytes)) }
 
 type release struct {
 	d            *decide.Decision
@@ -43,12 +47,14 @@ type releaseQueue struct {
 	dropped atomic.Int64 // spans given up on
 	wake    chan struct{}
 	ts      *tracestates // drain's own
+	slice   int          // protobuf bytes per forwarded batch
 	um      ptrace.ProtoUnmarshaler
 	raw     []byte
 }
 
 func (q *releaseQueue) init(p *sreSampling) {
 	q.p, q.wake, q.ts = p, make(chan struct{}, 1), newTracestates()
+	q.slice = sliceBytes(p.budget.Limit())
 }
 
 func (q *releaseQueue) heldBytes() int64 { return q.held.Load() }
@@ -81,7 +87,7 @@ type part struct {
 }
 
 // drain forwards every release that is due, packing the chunks of many small releases into
-// batches of up to sliceRawBytes, and a large release into several. With final (shutdown) a
+// batches of up to q.slice bytes, and a large release into several. With final (shutdown) a
 // refusal drops at once.
 func (q *releaseQueue) drain(ctx context.Context, final bool) error {
 	q.mu.Lock()
@@ -118,11 +124,11 @@ func (q *releaseQueue) drain(ctx context.Context, final bool) error {
 			continue
 		}
 		for pos := r.next; pos < len(r.d.Chunks); {
-			end, cost, n := q.appendChunks(out, r, pos, sliceRawBytes-rawBytes)
+			end, cost, n := q.appendChunks(out, r, pos, q.slice-rawBytes)
 			parts = append(parts, part{r: r, end: end, cost: cost})
 			rawBytes += n
 			pos = end
-			if rawBytes >= sliceRawBytes {
+			if rawBytes >= q.slice {
 				send()
 				if failed[r] {
 					break
@@ -211,7 +217,7 @@ func (q *releaseQueue) dropRest(ctx context.Context, r *release, err error) {
 	var spans int64
 	for r.next < len(r.d.Chunks) {
 		td := ptrace.NewTraces()
-		end, cost, _ := q.appendChunks(td, r, r.next, sliceRawBytes)
+		end, cost, _ := q.appendChunks(td, r, r.next, q.slice)
 		spans += int64(td.SpanCount())
 		q.settle(r, end, cost)
 	}
