@@ -52,7 +52,7 @@ func TestServicesAreBoundedAndIdleOnesEvicted(t *testing.T) {
 	}
 	now = later
 	p.evaluate()
-	if l := p.latest.Limits; l != (Limits{Services: 3, MaxServices: 3, EvictedIdle: 2, RefusedServices: 2}) {
+	if l := p.latest.Load().Limits; l != (Limits{Services: 3, MaxServices: 3, EvictedIdle: 2, RefusedServices: 2}) {
 		t.Errorf("scorecard limits %+v", l)
 	}
 	// Evaluation evicts what has been idle for the TTL even when nothing new arrives.

@@ -2,7 +2,10 @@ package pillarsexporter
 
 import (
 	"math"
+	"net/netip"
+	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -15,13 +18,14 @@ import (
 
 	"github.com/otelcol-sre/otelcol-sre/exporter/pillarsexporter/internal/score"
 	"github.com/otelcol-sre/otelcol-sre/internal/attr"
+	"github.com/otelcol-sre/otelcol-sre/internal/slonames"
 )
 
 const (
-	latencySamples = 4096 // p95 over the most recent server spans of a service
-	maxExemplars   = 3
-	maxEvents      = 1000 // deployments, incidents, page alerts and exhaustion periods per service
-	maxOpenAlerts  = 1000 // open page alerts and incidents per service (their ids come from senders)
+	maxExemplars  = 3
+	maxEvents     = 1000 // deployments, incidents, page alerts and exhaustion periods per service
+	maxOpenAlerts = 1000 // open page alerts and incidents per service (their ids come from senders)
+	maxSLOs       = 64   // SLO series per service (their names come from senders)
 )
 
 var deployName = regexp.MustCompile(`(?i)(deploy|push-image)`)
@@ -29,37 +33,79 @@ var deployName = regexp.MustCompile(`(?i)(deploy|push-image)`)
 // serviceState is everything the checks of one service identity are computed from. It holds
 // counts and bounded rings, never pdata.
 type serviceState struct {
-	labels   []string // values of service_identity, in order
-	lastSeen time.Time
-	signals  map[string]bool
+	labels    []string // values of service_identity, in order
+	profile   ServiceProfile
+	firstSeen time.Time
+	lastSeen  time.Time
+	signals   map[string]bool
 
-	spans, weight, sampledSpans    float64 // raw spans, Σ adjusted count, spans carrying a threshold
-	serverSpans, serverErrors      float64 // adjusted-count weighted
-	serverTLS, authFailures        float64
-	spansWithExceptions, bytesSeen float64
-	latencies                      []float64 // ms, ring
-	latencyNext                    int
-	exemplars                      map[string][]string
+	window    windowed
+	latencies latencyRing
+	exemplars map[score.CheckID][]string
+
+	cpuSum, cpuCount float64
+	cpuSource        string
 
 	version     string
 	deployments []score.Deployment
 	incidents   []score.Incident
-	openAlerts  map[string]time.Time // page alerts by SLO, since
-	sloSeen     bool
+	openAlerts  map[string]time.Time // page alerts by SLO and reported incidents, since
+	slos        map[string]*sloState
 	alertSeen   bool
-	budget      float64 // lowest remaining error budget across the service's SLOs, last evaluation
-	budgetSet   bool
 	exhausted   []timeRange // periods with an exhausted budget
 	pageAlerts  []time.Time
 }
 
+// sloState is the latest the slo connector said about one SLO series of the service.
+type sloState struct {
+	remaining, good1h, bad1h float64
+	remainingAt, exhaustsAt  time.Time
+	hasRemaining             bool
+	page, ticket             bool
+	periodMet                bool
+}
+
+// budgetEvidence is the worst current verdict across the service's SLOs.
+func (s *serviceState) budgetEvidence() score.BudgetEvidence {
+	var out score.BudgetEvidence
+	best := 3.0
+	for name, st := range s.slos {
+		if !st.hasRemaining {
+			continue
+		}
+		b := score.BudgetEvidence{Known: true, Remaining: st.remaining, TicketActive: st.ticket, PageActive: st.page,
+			// The exhaustion series is absent when the budget lasts the period; present in the
+			// same emit as the remaining budget when it does not.
+			ExhaustsSoon: !st.exhaustsAt.Before(st.remainingAt.Add(-time.Second)),
+			SLO:          name, Source: "slo.error_budget.remaining of SLO " + name}
+		v, _ := score.BudgetVerdict(b)
+		if v < best || (v == best && b.Remaining < out.Remaining) {
+			best, out = v, b
+		}
+	}
+	return out
+}
+
+func (s *serviceState) slo(name string) *sloState {
+	st := s.slos[name]
+	if st == nil && len(s.slos) < maxSLOs {
+		st = &sloState{}
+		s.slos[name] = st
+	}
+	return st
+}
+
 type timeRange struct{ from, to time.Time }
 
-func (s *serviceState) exemplar(check string, traceID pcommon.TraceID) {
+func (s *serviceState) exemplar(check score.CheckID, traceID pcommon.TraceID) {
 	if traceID.IsEmpty() || len(s.exemplars[check]) >= maxExemplars {
 		return
 	}
-	s.exemplars[check] = append(s.exemplars[check], traceID.String())
+	id := traceID.String()
+	if slices.Contains(s.exemplars[check], id) {
+		return // several bad spans of one trace are one example
+	}
+	s.exemplars[check] = append(s.exemplars[check], id)
 }
 
 func (s *serviceState) addDeployment(d score.Deployment) {
@@ -74,11 +120,6 @@ func (s *serviceState) addIncident(i score.Incident) {
 		s.incidents = s.incidents[1:]
 	}
 	s.incidents = append(s.incidents, i)
-}
-
-// host-level metrics without a service identity (hostmetrics) apply to every service.
-type hostState struct {
-	cpuSum, cpuCount float64
 }
 
 // identity returns the service identity values, datapoint attributes first (the slo connector
@@ -138,7 +179,8 @@ func (p *pillars) service(vals []string, key string, now time.Time) (s *serviceS
 			p.refusedServices++
 			return nil, false
 		}
-		s = &serviceState{labels: vals, signals: map[string]bool{}, exemplars: map[string][]string{}, openAlerts: map[string]time.Time{}}
+		s = &serviceState{labels: vals, profile: p.profileFor(vals), firstSeen: now, signals: map[string]bool{},
+			exemplars: map[score.CheckID][]string{}, openAlerts: map[string]time.Time{}, slos: map[string]*sloState{}}
 		p.services[key] = s
 	}
 	s.lastSeen = now
@@ -156,11 +198,13 @@ func (p *pillars) evictIdle(now time.Time) int {
 		}
 	}
 	if len(evicted) > 0 {
+		p.hystMu.Lock()
 		for hk := range p.hysteresis {
 			if evicted[hysteresisService(hk)] {
 				delete(p.hysteresis, hk)
 			}
 		}
+		p.hystMu.Unlock()
 	}
 	p.evictedServices += uint64(len(evicted))
 	return len(evicted)
@@ -197,68 +241,77 @@ func (p *pillars) collectTraces(td ptrace.Traces, now time.Time) {
 			continue
 		}
 		s.signals["traces"] = true
-		s.bytesSeen += float64(sizer.ResourceSpansSize(rs))
-		if v, ok := rs.Resource().Attributes().Get("service.version"); ok {
-			p.observeVersion(s, v.AsString(), now)
-		}
+		c := s.window.at(now, p.bucketWidth())
+		c.bytes += float64(sizer.ResourceSpansSize(rs))
+		version := str(rs.Resource().Attributes(), "service.version")
+		p.observeVersion(s, version, now)
 		for j := 0; j < rs.ScopeSpans().Len(); j++ {
 			spans := rs.ScopeSpans().At(j).Spans()
 			for k := 0; k < spans.Len(); k++ {
-				p.collectSpan(s, spans.At(k))
+				p.collectSpan(s, c, spans.At(k), version, now)
 			}
 		}
 	}
 }
 
-func (p *pillars) collectSpan(s *serviceState, span ptrace.Span) {
+func (p *pillars) collectSpan(s *serviceState, c *counters, span ptrace.Span, version string, now time.Time) {
 	w := 1.0
 	if raw := span.TraceState().AsRaw(); raw != "" {
 		if ts, err := sampling.NewW3CTraceState(raw); err == nil {
-			if ac := ts.OTelValue().AdjustedCount(); ac > 0 {
+			if ac := ts.OTelValue().AdjustedCount(); ac > 0 && !math.IsInf(ac, 0) {
 				w = ac
-				s.sampledSpans++
+				c.sampled++
 			}
 		}
 	}
-	s.spans++
-	s.weight += w
+	c.spans++
+	c.weight += w
 	attrs := span.Attributes()
 	if hasException(span) {
-		s.spansWithExceptions += w
-		s.exemplar("security.exceptions", span.TraceID())
+		c.exceptions += w
+		s.exemplar(score.CheckExceptions, span.TraceID())
 	}
 	if isDeploySpan(span) {
-		d := score.Deployment{Revision: str(attrs, "vcs.ref.head.revision"), At: span.EndTimestamp().AsTime(), Source: score.SourceCICD}
-		d.CommitTime = timeAttr(attrs, "vcs.ref.head.revision.timestamp")
+		d := score.Deployment{Revision: str(attrs, "vcs.ref.head.revision"), Version: version, At: span.EndTimestamp().AsTime(), Source: score.SourceCICD}
+		if ct := timeAttr(attrs, "vcs.ref.head.revision.timestamp"); !ct.IsZero() {
+			d.CommitTimes = []time.Time{ct}
+		}
 		s.addDeployment(d)
 	}
-	if span.Kind() != ptrace.SpanKindServer {
+	switch span.Kind() {
+	case ptrace.SpanKindClient:
+		if isExternal(attrs) {
+			c.externalClient += w
+			if isTLS(attrs) {
+				c.externalTLS += w
+			} else {
+				s.exemplar(score.CheckTLS, span.TraceID())
+			}
+		}
+		return
+	case ptrace.SpanKindServer:
+	default:
 		return
 	}
-	s.serverSpans += w
-	code, _ := attr.Int(attrs, "http.response.status_code")
+	c.server += w
+	code, _ := attr.Int(attrs, "http.response.status_code", "http.status_code")
 	if span.Status().Code() == ptrace.StatusCodeError || code >= 500 {
-		s.serverErrors += w
-		s.exemplar("reliability.success_ratio", span.TraceID())
+		c.serverErrors += w
+		s.exemplar(score.CheckSuccessRatio, span.TraceID())
 	}
 	if code == 401 || code == 403 {
-		s.authFailures += w
-		s.exemplar("security.auth_failures", span.TraceID())
+		c.auth += w
+		s.exemplar(score.CheckAuthFailures, span.TraceID())
 	}
 	if isTLS(attrs) {
-		s.serverTLS += w
-	} else {
-		s.exemplar("security.tls", span.TraceID())
+		c.serverTLS += w
+	} else if s.profile.TLSTermination == "app" {
+		s.exemplar(score.CheckTLS, span.TraceID())
 	}
 	ms := float64(int64(span.EndTimestamp())-int64(span.StartTimestamp())) / 1e6
-	if len(s.latencies) < latencySamples {
-		s.latencies = append(s.latencies, ms)
-	} else {
-		s.latencies[s.latencyNext] = ms
-		s.latencyNext = (s.latencyNext + 1) % latencySamples
-	}
-	if ms > float64(p.cfg.Targets.LatencyP95.Milliseconds())*2 {
-		s.exemplar("performance.latency_p95", span.TraceID())
+	s.latencies.add(ms, now)
+	if target := p.targetsFor(s).LatencyP95Ms; ms > 2*target {
+		s.exemplar(score.CheckLatencyP95, span.TraceID())
 	}
 }
 
@@ -269,7 +322,7 @@ func (p *pillars) observeVersion(s *serviceState, version string, now time.Time)
 		return
 	}
 	if s.version != "" {
-		s.addDeployment(score.Deployment{Revision: version, At: now, Source: score.SourceVersionChange})
+		s.addDeployment(score.Deployment{Version: version, At: now, Source: score.SourceVersionChange})
 	}
 	s.version = version
 }
@@ -306,22 +359,19 @@ func (p *pillars) collectEvent(s *serviceState, lr plog.LogRecord, now time.Time
 	if lr.Timestamp() == 0 {
 		at = now
 	}
-	revision := str(attrs, "vcs.ref.head.revision")
-	if revision == "" {
-		revision = str(attrs, "service.version")
-	}
+	revision, version := str(attrs, "vcs.ref.head.revision"), str(attrs, "service.version")
 	switch name {
 	case "deployment", "service.deployed", "dev.cdevents.service.deployed":
 		if str(attrs, "deployment.status") == "failed" {
 			return
 		}
-		d := score.Deployment{Revision: revision, At: at, Source: score.SourceLogEvent, CommitTime: timeAttr(attrs, "vcs.ref.head.revision.timestamp")}
-		s.addDeployment(d)
-		if revision != "" {
-			s.version = revision // the version change that follows is this deployment
+		d := score.Deployment{Revision: revision, Version: version, At: at, Source: score.SourceLogEvent}
+		if ct := timeAttr(attrs, "vcs.ref.head.revision.timestamp"); !ct.IsZero() {
+			d.CommitTimes = []time.Time{ct}
 		}
+		s.addDeployment(d)
 	case "service.rolledback", "dev.cdevents.service.rolledback":
-		s.addDeployment(score.Deployment{Revision: revision, At: at, Source: score.SourceLogEvent, Rollback: true})
+		s.addDeployment(score.Deployment{Revision: revision, Version: version, At: at, Source: score.SourceLogEvent, Rollback: true})
 	case "incident":
 		id := str(attrs, "incident.id")
 		switch str(attrs, "incident.state") {
@@ -350,6 +400,10 @@ func (p *pillars) collectMetrics(md pmetric.Metrics, now time.Time) {
 	}
 }
 
+// cpuMetrics are utilisation series that can carry a service's identity on their resource;
+// host-wide CPU (system.cpu.utilization) describes the collector's machine, not a service.
+var cpuMetrics = map[string]bool{"process.cpu.utilization": true, "container.cpu.utilization": true, "k8s.pod.cpu.utilization": true}
+
 func (p *pillars) collectMetric(res pcommon.Map, m pmetric.Metric, now time.Time) {
 	var dps pmetric.NumberDataPointSlice
 	switch m.Type() {
@@ -360,6 +414,10 @@ func (p *pillars) collectMetric(res pcommon.Map, m pmetric.Metric, now time.Time
 	default:
 		return
 	}
+	name := m.Name()
+	if !cpuMetrics[name] && !strings.HasPrefix(name, "slo.") {
+		return
+	}
 	for i := 0; i < dps.Len(); i++ {
 		dp := dps.At(i)
 		v := dp.DoubleValue()
@@ -367,21 +425,7 @@ func (p *pillars) collectMetric(res pcommon.Map, m pmetric.Metric, now time.Time
 			v = float64(dp.IntValue())
 		}
 		if math.IsNaN(v) || math.IsInf(v, 0) {
-			continue // one such point would make the scorecard unencodable as JSON
-		}
-		if m.Name() == "system.cpu.utilization" {
-			// Utilisation is the busy share: 1 − idle per CPU; a point without state is taken as busy.
-			switch state, ok := dp.Attributes().Get("state"); {
-			case !ok:
-				p.host.cpuSum += v
-				p.host.cpuCount++
-			case state.Str() == "idle":
-				p.host.cpuSum += 1 - v
-				p.host.cpuCount++
-			}
-			continue
-		}
-		if !strings.HasPrefix(m.Name(), "slo.") {
+			p.droppedPoints++ // one such point would make the scorecard unencodable as JSON
 			continue
 		}
 		vals, key, ok := p.identity(dp.Attributes(), res)
@@ -394,25 +438,55 @@ func (p *pillars) collectMetric(res pcommon.Map, m pmetric.Metric, now time.Time
 			continue
 		}
 		s.signals["metrics"] = true
-		at := dp.Timestamp().AsTime()
-		switch m.Name() {
-		case "slo.window.events", "slo.events":
-			s.sloSeen = s.sloSeen || v > 0
-		case "slo.error_budget.remaining":
-			if !s.budgetSet || v < s.budget {
-				s.budget, s.budgetSet = v, true
+		if cpuMetrics[name] {
+			if state := str(dp.Attributes(), "state"); state != "" && state != "user" && state != "system" {
+				continue // idle, wait, … are not the service's work
 			}
-			p.observeBudget(s, v, at)
-		case "slo.alert.active":
-			s.alertSeen = true
-			if sev, _ := dp.Attributes().Get("slo.alert.severity"); sev.Str() == "page" {
-				slo, _ := dp.Attributes().Get("slo.name")
-				p.observePage(s, "alert:"+slo.Str(), v >= 1, at)
+			s.cpuSum, s.cpuCount, s.cpuSource = s.cpuSum+v, s.cpuCount+1, name
+			if s.cpuCount > 1e4 { // keep the running mean bounded and recent
+				s.cpuSum, s.cpuCount = s.cpuSum/2, s.cpuCount/2
+			}
+			continue
+		}
+		p.collectSLOPoint(s, name, dp, v)
+	}
+}
+
+func (p *pillars) collectSLOPoint(s *serviceState, name string, dp pmetric.NumberDataPoint, v float64) {
+	attrs := dp.Attributes()
+	sloName := str(attrs, slonames.SLOName)
+	st := s.slo(sloName)
+	if st == nil {
+		return
+	}
+	at := dp.Timestamp().AsTime()
+	switch name {
+	case "slo.window.events":
+		if str(attrs, slonames.Window) == "1h" {
+			if str(attrs, slonames.Outcome) == "good" {
+				st.good1h = v
+			} else {
+				st.bad1h = v
 			}
 		}
-	}
-	if p.host.cpuCount > 1e6 { // keep the running mean bounded and recent
-		p.host.cpuSum, p.host.cpuCount = p.host.cpuSum/2, p.host.cpuCount/2
+	case "slo.error_budget.remaining":
+		st.remaining, st.remainingAt, st.hasRemaining = v, at, true
+		p.observeBudget(s, v, at)
+	case "slo.error_budget.exhaustion":
+		st.exhaustsAt = at
+	case "slo.period.compliance":
+		if str(attrs, slonames.ObjectiveMet) == "true" && v > 0 {
+			st.periodMet = true
+		}
+	case "slo.alert.active":
+		s.alertSeen = true
+		switch str(attrs, slonames.Severity) {
+		case "page":
+			st.page = v >= 1
+			p.observePage(s, "alert:"+sloName, v >= 1, at)
+		case "ticket":
+			st.ticket = v >= 1
+		}
 	}
 }
 
@@ -453,8 +527,10 @@ func hasException(span ptrace.Span) bool {
 	return false
 }
 
+// isTLS reports whether a span says its connection used TLS: an https scheme or URL, or any
+// tls.* attribute.
 func isTLS(attrs pcommon.Map) bool {
-	if str(attrs, "url.scheme") == "https" {
+	if str(attrs, "url.scheme") == "https" || strings.HasPrefix(str(attrs, "url.full"), "https://") {
 		return true
 	}
 	found := false
@@ -463,6 +539,33 @@ func isTLS(attrs pcommon.Map) bool {
 		return !found
 	})
 	return found
+}
+
+// isExternal reports whether a CLIENT span calls a host outside the cluster: a dotted name
+// that is not a cluster or private domain, or a public IP address.
+func isExternal(attrs pcommon.Map) bool {
+	host := str(attrs, "server.address")
+	if host == "" {
+		if u, err := url.Parse(str(attrs, "url.full")); err == nil {
+			host = u.Hostname()
+		}
+	}
+	if host == "" {
+		return false
+	}
+	if ip, err := netip.ParseAddr(host); err == nil {
+		return !(ip.IsPrivate() || ip.IsLoopback() || ip.IsLinkLocalUnicast() || ip.IsUnspecified())
+	}
+	host = strings.ToLower(strings.TrimSuffix(host, "."))
+	if !strings.Contains(host, ".") {
+		return false // a Kubernetes service or a docker-compose name
+	}
+	for _, suffix := range []string{".svc", ".cluster.local", ".local", ".internal", ".localhost", ".lan", ".home.arpa"} {
+		if strings.HasSuffix(host, suffix) || strings.Contains(host, ".svc.") {
+			return false
+		}
+	}
+	return true
 }
 
 func isDeploySpan(span ptrace.Span) bool {

@@ -48,10 +48,10 @@ func TestOddInputGivesCoverageNotCrashes(t *testing.T) {
 	_ = p.consumeMetrics(context.Background(), md)
 
 	p.evaluate()
-	if len(p.latest.Services) != 1 {
-		t.Fatalf("services %+v", p.latest.Services)
+	if len(p.latest.Load().Services) != 1 {
+		t.Fatalf("services %+v", p.latest.Load().Services)
 	}
-	svc := p.latest.Services[0]
+	svc := p.latest.Load().Services[0]
 	for _, fw := range svc.Frameworks {
 		for _, pl := range fw.Pillars {
 			if pl.Status == "" || pl.Coverage < 0 || pl.Coverage > 1 {

@@ -39,6 +39,29 @@ type Settings struct {
 	// scored (counted in the scorecard's limits) until room frees.
 	MaxServices int           `mapstructure:"max_services"`
 	ServiceTTL  time.Duration `mapstructure:"service_ttl"`
+	// Window is what ratio and latency checks are measured over; below MinEvents in it a check
+	// is insufficient_data.
+	Window    time.Duration `mapstructure:"window"`
+	MinEvents float64       `mapstructure:"min_events"`
+	// Services match identity attributes and set a tier, targets, TLS termination and checks
+	// that do not apply, per service.
+	Services []ServiceProfile `mapstructure:"services"`
+}
+
+// ServiceProfile is what an SRE knows about a service that its telemetry cannot show.
+type ServiceProfile struct {
+	// Match holds identity attribute values; a service matches when every one is equal.
+	Match          map[string]string `mapstructure:"match"`
+	Tier           string            `mapstructure:"tier"`
+	TLSTermination string            `mapstructure:"tls_termination"` // app, or edge/mesh (default): TLS is not visible in server spans
+	Targets        TargetsConfig     `mapstructure:"targets"`
+	NotApplicable  []NotApplicable   `mapstructure:"not_applicable"`
+}
+
+// NotApplicable takes a check out of a service's pillars, with the reason shown.
+type NotApplicable struct {
+	Check  string `mapstructure:"check"`
+	Reason string `mapstructure:"reason"`
 }
 
 // DoraConfig selects the level table and how failures are attributed to deployments.
@@ -46,11 +69,16 @@ type DoraConfig struct {
 	Levels            string        `mapstructure:"levels"`
 	AttributionWindow time.Duration `mapstructure:"attribution_window"`
 	Period            time.Duration `mapstructure:"period"`
+	// MinDeployments is the count before a DORA level is given.
+	MinDeployments int `mapstructure:"min_deployments"`
 }
 
-// TargetsConfig holds per-deployment targets the built-in checks compare against.
+// TargetsConfig holds the targets the built-in checks compare against; in services: entries,
+// unset fields keep the global ones.
 type TargetsConfig struct {
 	LatencyP95 time.Duration `mapstructure:"latency_p95"`
+	// KeepRatioMinSpansPerSecond: below this span rate the sampling keep ratio does not apply.
+	KeepRatioMinSpansPerSecond float64 `mapstructure:"keep_ratio_min_spans_per_second"`
 }
 
 // CheckOverride changes a built-in check; unset fields keep the built-in values.
@@ -118,13 +146,26 @@ func (c *Config) Validate() error {
 	if c.Dora.AttributionWindow <= 0 || c.Dora.Period <= 0 {
 		add("dora: attribution_window (%v) and period (%v) must be positive", c.Dora.AttributionWindow, c.Dora.Period)
 	}
-	if c.Targets.LatencyP95 <= 0 {
-		add("targets.latency_p95: %v must be positive", c.Targets.LatencyP95)
+	if c.Targets.LatencyP95 < time.Millisecond {
+		add("targets.latency_p95: %v must be at least 1ms", c.Targets.LatencyP95)
+	}
+	if c.Targets.KeepRatioMinSpansPerSecond < 0 {
+		add("targets.keep_ratio_min_spans_per_second: %v must not be negative", c.Targets.KeepRatioMinSpansPerSecond)
+	}
+	if c.Window < time.Minute || c.Window > 7*24*time.Hour {
+		add("window: %v must be between 1m and 7d", c.Window)
+	}
+	if !(c.MinEvents >= 0 && c.MinEvents <= 1e9) {
+		add("min_events: %v must be between 0 and 1e9", c.MinEvents)
+	}
+	if c.Dora.MinDeployments < 1 {
+		add("dora.min_deployments: %d must be at least 1", c.Dora.MinDeployments)
 	}
 	known := map[string]score.Normaliser{}
-	for _, d := range builtinChecks(c.Targets) {
-		known[d.ID] = d.Norm
+	for _, d := range score.Registry(score.Targets{LatencyP95Ms: 1}) {
+		known[string(d.ID)] = d.Norm
 	}
+	errs = append(errs, c.validateServices(known)...)
 	for i, o := range c.Checks {
 		norm, ok := known[o.ID]
 		if !ok {
@@ -151,6 +192,45 @@ func (c *Config) Validate() error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+func (c *Config) validateServices(known map[string]score.Normaliser) []error {
+	var errs []error
+	add := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	identity := map[string]bool{}
+	for _, k := range c.ServiceIdentity {
+		identity[k] = true
+	}
+	for i, sp := range c.Services {
+		if len(sp.Match) == 0 {
+			add("services[%d].match: at least one identity attribute", i)
+		}
+		for k := range sp.Match {
+			if !identity[k] {
+				add("services[%d].match: %q is not in service_identity %v", i, k, c.ServiceIdentity)
+			}
+		}
+		switch sp.TLSTermination {
+		case "", "app", "edge", "mesh":
+		default:
+			add("services[%d].tls_termination: %q must be app, edge or mesh", i, sp.TLSTermination)
+		}
+		if sp.Targets.LatencyP95 != 0 && sp.Targets.LatencyP95 < time.Millisecond {
+			add("services[%d].targets.latency_p95: %v must be at least 1ms", i, sp.Targets.LatencyP95)
+		}
+		if sp.Targets.KeepRatioMinSpansPerSecond < 0 {
+			add("services[%d].targets.keep_ratio_min_spans_per_second: %v must not be negative", i, sp.Targets.KeepRatioMinSpansPerSecond)
+		}
+		for j, na := range sp.NotApplicable {
+			if _, ok := known[na.Check]; !ok {
+				add("services[%d].not_applicable[%d].check: %q is not a built-in check", i, j, na.Check)
+			}
+			if strings.TrimSpace(na.Reason) == "" {
+				add("services[%d].not_applicable[%d].reason: say why %s does not apply", i, j, na.Check)
+			}
+		}
+	}
+	return errs
 }
 
 // Unmarshal decodes the server settings and the scoring settings separately: confighttp's

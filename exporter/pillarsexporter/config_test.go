@@ -8,10 +8,12 @@ import (
 	"time"
 
 	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/confmap"
 	"go.opentelemetry.io/collector/confmap/confmaptest"
 
 	"github.com/otelcol-sre/otelcol-sre/exporter/pillarsexporter/internal/metadata"
+	"github.com/otelcol-sre/otelcol-sre/exporter/pillarsexporter/internal/score"
 )
 
 func load(t *testing.T, name string) (*Config, error) {
@@ -40,8 +42,8 @@ func TestConfigs(t *testing.T) {
 	if err != nil || cfg.Dora.Period != 7*24*time.Hour || cfg.Targets.LatencyP95 != 150*time.Millisecond || cfg.Thresholds.Pass != 0.8 {
 		t.Fatalf("full: %+v %v", cfg, err)
 	}
-	defs := applyOverrides(builtinChecks(cfg.Targets), cfg.Checks)
-	for _, d := range defs {
+	p := newPillars(cfg, componenttest.NewNopTelemetrySettings(), time.Now)
+	for _, d := range p.checksFor(score.Targets{LatencyP95Ms: 150}) {
 		if d.ID == "cost.sampling_keep_ratio" {
 			t.Error("disabled check still in the profile")
 		}
@@ -101,9 +103,9 @@ func TestConfigRefusesCollidingIdentityAndImpossibleOverrides(t *testing.T) {
 
 // firstCheckWith returns a built-in check normalised with method, so the test follows the profile.
 func firstCheckWith(c *Config, method string) string {
-	for _, d := range builtinChecks(c.Targets) {
+	for _, d := range score.Registry(score.Targets{LatencyP95Ms: 1}) {
 		if string(d.Norm.Method) == method {
-			return d.ID
+			return string(d.ID)
 		}
 	}
 	return "no such check"

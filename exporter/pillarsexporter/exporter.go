@@ -1,20 +1,20 @@
 package pillarsexporter
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"net"
 	"net/http"
+	"runtime"
+	"slices"
 	"sort"
 	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
-	dto "github.com/prometheus/client_model/go"
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/extension/xextension/storage"
 	"go.opentelemetry.io/collector/pdata/plog"
@@ -22,82 +22,57 @@ import (
 	"go.opentelemetry.io/collector/pdata/ptrace"
 	"go.uber.org/zap"
 
+	"github.com/otelcol-sre/otelcol-sre/exporter/pillarsexporter/internal/metadata"
 	"github.com/otelcol-sre/otelcol-sre/exporter/pillarsexporter/internal/score"
 	"github.com/otelcol-sre/otelcol-sre/internal/slonames"
 )
 
 // pillars is one exporter instance, shared by its traces, metrics and logs pipelines.
 type pillars struct {
-	cfg    *Config
-	set    component.TelemetrySettings
-	now    func() time.Time
-	checks []checkDef
-	table  score.LevelTable
+	cfg   *Config
+	set   component.TelemetrySettings
+	now   func() time.Time
+	table score.LevelTable
 
+	// mu is the ingest lock: it guards services and the counters below. Evaluation takes it
+	// only to copy each service's evidence, then scores and publishes without it.
 	mu       sync.Mutex
 	services map[string]*serviceState
-	// evictedServices and refusedServices count what max_services and service_ttl shed.
-	evictedServices, refusedServices uint64
-	lastEvictScan                    time.Time
-	host                             hostState
-	hysteresis                       map[string]*score.Hysteresis
-	latest                           Scorecard
+	// evictedServices and refusedServices count what max_services and service_ttl shed;
+	// droppedPoints the NaN and ±Inf metric points refused.
+	evictedServices, refusedServices, droppedPoints uint64
+	lastEvictScan                                   time.Time
+
+	telemetry *metadata.TelemetryBuilder // nil when the meter could not be built
+	reported  Limits                     // the counters as last recorded in telemetry
+
+	hystMu     sync.Mutex // hysteresis is read by evaluation and pruned by eviction
+	hysteresis map[string]*score.Hysteresis
+	latest     atomic.Pointer[Scorecard]
 
 	id      component.ID
 	storage storage.Client
 
-	// Each evaluation fills a fresh registry and then publishes it whole, so a scrape sees either
-	// the previous complete set or the new one, never one being reset and refilled.
-	published atomic.Pointer[prometheus.Registry]
-	gauges    map[string]*prometheus.GaugeVec // the set being filled, under mu
-	server    *http.Server
-	done      chan struct{}
-	wg        sync.WaitGroup
-	starts    int
+	server *http.Server
+	done   chan struct{}
+	wg     sync.WaitGroup
+	starts int
 }
 
 func newPillars(cfg *Config, set component.TelemetrySettings, now func() time.Time) *pillars {
 	table, _ := score.LookupLevelTable(cfg.Dora.Levels)
 	p := &pillars{
 		cfg: cfg, set: set, now: now, table: table,
-		checks:   applyOverrides(builtinChecks(cfg.Targets), cfg.Checks),
 		services: map[string]*serviceState{}, hysteresis: map[string]*score.Hysteresis{},
 	}
-	registry, gauges := p.newGaugeSet()
-	p.published.Store(registry)
-	p.gauges = gauges
+	p.latest.Store(&Scorecard{Disclaimer: Disclaimer})
+	tb, err := metadata.NewTelemetryBuilder(set)
+	if err != nil {
+		set.Logger.Warn("pillars self-telemetry unavailable", zap.Error(err))
+	} else {
+		p.telemetry = tb
+	}
 	return p
-}
-
-// newGaugeSet registers every output gauge, labelled with the service identity, in a new registry.
-func (p *pillars) newGaugeSet() (*prometheus.Registry, map[string]*prometheus.GaugeVec) {
-	registry, gauges := prometheus.NewRegistry(), map[string]*prometheus.GaugeVec{}
-	identity := make([]string, len(p.cfg.ServiceIdentity))
-	for i, k := range p.cfg.ServiceIdentity {
-		identity[i] = promLabel(k)
-	}
-	gauge := func(name, help string, labels ...string) {
-		g := prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: name, Help: help + " " + Disclaimer}, append(labels, identity...))
-		registry.MustRegister(g)
-		gauges[name] = g
-	}
-	gauge("wellarchitected_pillar_score", "Pillar score 0-100.", "framework", "pillar")
-	gauge("wellarchitected_pillar_coverage", "Share of the pillar's check weight with data.", "framework", "pillar")
-	gauge("wellarchitected_pillar_status", "1 for the pillar's current status (pass, warning, fail, insufficient_data).", "framework", "pillar", "status")
-	gauge("wellarchitected_check_score", "Check score 0-1.", "check_id", "pillar")
-	gauge("dora_deployment_frequency", "Deployments per day over the DORA period.")
-	gauge("dora_change_lead_time", "Median change lead time in seconds.")
-	gauge("dora_change_failure_rate", "Share of deployments followed by a rollback or an incident.")
-	gauge("dora_recovery_time", "Median time to restore in seconds.")
-	gauge("dora_performance_level", "DORA performance level: elite 4, high 3, medium 2, low 1.", "level", "table")
-	gauge("sre_maturity_level", "SRE maturity level 0-4.")
-	return registry, gauges
-}
-
-// metricsHandler serves the last published gauge set.
-func (p *pillars) metricsHandler() http.Handler {
-	current := prometheus.GathererFunc(func() ([]*dto.MetricFamily, error) { return p.published.Load().Gather() })
-	return promhttp.HandlerFor(current, promhttp.HandlerOpts{})
 }
 
 // pageCSP allows the scorecard page its one inline style sheet and nothing else: no scripts,
@@ -176,13 +151,14 @@ func (p *pillars) Shutdown(ctx context.Context) error {
 	err := p.server.Shutdown(ctx)
 	p.wg.Wait()
 	p.server = nil
-	p.mu.Lock()
 	p.saveState(ctx)
+	if p.telemetry != nil {
+		p.telemetry.Shutdown()
+	}
 	if p.storage != nil {
 		err = errors.Join(err, p.storage.Close(ctx))
 		p.storage = nil
 	}
-	p.mu.Unlock()
 	return err
 }
 
@@ -223,9 +199,7 @@ func (p *pillars) consumeLogs(_ context.Context, ld plog.Logs) error {
 }
 
 func (p *pillars) serveJSON(w http.ResponseWriter, _ *http.Request) {
-	p.mu.Lock()
-	card := p.latest
-	p.mu.Unlock()
+	card := p.latest.Load()
 	w.Header().Set("Content-Type", "application/json")
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
@@ -233,115 +207,175 @@ func (p *pillars) serveJSON(w http.ResponseWriter, _ *http.Request) {
 }
 
 func (p *pillars) serveHTML(w http.ResponseWriter, _ *http.Request) {
-	p.mu.Lock()
-	card := p.latest
-	p.mu.Unlock()
+	card := p.latest.Load()
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	if err := scorecardPage.Execute(w, card); err != nil {
 		p.set.Logger.Warn("rendering the scorecard failed", zap.Error(err))
 	}
 }
 
-// evaluate scores every service and publishes the result on every output.
+// evaluate scores every service and publishes the result on every output. Only copying the
+// evidence holds the ingest lock; scoring, rendering and storage writes run without it.
 func (p *pillars) evaluate() {
+	started := time.Now()
 	p.mu.Lock()
-	defer p.mu.Unlock()
 	now := p.now()
-	card := Scorecard{Disclaimer: Disclaimer, EvaluatedAt: now.UTC(),
-		Thresholds: map[string]any{"pass": p.cfg.Thresholds.Pass, "warning": p.cfg.Thresholds.Warning, "min_coverage": p.cfg.MinCoverage}}
-	registry, gauges := p.newGaugeSet()
-	p.gauges = gauges
 	p.evictIdle(now)
 	keys := make([]string, 0, len(p.services))
-	for k := range p.services {
-		keys = append(keys, k)
+	for key := range p.services {
+		keys = append(keys, key)
 	}
-	sort.Strings(keys)
-	for _, key := range keys {
-		card.Services = append(card.Services, p.evaluateService(key, p.services[key], now))
+	p.mu.Unlock()
+	// The copy takes the ingest lock a chunk of services at a time, so ingest waits for at
+	// most one chunk however many services there are.
+	snaps := make([]serviceSnapshot, 0, len(keys))
+	for start := 0; start < len(keys); start += snapshotChunk {
+		p.mu.Lock()
+		for _, key := range keys[start:min(start+snapshotChunk, len(keys))] {
+			if s, ok := p.services[key]; ok {
+				snaps = append(snaps, p.snapshot(key, s, now))
+			}
+		}
+		p.mu.Unlock()
+		// Let a waiting ingest call take the lock before the next chunk: re-locking at once
+		// would win the race against it until Go's mutex turns to handoff after 1ms.
+		runtime.Gosched()
 	}
-	card.Limits = Limits{Services: len(p.services), MaxServices: p.cfg.MaxServices, EvictedIdle: p.evictedServices, RefusedServices: p.refusedServices}
-	p.latest = card
-	p.published.Store(registry)
-	p.saveState(context.Background())
+	p.mu.Lock()
+	limits := Limits{Services: len(p.services), MaxServices: p.cfg.MaxServices, EvictedIdle: p.evictedServices,
+		RefusedServices: p.refusedServices, DroppedPoints: p.droppedPoints}
+	stored := p.storedState()
+	p.mu.Unlock()
+
+	sort.Slice(snaps, func(i, j int) bool { return snaps[i].key < snaps[j].key })
+	card := Scorecard{Disclaimer: Disclaimer, EvaluatedAt: now.UTC(), Limits: limits,
+		Thresholds: map[string]any{"pass": 100 * p.cfg.Thresholds.Pass, "warning": 100 * p.cfg.Thresholds.Warning,
+			"min_coverage": p.cfg.MinCoverage, "window": p.cfg.Window.String(), "min_events": p.cfg.MinEvents}}
+	defs := map[score.Targets][]score.Def{} // most services share the global targets
+	for i := range snaps {
+		d, ok := defs[snaps[i].targets]
+		if !ok {
+			d = p.checksFor(snaps[i].targets)
+			defs[snaps[i].targets] = d
+		}
+		card.Services = append(card.Services, p.evaluateService(&snaps[i], d, now))
+	}
+	p.latest.Store(&card)
+	p.writeState(context.Background(), stored)
+	p.recordTelemetry(limits, time.Since(started))
 }
 
-func (p *pillars) evaluateService(key string, s *serviceState, now time.Time) ServiceResult {
-	res := ServiceResult{Identity: map[string]string{}}
+func (p *pillars) recordTelemetry(l Limits, took time.Duration) {
+	if p.telemetry == nil {
+		return
+	}
+	ctx := context.Background()
+	t := p.telemetry
+	t.ExporterPillarsEvaluations.Add(ctx, 1)
+	t.ExporterPillarsEvaluationDuration.Record(ctx, took.Seconds())
+	t.ExporterPillarsServices.Record(ctx, int64(l.Services))
+	t.ExporterPillarsEvictedServices.Add(ctx, int64(l.EvictedIdle-p.reported.EvictedIdle))
+	t.ExporterPillarsRefusedServices.Add(ctx, int64(l.RefusedServices-p.reported.RefusedServices))
+	t.ExporterPillarsDroppedPoints.Add(ctx, int64(l.DroppedPoints-p.reported.DroppedPoints))
+	p.reported = l
+}
+
+const snapshotChunk = 8
+
+// serviceSnapshot is one service's evidence, copied under the ingest lock.
+type serviceSnapshot struct {
+	firstSeen        time.Time
+	latencies        []latencySample
+	key, identityKey string
+	labels           []string
+	profile          ServiceProfile
+	targets          score.Targets
+	evidence         score.Evidence
+	deploys          []score.Deployment
+	incidents        []score.Incident
+	exhausted        []timeRange
+	exemplars        map[score.CheckID][]string
+	maturity         score.MaturityInputs
+}
+
+func (p *pillars) snapshot(key string, s *serviceState, now time.Time) serviceSnapshot {
+	snap := serviceSnapshot{key: key, firstSeen: s.firstSeen, latencies: append([]latencySample(nil), s.latencies.samples...), labels: s.labels, profile: s.profile, targets: p.targetsFor(s), evidence: p.evidence(s, now),
+		deploys: append([]score.Deployment(nil), s.deployments...), exhausted: append([]timeRange(nil), s.exhausted...),
+		exemplars: map[score.CheckID][]string{}}
+	for id, ex := range s.exemplars {
+		snap.exemplars[id] = append([]string(nil), ex...)
+	}
+	snap.incidents = append(make([]score.Incident, 0, len(s.incidents)+len(s.openAlerts)), s.incidents...)
+	for _, start := range s.openAlerts { // still open: they count against the deployment before them
+		snap.incidents = append(snap.incidents, score.Incident{Start: start})
+	}
+	snap.maturity.TelemetryArrives = len(s.signals) > 0
+	for _, st := range s.slos {
+		valid := st.good1h + st.bad1h
+		snap.maturity.SLOWithData = snap.maturity.SLOWithData || valid > 0 || st.hasRemaining
+		snap.maturity.AlertingCanFire = snap.maturity.AlertingCanFire || (s.alertSeen && valid >= p.cfg.MinEvents)
+		fullPeriod := now.Sub(s.firstSeen) >= p.cfg.Dora.Period && st.hasRemaining && st.remaining > 0
+		snap.maturity.SLOMetForPeriod = snap.maturity.SLOMetForPeriod || st.periodMet || fullPeriod
+	}
+	return snap
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+func (p *pillars) evaluateService(snap *serviceSnapshot, defs []score.Def, now time.Time) ServiceResult {
+	res := ServiceResult{Identity: map[string]string{}, Tier: snap.profile.Tier, labels: snap.labels}
 	for i, k := range p.cfg.ServiceIdentity {
-		if s.labels[i] != "" {
-			res.Identity[k] = s.labels[i]
+		if snap.labels[i] != "" {
+			res.Identity[k] = snap.labels[i]
 		}
 	}
-	deploys := make([]score.Deployment, len(s.deployments))
-	for i, d := range s.deployments {
-		d.Service = "svc"
-		deploys[i] = d
+	snap.evidence.LatenciesMs = latenciesSince(snap.latencies, now.Add(-p.cfg.Window))
+	snap.evidence.Dora = score.ComputeDora(score.DedupeDeployments(snap.deploys, 15*time.Minute), snap.incidents,
+		maxTime(now.Add(-p.cfg.Dora.Period), snap.firstSeen), now, p.cfg.Dora.AttributionWindow, p.table, p.cfg.Dora.MinDeployments)
+	canonical := scoreChecks(defs, &snap.evidence, snap.targets, snap.profile.NotApplicable)
+	byID := map[string]score.Def{}
+	for _, d := range defs {
+		byID[string(d.ID)] = d
 	}
-	incidents := make([]score.Incident, 0, len(s.incidents)+len(s.openAlerts))
-	for _, inc := range s.incidents {
-		inc.Service = "svc"
-		incidents = append(incidents, inc)
-	}
-	for _, start := range s.openAlerts { // still open: they count against the deployment before them
-		incidents = append(incidents, score.Incident{Service: "svc", Start: start})
-	}
-	deploys = score.DedupeDeployments(deploys, 15*time.Minute)
-	dora := score.ComputeDora(deploys, incidents, now.Add(-p.cfg.Dora.Period), now, p.cfg.Dora.AttributionWindow, p.table)
-	measured := p.measure(s, dora, now)
 
-	canonical := map[string][]score.Check{}
-	defs := map[string]checkDef{}
-	for _, d := range p.checks {
-		c := measured[d.ID]
-		c.Pillar, c.Weight, c.Key, c.Normalise = d.Pillar, d.Weight, d.Key, d.Norm
-		canonical[d.Pillar] = append(canonical[d.Pillar], c)
-		defs[d.ID] = d
-	}
-	labels := s.labels
 	for _, pillar := range score.CanonicalPillars {
 		for _, cr := range score.ScorePillar(pillar, canonical[pillar], p.cfg.Thresholds, p.cfg.MinCoverage).Checks {
-			cj := CheckJSON{ID: cr.ID, Pillar: pillar, Formula: defs[cr.ID].Source, Inputs: cr.Inputs, Result: string(cr.Result),
-				Method: string(cr.Normalise.Method), Good: cr.Normalise.Good, Bad: cr.Normalise.Bad, Weight: cr.Weight, Key: cr.Key,
-				PotentialIncrease: cr.PotentialIncrease, Exemplars: s.exemplars[cr.ID], Reason: cr.Reason}
+			d := byID[cr.ID]
+			cj := CheckJSON{ID: cr.ID, Pillar: pillar, Formula: d.Formula, Remediation: d.Remediation, References: d.Refs,
+				Inputs: cr.Inputs, Result: string(cr.Result), Method: string(cr.Normalise.Method), Good: cr.Normalise.Good,
+				Bad: cr.Normalise.Bad, Weight: cr.Weight, Key: cr.Key, PotentialIncrease: cr.PotentialIncrease,
+				Exemplars: snap.exemplars[d.ID], Reason: cr.Reason}
 			if cr.HasData {
 				cj.Value = ptr(cr.Value)
 			}
-			if cr.Result != score.InsufficientData {
+			if cr.Result != score.InsufficientData && cr.Result != score.NotApplicable {
 				cj.Score = ptr(cr.Score)
-				p.gauges["wellarchitected_check_score"].WithLabelValues(append([]string{cr.ID, pillar}, labels...)...).Set(cr.Score)
 			}
 			res.Checks = append(res.Checks, cj)
 		}
 	}
+	slices.SortStableFunc(res.Checks, func(a, b CheckJSON) int { return cmp.Compare(b.PotentialIncrease, a.PotentialIncrease) })
 	for _, fw := range p.cfg.Frameworks {
 		fr := FrameworkResult{Framework: fw}
 		var pillarsOut []score.PillarResult
 		for _, fp := range score.Frameworks[fw] {
 			pr := score.Project(fp, canonical, p.cfg.Thresholds, p.cfg.MinCoverage)
-			h := p.hysteresis[hysteresisKey(key, fw, fp.Name)]
-			if h == nil {
-				h = &score.Hysteresis{Needed: 2}
-				p.hysteresis[hysteresisKey(key, fw, fp.Name)] = h
-			}
-			pr.Status = h.Observe(pr.Status)
+			pr.Status = p.observeHysteresis(hysteresisKey(snap.key, fw, fp.Name), pr.Status)
 			pillarsOut = append(pillarsOut, pr)
-			pj := PillarJSON{Pillar: fp.Name, Label: fp.Label, Status: string(pr.Status), Coverage: pr.Coverage}
-			for _, c := range pr.Checks {
-				pj.Checks = append(pj.Checks, c.ID)
+			pj := PillarJSON{Pillar: fp.Name, Label: fp.Label, Status: string(pr.Status), Coverage: pr.Coverage,
+				HighRisk: pr.HighRisk, MediumRisk: pr.MediumRisk}
+			for _, from := range fp.From {
+				for _, c := range canonical[from] {
+					pj.Checks = append(pj.Checks, c.ID)
+				}
 			}
-			base := append([]string{fw, fp.Name}, labels...)
 			if pr.Status != score.InsufficientData {
 				pj.Score = ptr(pr.Score)
-				p.gauges["wellarchitected_pillar_score"].WithLabelValues(base...).Set(pr.Score)
-			}
-			p.gauges["wellarchitected_pillar_coverage"].WithLabelValues(base...).Set(pr.Coverage)
-			for _, st := range []score.Result{score.Pass, score.Warning, score.Fail, score.InsufficientData} {
-				v := 0.0
-				if st == pr.Status {
-					v = 1
-				}
-				p.gauges["wellarchitected_pillar_status"].WithLabelValues(append([]string{fw, fp.Name, string(st)}, labels...)...).Set(v)
 			}
 			fr.Pillars = append(fr.Pillars, pj)
 		}
@@ -350,57 +384,54 @@ func (p *pillars) evaluateService(key string, s *serviceState, now time.Time) Se
 		}
 		res.Frameworks = append(res.Frameworks, fr)
 	}
-	res.Dora = p.doraOutputs(dora, labels)
-	res.Maturity = p.maturity(s, dora, deploys, labels)
+	res.Dora = p.doraOutputs(snap.evidence.Dora)
+	res.Maturity = p.maturity(snap)
 	return res
 }
 
-func (p *pillars) doraOutputs(d score.Dora, labels []string) DoraJSON {
+func (p *pillars) observeHysteresis(key string, r score.Result) score.Result {
+	p.hystMu.Lock()
+	defer p.hystMu.Unlock()
+	h := p.hysteresis[key]
+	if h == nil {
+		h = &score.Hysteresis{Needed: 2}
+		p.hysteresis[key] = h
+	}
+	return h.Observe(r)
+}
+
+func (p *pillars) doraOutputs(d score.Dora) DoraJSON {
 	out := DoraJSON{Table: p.table.Name, Deployments: d.Deployments, DeploymentFrequency: d.DeploymentsPerDay,
-		FailedDeployments: d.FailedDeployments, Level: d.Level, LevelByKey: d.LevelByKey}
-	p.gauges["dora_deployment_frequency"].WithLabelValues(labels...).Set(d.DeploymentsPerDay)
+		FailedDeployments: d.FailedDeployments, Level: d.Level, LevelByKey: d.LevelByKey, ObservedDays: d.PeriodDays,
+		RejectedCommitTimes: d.RejectedCommits}
 	if d.HasLeadTime {
 		out.LeadTimeSeconds = ptr(d.LeadTime.Seconds())
-		p.gauges["dora_change_lead_time"].WithLabelValues(labels...).Set(d.LeadTime.Seconds())
 	}
 	if d.Deployments > 0 {
 		out.ChangeFailureRate = ptr(d.ChangeFailureRate)
-		p.gauges["dora_change_failure_rate"].WithLabelValues(labels...).Set(d.ChangeFailureRate)
-		p.gauges["dora_performance_level"].WithLabelValues(append([]string{d.Level, p.table.Name}, labels...)...).Set(float64(score.LevelValue(d.Level)))
 	}
 	if d.HasRecoveryTime {
 		out.RecoveryTimeSeconds = ptr(d.RecoveryTime.Seconds())
-		p.gauges["dora_recovery_time"].WithLabelValues(labels...).Set(d.RecoveryTime.Seconds())
 	}
 	return out
 }
 
-func (p *pillars) maturity(s *serviceState, d score.Dora, deploys []score.Deployment, labels []string) MaturityJSON {
-	policy := len(s.exhausted) > 0
-	for _, r := range s.exhausted {
-		for _, dep := range deploys {
-			if !dep.At.Before(r.from) && (r.to.IsZero() || dep.At.Before(r.to)) {
-				policy = false // a deployment went out while the budget was exhausted
+func (p *pillars) maturity(snap *serviceSnapshot) MaturityJSON {
+	in := snap.maturity
+	in.BudgetPolicyFollowed = true
+	for _, r := range snap.exhausted {
+		for _, dep := range snap.deploys {
+			if !dep.Rollback && !dep.At.Before(r.from) && (r.to.IsZero() || dep.At.Before(r.to)) {
+				in.BudgetPolicyFollowed = false // a deployment other than a rollback while exhausted
 			}
 		}
 	}
-	level, criteria := score.Maturity(score.MaturityInputs{
-		TelemetryArrives: len(s.signals) > 0, SLOsMeasured: boolToInt(s.sloSeen), BurnRateAlerting: s.alertSeen,
-		MTTRTracked: d.HasRecoveryTime, BudgetExhausted: len(s.exhausted) > 0, BudgetPolicyActive: policy,
-	})
-	p.gauges["sre_maturity_level"].WithLabelValues(labels...).Set(float64(level))
+	level, criteria := score.Maturity(in)
 	out := MaturityJSON{Level: level}
 	for _, c := range criteria {
 		out.Criteria = append(out.Criteria, CriterionJSON{Level: c.Level, ID: c.ID, Met: c.Met, Evidence: c.Evidence})
 	}
 	return out
-}
-
-func boolToInt(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
 }
 
 func formatFloat(f float64, prec int) string { return strconv.FormatFloat(f, 'f', prec, 64) }

@@ -32,8 +32,10 @@ func createDefaultConfig() component.Config {
 		ServiceIdentity:    []string{"service.namespace", "service.name", "deployment.environment.name"},
 		Thresholds:         score.Thresholds{Pass: 0.90, Warning: 0.75},
 		MinCoverage:        0.5,
-		Dora:               DoraConfig{Levels: "dora2024", AttributionWindow: 24 * time.Hour, Period: 30 * 24 * time.Hour},
-		Targets:            TargetsConfig{LatencyP95: 300 * time.Millisecond},
+		Dora:               DoraConfig{Levels: "dora2024", AttributionWindow: 24 * time.Hour, Period: 30 * 24 * time.Hour, MinDeployments: 3},
+		Targets:            TargetsConfig{LatencyP95: 300 * time.Millisecond, KeepRatioMinSpansPerSecond: 10},
+		Window:             time.Hour,
+		MinEvents:          100,
 		MaxServices:        10_000,
 		ServiceTTL:         24 * time.Hour,
 	}}

@@ -32,11 +32,11 @@ func FuzzConsume(f *testing.F) {
 			t.Fatal(err)
 		}
 		p.evaluate()
-		if _, err := json.Marshal(p.latest); err != nil {
+		if _, err := json.Marshal(p.latest.Load()); err != nil {
 			t.Fatalf("scorecard does not encode: %v", err)
 		}
 		var page bytes.Buffer
-		if err := scorecardPage.Execute(&page, p.latest); err != nil {
+		if err := scorecardPage.Execute(&page, p.latest.Load()); err != nil {
 			t.Fatalf("scorecard page: %v", err)
 		}
 	})

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/gob"
 	"fmt"
+	"maps"
 	"time"
 
 	"go.opentelemetry.io/collector/component"
@@ -27,8 +28,8 @@ type storedService struct {
 	OpenAlerts  map[string]time.Time
 	PageAlerts  []time.Time
 	Exhausted   [][2]time.Time
-	SLOSeen     bool
 	AlertSeen   bool
+	FirstSeen   time.Time
 }
 
 func (p *pillars) openStorage(ctx context.Context, host component.Host) error {
@@ -63,7 +64,10 @@ func (p *pillars) openStorage(ctx context.Context, host component.Host) error {
 			break // more stored services than max_services now allows
 		}
 		s.version, s.deployments, s.incidents, s.pageAlerts = st.Version, st.Deployments, st.Incidents, st.PageAlerts
-		s.sloSeen, s.alertSeen = st.SLOSeen, st.AlertSeen
+		s.alertSeen = st.AlertSeen
+		if !st.FirstSeen.IsZero() && st.FirstSeen.Before(s.firstSeen) {
+			s.firstSeen = st.FirstSeen // observed history continues across the restart
+		}
 		if st.OpenAlerts != nil {
 			s.openAlerts = st.OpenAlerts
 		}
@@ -75,22 +79,39 @@ func (p *pillars) openStorage(ctx context.Context, host component.Host) error {
 	return nil
 }
 
-// saveState writes the event history. The caller holds p.mu.
-func (p *pillars) saveState(ctx context.Context) {
+// storedState copies the event history; the caller holds p.mu.
+func (p *pillars) storedState() map[string]storedService {
 	if p.storage == nil {
-		return
+		return nil
 	}
 	out := make(map[string]storedService, len(p.services))
 	for key, s := range p.services {
-		st := storedService{Labels: s.labels, Version: s.version, Deployments: s.deployments, Incidents: s.incidents,
-			OpenAlerts: s.openAlerts, PageAlerts: s.pageAlerts, SLOSeen: s.sloSeen, AlertSeen: s.alertSeen}
+		st := storedService{Labels: s.labels, Version: s.version, Deployments: append([]score.Deployment(nil), s.deployments...),
+			Incidents: append([]score.Incident(nil), s.incidents...), OpenAlerts: maps.Clone(s.openAlerts),
+			PageAlerts: append([]time.Time(nil), s.pageAlerts...), AlertSeen: s.alertSeen, FirstSeen: s.firstSeen}
 		for _, r := range s.exhausted {
 			st.Exhausted = append(st.Exhausted, [2]time.Time{r.from, r.to})
 		}
 		out[key] = st
 	}
+	return out
+}
+
+// saveState writes the event history at shutdown.
+func (p *pillars) saveState(ctx context.Context) {
+	p.mu.Lock()
+	stored := p.storedState()
+	p.mu.Unlock()
+	p.writeState(ctx, stored)
+}
+
+// writeState encodes and writes a copy of the event history without the ingest lock.
+func (p *pillars) writeState(ctx context.Context, stored map[string]storedService) {
+	if p.storage == nil || stored == nil {
+		return
+	}
 	var buf bytes.Buffer
-	if err := gob.NewEncoder(&buf).Encode(out); err != nil {
+	if err := gob.NewEncoder(&buf).Encode(stored); err != nil {
 		p.set.Logger.Warn("encoding pillars state failed", zap.Error(err))
 		return
 	}

@@ -64,10 +64,10 @@ func TestDoraHistorySurvivesRestart(t *testing.T) {
 		if err := p.Shutdown(context.Background()); err != nil {
 			t.Fatal(err)
 		}
-		if len(p.latest.Services) != 1 {
-			t.Fatalf("services: %+v", p.latest.Services)
+		if len(p.latest.Load().Services) != 1 {
+			t.Fatalf("services: %+v", p.latest.Load().Services)
 		}
-		return p.latest.Services[0]
+		return p.latest.Load().Services[0]
 	}
 	if first := run(true); first.Dora.Deployments != 1 {
 		t.Fatalf("first run: %+v", first.Dora)

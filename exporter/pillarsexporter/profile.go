@@ -1,64 +1,53 @@
 package pillarsexporter
 
 import (
-	"fmt"
-	"math"
-	"sort"
 	"time"
 
 	"github.com/otelcol-sre/otelcol-sre/exporter/pillarsexporter/internal/score"
 )
 
-// checkDef is a built-in check: its pillar, weight and normalisation, and how to read its value.
-type checkDef struct {
-	ID     string
-	Pillar string
-	Weight float64
-	Key    bool
-	Norm   score.Normaliser
-	Source string // the formula and its inputs, shown on the scorecard
+// profileFor returns the services: entry a service identity matches (the first), or none.
+func (p *pillars) profileFor(vals []string) ServiceProfile {
+	index := map[string]int{}
+	for i, k := range p.cfg.ServiceIdentity {
+		index[k] = i
+	}
+next:
+	for _, sp := range p.cfg.Services {
+		for k, v := range sp.Match {
+			if vals[index[k]] != v {
+				continue next
+			}
+		}
+		return sp
+	}
+	return ServiceProfile{}
 }
 
-// builtinChecks is the default profile: every pillar from standard semantic conventions.
-func builtinChecks(t TargetsConfig) []checkDef {
-	p95 := float64(t.LatencyP95.Milliseconds())
-	lin := func(good, bad float64) score.Normaliser {
-		return score.Normaliser{Method: score.Linear, Good: good, Bad: bad}
+// targetsFor is the global targets with the service's own on top.
+func (p *pillars) targetsFor(s *serviceState) score.Targets {
+	t := p.cfg.Targets
+	if s.profile.Targets.LatencyP95 > 0 {
+		t.LatencyP95 = s.profile.Targets.LatencyP95
 	}
-	return []checkDef{
-		{"reliability.slo_budget", score.Reliability, 3, true, score.Normaliser{Method: score.Ratio},
-			"lowest remaining error budget across the service's SLOs (slo.error_budget.remaining)"},
-		{"reliability.success_ratio", score.Reliability, 3, true, lin(0.999, 0.95),
-			"share of server spans that are not errors (status ERROR or HTTP 5xx), when no slo.* metrics arrive"},
-		{"performance.latency_p95", score.PerformanceEfficiency, 1, false, lin(p95, 2*p95),
-			fmt.Sprintf("p95 of server span durations (ms) against the %v target", t.LatencyP95)},
-		{"security.tls", score.Security, 2, true, lin(0.99, 0.90), "share of server requests over TLS (url.scheme=https or tls.*)"},
-		{"security.auth_failures", score.Security, 1, false, lin(0.01, 0.10), "share of server responses with HTTP 401 or 403"},
-		{"security.exceptions", score.Security, 1, false, lin(0.001, 0.05), "share of spans carrying an exception event"},
-		{"cost.spans_per_request", score.CostOptimization, 1, false, score.Normaliser{Method: score.LogLinear, Good: 10, Bad: 1000},
-			"spans per server request"},
-		{"cost.bytes_per_request", score.CostOptimization, 1, false, score.Normaliser{Method: score.LogLinear, Good: 4096, Bad: 1 << 20},
-			"OTLP bytes of spans per server request"},
-		{"cost.sampling_keep_ratio", score.CostOptimization, 0.5, false, lin(0.05, 1), "spans kept ÷ spans represented (Σ1 ÷ Σ adjusted count from ot=th)"},
-		{"cost.idle_capacity", score.CostOptimization, 1, false, lin(0.6, 0.1), "mean host CPU utilisation (system.cpu.utilization, hostmetrics)"},
-		{"sustainability.cpu_utilization", score.Sustainability, 1, false, lin(0.4, 0.05), "mean host CPU utilisation (system.cpu.utilization, hostmetrics)"},
-		{"operations.deployment_frequency", score.OperationalExcellence, 1, false, score.Normaliser{Method: score.Band}, "DORA deployment frequency level"},
-		{"operations.lead_time", score.OperationalExcellence, 1, false, score.Normaliser{Method: score.Band}, "DORA change lead time level"},
-		{"operations.change_failure_rate", score.OperationalExcellence, 1, false, score.Normaliser{Method: score.Band}, "DORA change failure rate level"},
-		{"operations.mttr", score.OperationalExcellence, 1, false, lin(3600, 86400), "median time to restore (s) from page alerts and incidents"},
-		{"operations.alert_noise", score.OperationalExcellence, 1, false, lin(1, 20), "page alerts per week (slo.alert.active)"},
+	if s.profile.Targets.KeepRatioMinSpansPerSecond > 0 {
+		t.KeepRatioMinSpansPerSecond = s.profile.Targets.KeepRatioMinSpansPerSecond
+	}
+	return score.Targets{
+		LatencyP95Ms: float64(t.LatencyP95) / float64(time.Millisecond), MinEvents: p.cfg.MinEvents,
+		KeepRatioMinSpansPerSecond: t.KeepRatioMinSpansPerSecond, MinDeployments: p.cfg.Dora.MinDeployments,
 	}
 }
 
-// applyOverrides returns the profile with the config's overrides.
-func applyOverrides(defs []checkDef, overrides []CheckOverride) []checkDef {
+// checksFor is the registry scored against the service's targets, with the config's overrides.
+func (p *pillars) checksFor(t score.Targets) []score.Def {
 	byID := map[string]CheckOverride{}
-	for _, o := range overrides {
+	for _, o := range p.cfg.Checks {
 		byID[o.ID] = o
 	}
-	out := defs[:0:0]
-	for _, d := range defs {
-		if o, ok := byID[d.ID]; ok {
+	var out []score.Def
+	for _, d := range score.Registry(t) {
+		if o, ok := byID[string(d.ID)]; ok {
 			if o.Disabled {
 				continue
 			}
@@ -80,76 +69,22 @@ func applyOverrides(defs []checkDef, overrides []CheckOverride) []checkDef {
 	return out
 }
 
-// measure computes every check's value for one service; a check without the telemetry it
-// needs reports no data with the reason.
-func (p *pillars) measure(s *serviceState, dora score.Dora, now time.Time) map[string]score.Check {
-	out := map[string]score.Check{}
-	set := func(id string, value float64, ok bool, inputs string) {
-		c := score.Check{ID: id, Value: value, HasData: ok, Inputs: []string{inputs}}
-		if !ok {
-			c.Reason = "no data: " + inputs
+// scoreChecks measures every check on the evidence and applies the service's not_applicable.
+func scoreChecks(defs []score.Def, e *score.Evidence, t score.Targets, notApplicable []NotApplicable) map[string][]score.Check {
+	na := map[string]string{}
+	for _, n := range notApplicable {
+		na[n.Check] = n.Reason
+	}
+	canonical := map[string][]score.Check{}
+	for _, d := range defs {
+		m := d.Measure(e, t)
+		c := score.Check{ID: string(d.ID), Pillar: d.Pillar, Weight: d.Weight, Key: d.Key, Normalise: d.Norm,
+			Value: m.Value, HasData: m.HasData, Events: m.Events, MinEvents: m.MinEvents,
+			NotApplicable: m.NotApplicable, Reason: m.Reason, Inputs: m.Inputs}
+		if reason, ok := na[string(d.ID)]; ok {
+			c.NotApplicable, c.Reason = true, "declared in services: "+reason
 		}
-		out[id] = c
+		canonical[d.Pillar] = append(canonical[d.Pillar], c)
 	}
-	ratio := func(n, d float64) (float64, bool) {
-		if d > 0 {
-			return n / d, true
-		}
-		return 0, false
-	}
-	set("reliability.slo_budget", s.budget, s.budgetSet, fmt.Sprintf("remaining budget %.4g", s.budget))
-	if s.budgetSet {
-		set("reliability.success_ratio", 0, false, "superseded by the SLO budget")
-	} else {
-		v, ok := ratio(s.serverSpans-s.serverErrors, s.serverSpans)
-		set("reliability.success_ratio", v, ok, fmt.Sprintf("%.0f server spans, %.0f errors", s.serverSpans, s.serverErrors))
-	}
-	p95, ok := percentile(s.latencies, 0.95)
-	set("performance.latency_p95", p95, ok, fmt.Sprintf("p95 %.1f ms over %d server spans", p95, len(s.latencies)))
-	v, ok := ratio(s.serverTLS, s.serverSpans)
-	set("security.tls", v, ok, fmt.Sprintf("%.0f of %.0f server spans over TLS", s.serverTLS, s.serverSpans))
-	v, ok = ratio(s.authFailures, s.serverSpans)
-	set("security.auth_failures", v, ok, fmt.Sprintf("%.0f of %.0f server responses 401/403", s.authFailures, s.serverSpans))
-	v, ok = ratio(s.spansWithExceptions, s.weight)
-	set("security.exceptions", v, ok, fmt.Sprintf("%.0f of %.0f spans with an exception event", s.spansWithExceptions, s.weight))
-	v, ok = ratio(s.weight, s.serverSpans)
-	set("cost.spans_per_request", v, ok, fmt.Sprintf("%.0f spans for %.0f server requests", s.weight, s.serverSpans))
-	v, ok = ratio(s.bytesSeen, s.serverSpans)
-	set("cost.bytes_per_request", v, ok, fmt.Sprintf("%.0f bytes for %.0f server requests", s.bytesSeen, s.serverSpans))
-	v, ok = ratio(s.spans, s.weight)
-	set("cost.sampling_keep_ratio", v, ok && s.sampledSpans > 0, fmt.Sprintf("%.0f spans kept of %.0f represented", s.spans, s.weight))
-	cpu, ok := ratio(p.host.cpuSum, p.host.cpuCount)
-	set("cost.idle_capacity", cpu, ok, fmt.Sprintf("mean CPU utilisation %.3f over %.0f samples", cpu, p.host.cpuCount))
-	set("sustainability.cpu_utilization", cpu, ok, fmt.Sprintf("mean CPU utilisation %.3f over %.0f samples", cpu, p.host.cpuCount))
-	level := func(key string) (float64, bool) {
-		l, ok := dora.LevelByKey[key]
-		return float64(score.LevelValue(l)), ok
-	}
-	v, ok = level("deployment_frequency")
-	set("operations.deployment_frequency", v, ok, fmt.Sprintf("%d deployments in %.0f days", dora.Deployments, dora.PeriodDays))
-	v, ok = level("lead_time")
-	set("operations.lead_time", v, ok, fmt.Sprintf("median lead time %v", dora.LeadTime))
-	v, ok = level("change_failure_rate")
-	set("operations.change_failure_rate", v, ok, fmt.Sprintf("%d of %d deployments failed", dora.FailedDeployments, dora.Deployments))
-	set("operations.mttr", dora.RecoveryTime.Seconds(), dora.HasRecoveryTime, fmt.Sprintf("median recovery %v over %d incidents", dora.RecoveryTime, dora.ResolvedIncidents))
-	weeks := p.cfg.Dora.Period.Hours() / (24 * 7)
-	pages := 0
-	for _, at := range s.pageAlerts {
-		if now.Sub(at) <= p.cfg.Dora.Period {
-			pages++
-		}
-	}
-	set("operations.alert_noise", float64(pages)/weeks, s.alertSeen, fmt.Sprintf("%d page alerts in %v", pages, p.cfg.Dora.Period))
-	return out
-}
-
-// percentile is the nearest-rank percentile of the samples.
-func percentile(samples []float64, q float64) (float64, bool) {
-	if len(samples) == 0 {
-		return 0, false
-	}
-	s := append([]float64(nil), samples...)
-	sort.Float64s(s)
-	rank := int(math.Ceil(q*float64(len(s)))) - 1
-	return s[max(0, min(rank, len(s)-1))], true
+	return canonical
 }

@@ -3,6 +3,8 @@ package pillarsexporter
 import (
 	"html/template"
 	"time"
+
+	"github.com/otelcol-sre/otelcol-sre/exporter/pillarsexporter/internal/score"
 )
 
 // Disclaimer is stated on every output: the scores map telemetry onto the frameworks.
@@ -23,11 +25,14 @@ type Limits struct {
 	MaxServices     int    `json:"max_services"`
 	EvictedIdle     uint64 `json:"evicted_idle_services"`
 	RefusedServices uint64 `json:"refused_new_services"`
+	DroppedPoints   uint64 `json:"dropped_non_finite_points"`
 }
 
 // ServiceResult is one service identity's scores.
 type ServiceResult struct {
+	labels     []string          // identity values in service_identity order, for /metrics
 	Identity   map[string]string `json:"identity"`
+	Tier       string            `json:"tier,omitempty"`
 	Frameworks []FrameworkResult `json:"frameworks"`
 	Checks     []CheckJSON       `json:"checks"`
 	Dora       DoraJSON          `json:"dora"`
@@ -48,26 +53,31 @@ type PillarJSON struct {
 	Score    *float64 `json:"score"`
 	Status   string   `json:"status"`
 	Coverage float64  `json:"coverage"`
-	Checks   []string `json:"checks"`
+	// HighRisk and MediumRisk are the AWS Well-Architected Tool's view beside the score.
+	HighRisk   int      `json:"high_risk_checks"`
+	MediumRisk int      `json:"medium_risk_checks"`
+	Checks     []string `json:"checks"`
 }
 
 // CheckJSON explains one check.
 type CheckJSON struct {
-	ID                string   `json:"id"`
-	Pillar            string   `json:"pillar"`
-	Formula           string   `json:"formula"`
-	Inputs            []string `json:"inputs"`
-	Value             *float64 `json:"value"`
-	Score             *float64 `json:"score"`
-	Result            string   `json:"result"`
-	Method            string   `json:"method"`
-	Good              float64  `json:"good"`
-	Bad               float64  `json:"bad"`
-	Weight            float64  `json:"weight"`
-	Key               bool     `json:"key"`
-	PotentialIncrease float64  `json:"potential_increase"`
-	Exemplars         []string `json:"exemplar_trace_ids"`
-	Reason            string   `json:"reason,omitempty"`
+	ID                string     `json:"id"`
+	Pillar            string     `json:"pillar"`
+	Formula           string     `json:"formula"`
+	Remediation       string     `json:"remediation"`
+	References        score.Refs `json:"references"`
+	Inputs            []string   `json:"inputs"`
+	Value             *float64   `json:"value"`
+	Score             *float64   `json:"score"`
+	Result            string     `json:"result"`
+	Method            string     `json:"method"`
+	Good              float64    `json:"good"`
+	Bad               float64    `json:"bad"`
+	Weight            float64    `json:"weight"`
+	Key               bool       `json:"key"`
+	PotentialIncrease float64    `json:"potential_increase"`
+	Exemplars         []string   `json:"exemplar_trace_ids"`
+	Reason            string     `json:"reason,omitempty"`
 }
 
 // DoraJSON carries the four keys with their inputs.
@@ -78,6 +88,8 @@ type DoraJSON struct {
 	LeadTimeSeconds     *float64          `json:"lead_time_seconds"`
 	ChangeFailureRate   *float64          `json:"change_failure_rate"`
 	FailedDeployments   int               `json:"failed_deployments"`
+	ObservedDays        float64           `json:"observed_days"`
+	RejectedCommitTimes int               `json:"rejected_commit_times"`
 	RecoveryTimeSeconds *float64          `json:"recovery_time_seconds"`
 	Level               string            `json:"level"`
 	LevelByKey          map[string]string `json:"level_by_key"`
@@ -112,34 +124,46 @@ var scorecardPage = template.Must(template.New("scorecard").Funcs(template.FuncM
 		}
 		return formatFloat(*f, 4)
 	},
-	"ratio": func(f float64) string { return formatFloat(100*f, 0) + "%" },
+	"dur": func(f *float64) string {
+		if f == nil {
+			return "none measured"
+		}
+		return (time.Duration(*f) * time.Second).String()
+	},
+	"ratio":      func(f float64) string { return formatFloat(100*f, 0) + "%" },
+	"thresholds": func(c CheckJSON) bool { return c.Method != "band" && c.Method != "verdict" && c.Method != "ratio" },
 }).Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>otelcol-sre scorecard</title>
 <style>
 body{font:14px/1.4 system-ui,sans-serif;margin:1.5em;color:#222}
 h1{font-size:1.4em}h2{font-size:1.2em;margin-top:1.5em}h3{font-size:1.05em}
 table{border-collapse:collapse;margin:.5em 0 1em}td,th{border:1px solid #ccc;padding:.25em .5em;text-align:left;vertical-align:top}
-.pass{background:#d9f2d9}.warning{background:#fff0c2}.fail{background:#f8d0d0}.insufficient_data{background:#e8e8e8}
-.note{color:#555;font-size:.9em}code{font-size:.9em}
+.pass{background:#d9f2d9}.warning{background:#fff0c2}.fail{background:#f8d0d0}.insufficient_data{background:#e8e8e8}.not_applicable{background:#f4f4f4;color:#666}
+.note{color:#555;font-size:.9em}code{font-size:.9em}.ref{font-size:.85em;color:#345}
 </style></head><body>
 <h1>Well-Architected scorecard</h1>
-<p class="note">{{.Disclaimer}} Evaluated {{.EvaluatedAt.Format "2006-01-02 15:04:05 MST"}}.</p>
+<p class="note">{{.Disclaimer}} Evaluated {{.EvaluatedAt.Format "2006-01-02 15:04:05 MST"}}. Pillar scores are 0–100: pass from
+{{index .Thresholds "pass"}}, warning from {{index .Thresholds "warning"}}. Checks are measured over the last {{index .Thresholds "window"}}
+and need {{index .Thresholds "min_events"}} events; with fewer they are insufficient_data and neither pass nor fail.</p>
 {{range .Services}}
-<h2>Service {{range $k, $v := .Identity}}{{$k}}={{$v}} {{end}}</h2>
+<h2>Service {{range $k, $v := .Identity}}{{$k}}={{$v}} {{end}}{{if .Tier}}<span class="note">(tier {{.Tier}})</span>{{end}}</h2>
 <p>SRE maturity level <strong data-maturity="{{.Maturity.Level}}">{{.Maturity.Level}}</strong> of 4 ·
-DORA level <strong>{{if .Dora.Level}}{{.Dora.Level}}{{else}}insufficient_data{{end}}</strong> ({{.Dora.Table}}):
-{{.Dora.Deployments}} deployments, {{printf "%.2f" .Dora.DeploymentFrequency}}/day, lead time {{num .Dora.LeadTimeSeconds}} s,
-change failure rate {{num .Dora.ChangeFailureRate}}, recovery {{num .Dora.RecoveryTimeSeconds}} s</p>
+DORA level <strong>{{if .Dora.Level}}{{.Dora.Level}}{{else}}insufficient_data{{end}}</strong> ({{.Dora.Table}}, {{printf "%.1f" .Dora.ObservedDays}} days observed):
+{{.Dora.Deployments}} deployments, {{printf "%.2f" .Dora.DeploymentFrequency}}/day, lead time {{dur .Dora.LeadTimeSeconds}},
+change failure rate {{num .Dora.ChangeFailureRate}}, time to restore {{dur .Dora.RecoveryTimeSeconds}}</p>
 {{range .Frameworks}}{{$fw := .Framework}}
 <h3>{{.Framework}} — {{pct .Score}}</h3>
-<table><tr><th>pillar</th><th>score</th><th>status</th><th>coverage</th><th>checks</th></tr>
-{{range .Pillars}}<tr class="{{.Status}}" data-framework="{{$fw}}" data-pillar="{{.Pillar}}"><td>{{.Label}}</td><td>{{pct .Score}}</td><td class="status">{{.Status}}</td><td>{{ratio .Coverage}}</td><td>{{range .Checks}}<code>{{.}}</code> {{end}}</td></tr>
+<table><tr><th>pillar</th><th>score</th><th>status</th><th>high / medium risk</th><th>coverage</th><th>checks</th></tr>
+{{range .Pillars}}<tr class="{{.Status}}" data-framework="{{$fw}}" data-pillar="{{.Pillar}}"><td>{{.Label}}</td><td>{{pct .Score}}</td><td class="status">{{.Status}}</td><td>{{.HighRisk}} / {{.MediumRisk}}</td><td>{{ratio .Coverage}}</td><td>{{range .Checks}}<code>{{.}}</code> {{end}}</td></tr>
 {{end}}</table>
 {{end}}
-<table><tr><th>check</th><th>inputs</th><th>value</th><th>thresholds (good / bad)</th><th>weight</th><th>result</th><th>exemplar traces</th></tr>
-{{range .Checks}}<tr class="{{.Result}}"><td><code>{{.ID}}</code>{{if .Key}} (key){{end}}<br><span class="note">{{.Formula}}</span></td>
-<td>{{range .Inputs}}{{.}}<br>{{end}}{{.Reason}}</td><td>{{num .Value}}</td><td>{{.Method}} {{.Good}} / {{.Bad}}</td><td>{{.Weight}}</td>
-<td>{{.Result}} {{if .Score}}({{num .Score}}){{end}}</td><td>{{range .Exemplars}}<code>{{.}}</code><br>{{end}}</td></tr>
+<p class="note">Checks, largest potential score increase first.</p>
+<table><tr><th>check</th><th>inputs</th><th>value</th><th>thresholds (good / bad)</th><th>weight</th><th>result</th><th>potential increase</th><th>fix</th><th>exemplar traces</th></tr>
+{{range .Checks}}<tr class="{{.Result}}" data-check="{{.ID}}"><td><code>{{.ID}}</code>{{if .Key}} (key){{end}}<br><span class="note">{{.Formula}}</span></td>
+<td>{{range .Inputs}}{{.}}<br>{{end}}{{if .Reason}}<em>{{.Reason}}</em>{{end}}</td><td>{{num .Value}}</td><td>{{if thresholds .}}{{.Method}} {{.Good}} / {{.Bad}}{{else}}{{.Method}}{{end}}</td><td>{{.Weight}}</td>
+<td>{{.Result}} {{if .Score}}({{num .Score}}){{end}}</td><td>{{printf "%.1f" .PotentialIncrease}}</td>
+<td>{{.Remediation}}<br><span class="ref">AWS {{.References.AWS}} · Azure {{.References.Azure}} · Google Cloud {{.References.GCP}}</span></td>
+<td>{{range .Exemplars}}<code>{{.}}</code><br>{{end}}</td></tr>
 {{end}}</table>
 <table><tr><th>maturity criterion</th><th>level</th><th>met</th><th>evidence</th></tr>
 {{range .Maturity.Criteria}}<tr class="{{if .Met}}pass{{else}}fail{{end}}"><td>{{.ID}}</td><td>{{.Level}}</td><td>{{.Met}}</td><td>{{.Evidence}}</td></tr>{{end}}

@@ -2,6 +2,7 @@ package score
 
 import (
 	"fmt"
+	"math"
 	"sort"
 	"time"
 )
@@ -20,14 +21,15 @@ func (s DeploySource) String() string {
 	return [...]string{"cicd", "log_event", "version_change"}[s]
 }
 
-// Deployment is one deployment of a service.
+// Deployment is one deployment of a service, as one or more sources reported it.
 type Deployment struct {
-	Service    string
-	Revision   string // commit or version; used to de-duplicate sources
-	At         time.Time
-	CommitTime time.Time // zero when unknown
-	Source     DeploySource
-	Rollback   bool
+	Service     string
+	Version     string // service.version, when the source knows it
+	Revision    string // commit SHA, when the source knows it
+	At          time.Time
+	CommitTimes []time.Time // change timestamps of the deployment, when given
+	Source      DeploySource
+	Rollback    bool
 }
 
 // Incident is a period of user-visible failure: a page alert, an SLO fast burn or a reported
@@ -38,54 +40,91 @@ type Incident struct {
 	Resolved time.Time
 }
 
-// DedupeDeployments merges the same deployment reported by several sources: the same service
-// and revision within window collapse into the highest-priority report.
+// DedupeDeployments makes one deployment per (service, version), as Four Keys counts them:
+// a CI/CD span, a deployment log event and the service.version change that report the same
+// release merge into the earliest sighting, and a canary that interleaves two versions is one
+// deployment of the new one. Reports without a version merge with a report of the same
+// revision, or, failing that, with the nearest versioned report within window. Rollbacks stay
+// apart.
 func DedupeDeployments(in []Deployment, window time.Duration) []Deployment {
 	sorted := append([]Deployment(nil), in...)
 	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].At.Before(sorted[j].At) })
 	var out []Deployment
-	for _, d := range sorted {
-		merged := false
-		for i := len(out) - 1; i >= 0 && d.At.Sub(out[i].At) <= window; i-- {
-			if out[i].Service == d.Service && out[i].Revision == d.Revision {
-				if d.Source < out[i].Source {
-					at := out[i].At
-					out[i] = d
-					out[i].At = at // keep the earliest sighting
-				}
-				merged = true
-				break
+	find := func(d Deployment) int {
+		for i := len(out) - 1; i >= 0; i-- {
+			o := out[i]
+			if o.Service != d.Service || o.Rollback != d.Rollback {
+				continue
+			}
+			switch {
+			case d.Version != "" && o.Version == d.Version,
+				d.Revision != "" && o.Revision == d.Revision:
+				return i
+			case (d.Version == "" || o.Version == "") && absDuration(d.At.Sub(o.At)) <= window &&
+				(d.Revision == "" || o.Revision == ""):
+				return i
 			}
 		}
-		if !merged {
+		return -1
+	}
+	for _, d := range sorted {
+		if d.Rollback {
 			out = append(out, d)
+			continue
 		}
+		i := find(d)
+		if i < 0 {
+			out = append(out, d)
+			continue
+		}
+		o := &out[i]
+		o.CommitTimes = append(o.CommitTimes, d.CommitTimes...)
+		if o.Version == "" {
+			o.Version = d.Version
+		}
+		if o.Revision == "" {
+			o.Revision = d.Revision
+		}
+		o.Source = min(o.Source, d.Source)
 	}
 	return out
 }
 
-// Dora is the four keys over a period, with the inputs they came from.
+func absDuration(d time.Duration) time.Duration {
+	if d < 0 {
+		return -d
+	}
+	return d
+}
+
+// Dora is the four keys over the observed history, with the inputs they came from.
 type Dora struct {
 	Deployments       int
-	PeriodDays        float64
+	PeriodDays        float64 // observed history: from the first event, at most the period
 	DeploymentsPerDay float64
-	LeadTime          time.Duration // median commit → deploy; 0 with HasLeadTime false
+	LeadTime          time.Duration // median commit → deploy over every change timestamp
 	HasLeadTime       bool
+	RejectedCommits   int // change timestamps in the future of their deployment or over a year before it
 	FailedDeployments int
 	ChangeFailureRate float64
-	RecoveryTime      time.Duration // median incident start → resolution
+	RecoveryTime      time.Duration // median page start → resolve over failed deployments
 	HasRecoveryTime   bool
 	ResolvedIncidents int
 	AttributionWindow time.Duration
-	Level             string // elite, high, medium, low, or "" without deployments
+	Level             string // elite, high, medium, low; "" below the minimum deployments
 	LevelByKey        map[string]string
 }
 
-// ComputeDora derives the four keys over [from, to]. A deployment failed when, within window
-// after it (and before the service's next deployment), a rollback of that service or an
-// incident of that service started. Lead times ≤ 0 are dropped, as Four Keys does.
-func ComputeDora(deploys []Deployment, incidents []Incident, from, to time.Time, window time.Duration, table LevelTable) Dora {
-	d := Dora{AttributionWindow: window, PeriodDays: to.Sub(from).Hours() / 24, LevelByKey: map[string]string{}}
+// maxLeadTime rejects commit times that cannot be a change of this deployment (a clock at
+// year 1 would otherwise make a lead time of two millennia, or an overflow that reads elite).
+const maxLeadTime = 365 * day
+
+// ComputeDora derives the four keys over [from, to], from being the start of the observed
+// history. A deployment failed when an incident of its service started after it, before the
+// service's next deployment and within window; its time to restore is that incident's. A level
+// is given only from minDeploys deployments on.
+func ComputeDora(deploys []Deployment, incidents []Incident, from, to time.Time, window time.Duration, table LevelTable, minDeploys int) Dora {
+	d := Dora{AttributionWindow: window, PeriodDays: math.Max(to.Sub(from).Hours()/24, 1.0/24), LevelByKey: map[string]string{}}
 	var inPeriod []Deployment
 	for _, dep := range deploys {
 		if !dep.At.Before(from) && !dep.At.After(to) && !dep.Rollback {
@@ -94,14 +133,14 @@ func ComputeDora(deploys []Deployment, incidents []Incident, from, to time.Time,
 	}
 	sort.SliceStable(inPeriod, func(i, j int) bool { return inPeriod[i].At.Before(inPeriod[j].At) })
 	d.Deployments = len(inPeriod)
-	if d.PeriodDays > 0 {
-		d.DeploymentsPerDay = float64(d.Deployments) / d.PeriodDays
-	}
-	var leads []time.Duration
+	d.DeploymentsPerDay = float64(d.Deployments) / d.PeriodDays
+	var leads, recoveries []time.Duration
 	for i, dep := range inPeriod {
-		if !dep.CommitTime.IsZero() {
-			if lt := dep.At.Sub(dep.CommitTime); lt > 0 {
+		for _, c := range dep.CommitTimes {
+			if lt := dep.At.Sub(c); lt > 0 && lt <= maxLeadTime {
 				leads = append(leads, lt)
+			} else {
+				d.RejectedCommits++
 			}
 		}
 		end := dep.At.Add(window)
@@ -111,8 +150,11 @@ func ComputeDora(deploys []Deployment, incidents []Incident, from, to time.Time,
 				break
 			}
 		}
-		if failedWithin(dep, end, deploys, incidents) {
+		if failed, restore, restored := failedWithin(dep, end, deploys, incidents); failed {
 			d.FailedDeployments++
+			if restored {
+				recoveries = append(recoveries, restore)
+			}
 		}
 	}
 	if len(leads) > 0 {
@@ -121,34 +163,38 @@ func ComputeDora(deploys []Deployment, incidents []Incident, from, to time.Time,
 	if d.Deployments > 0 {
 		d.ChangeFailureRate = float64(d.FailedDeployments) / float64(d.Deployments)
 	}
-	var recoveries []time.Duration
-	for _, inc := range incidents {
-		if !inc.Resolved.IsZero() && !inc.Start.Before(from) && !inc.Start.After(to) && inc.Resolved.After(inc.Start) {
-			recoveries = append(recoveries, inc.Resolved.Sub(inc.Start))
-		}
-	}
 	d.ResolvedIncidents = len(recoveries)
 	if len(recoveries) > 0 {
 		d.RecoveryTime, d.HasRecoveryTime = median(recoveries), true
 	}
-	if d.Deployments > 0 {
+	if d.Deployments > 0 && d.Deployments >= minDeploys {
 		d.Level, d.LevelByKey = table.Classify(d)
 	}
 	return d
 }
 
-func failedWithin(dep Deployment, end time.Time, deploys []Deployment, incidents []Incident) bool {
+// failedWithin reports whether dep failed before end: a rollback of it, or an incident that
+// started in [dep, end). restore is the first such incident's duration when it was resolved.
+func failedWithin(dep Deployment, end time.Time, deploys []Deployment, incidents []Incident) (failed bool, restore time.Duration, restored bool) {
+	var first *Incident
+	for i := range incidents {
+		inc := &incidents[i]
+		if inc.Service == dep.Service && !inc.Start.Before(dep.At) && inc.Start.Before(end) && (first == nil || inc.Start.Before(first.Start)) {
+			first = inc
+		}
+	}
+	if first != nil {
+		if !first.Resolved.IsZero() && first.Resolved.After(first.Start) {
+			return true, first.Resolved.Sub(first.Start), true
+		}
+		return true, 0, false
+	}
 	for _, r := range deploys {
 		if r.Rollback && r.Service == dep.Service && r.At.After(dep.At) && r.At.Before(end) {
-			return true
+			return true, 0, false
 		}
 	}
-	for _, inc := range incidents {
-		if inc.Service == dep.Service && !inc.Start.Before(dep.At) && inc.Start.Before(end) {
-			return true
-		}
-	}
-	return false
+	return false, 0, false
 }
 
 func median(ds []time.Duration) time.Duration {

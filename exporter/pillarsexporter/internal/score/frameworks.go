@@ -60,13 +60,18 @@ func ValidateFramework(name string) error {
 }
 
 // Project scores a framework pillar from the canonical pillar results: the union of their
-// checks, re-aggregated, so coverage and key gating carry over unchanged.
+// checks, re-aggregated, so coverage and key gating carry over unchanged. It keeps the totals
+// only: the checks are listed with their canonical pillar.
 func Project(fp FrameworkPillar, canonical map[string][]Check, th Thresholds, minCoverage float64) PillarResult {
-	var checks []Check
+	n := 0
+	for _, p := range fp.From {
+		n += len(canonical[p])
+	}
+	checks := make([]Check, 0, n)
 	for _, p := range fp.From {
 		checks = append(checks, canonical[p]...)
 	}
-	return ScorePillar(fp.Name, checks, th, minCoverage)
+	return scorePillar(fp.Name, checks, th, minCoverage, false)
 }
 
 // FrameworkScore is the simple mean of the pillar scores that have data (Azure Advisor's

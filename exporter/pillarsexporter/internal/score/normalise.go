@@ -23,6 +23,9 @@ const (
 	ErrorBudget Method = "error_budget"
 	// Band maps a DORA level (elite 4 … low 1) to 1, 0.75, 0.5, 0.25.
 	Band Method = "band"
+	// Verdict is a policy's own result: 2 pass (score 1), 1 warning (0.5), 0 fail (0), whatever
+	// the thresholds.
+	Verdict Method = "verdict"
 )
 
 // Normaliser holds a method and its parameters.
@@ -47,7 +50,7 @@ func (n Normaliser) Validate() error {
 		if !(n.Objective > 0 && n.Objective < 1) {
 			return fmt.Errorf("objective %v must be a ratio in (0, 1)", n.Objective)
 		}
-	case Ratio, Band:
+	case Ratio, Band, Verdict:
 	default:
 		return fmt.Errorf("unknown normalisation method %q", n.Method)
 	}
@@ -82,6 +85,8 @@ func (n Normaliser) Score(value float64) (float64, bool) {
 		return clamp01(1 - (1-value)/(1-n.Objective)), true
 	case Band:
 		return clamp01(math.Round(value) / 4), true
+	case Verdict:
+		return math.Max(0, math.Min(2, math.Round(value))) / 2, true
 	}
 	return 0, false
 }

@@ -1,19 +1,21 @@
 package score
 
 import (
+	"cmp"
 	"fmt"
-	"sort"
+	"slices"
 )
 
 // Result is a check's or a pillar's verdict.
 type Result string
 
-// Verdicts, Keptn's plus the explicit absence of data.
+// Verdicts, Keptn's plus the explicit absence of data and checks that cannot apply.
 const (
 	Pass             Result = "pass"
 	Warning          Result = "warning"
 	Fail             Result = "fail"
 	InsufficientData Result = "insufficient_data"
+	NotApplicable    Result = "not_applicable"
 )
 
 // Thresholds are Keptn's total-score thresholds (pass ≥ 0.90, warning ≥ 0.75 by default).
@@ -43,8 +45,23 @@ type Check struct {
 	// Value is the measured value; HasData is false when the telemetry to compute it is absent.
 	Value   float64
 	HasData bool
-	Reason  string   // why there is no data, or what the value was computed from
-	Inputs  []string // human-readable inputs, e.g. "4123 server spans, 17 over TLS"
+	// Events is the sample the value stands on; below MinEvents the check is insufficient_data.
+	Events, MinEvents float64
+	// NotApplicable leaves the check out of its pillar entirely (Reason says why).
+	NotApplicable bool
+	Reason        string   // why there is no data or it does not apply
+	Inputs        []string // human-readable inputs, e.g. "4123 server spans, 17 over TLS"
+}
+
+// evidenced reports whether the check has enough data to be scored, and why not.
+func (c Check) evidenced() (bool, string) {
+	switch {
+	case !c.HasData:
+		return false, c.Reason
+	case c.Events < c.MinEvents:
+		return false, fmt.Sprintf("%.0f events in the window, fewer than the %.0f needed", c.Events, c.MinEvents)
+	}
+	return true, ""
 }
 
 // CheckResult is a scored check.
@@ -61,43 +78,72 @@ type CheckResult struct {
 type PillarResult struct {
 	Pillar   string
 	Score    float64 // 0–100; meaningful only when Status is not insufficient_data
-	Coverage float64 // weight of checks with data ÷ weight of all checks
+	Coverage float64 // weight of checks with data ÷ weight of the checks that apply
 	Status   Result
 	Checks   []CheckResult
+	// HighRisk and MediumRisk are the AWS Well-Architected Tool's view of the same checks: a
+	// failed key check is a high-risk issue; any other failed check, or a warning, medium.
+	HighRisk, MediumRisk int
 }
 
 // ScorePillar aggregates a pillar's checks, Keptn-style: 100·Σ w·s ÷ Σ w over the checks that
-// have data; coverage is the share of weight with data; below minCoverage the pillar reports
-// insufficient_data; a failed key check fails it.
+// have enough data; coverage is the share of applicable weight with data; below minCoverage the
+// pillar reports insufficient_data; a failed key check fails it. A check without enough data
+// never passes or fails; one that does not apply leaves the pillar altogether.
 func ScorePillar(pillar string, checks []Check, th Thresholds, minCoverage float64) PillarResult {
+	return scorePillar(pillar, checks, th, minCoverage, true)
+}
+
+// scorePillar scores the pillar; without detail it keeps only the totals, for projections
+// whose checks are already listed.
+func scorePillar(pillar string, checks []Check, th Thresholds, minCoverage float64, detail bool) PillarResult {
 	res := PillarResult{Pillar: pillar, Status: InsufficientData}
+	if detail {
+		res.Checks = make([]CheckResult, 0, len(checks))
+	}
+	keep := func(cr CheckResult) {
+		if detail {
+			res.Checks = append(res.Checks, cr)
+		}
+	}
 	var total, covered, weighted float64
 	keyFailed := false
 	for _, c := range checks {
 		cr := CheckResult{Check: c, Result: InsufficientData}
-		total += c.Weight
-		if c.HasData {
-			if s, ok := c.Normalise.Score(c.Value); ok {
-				cr.Score = s
-				cr.Result = checkResult(s, th)
-				covered += c.Weight
-				weighted += c.Weight * s
-				keyFailed = keyFailed || (c.Key && cr.Result == Fail)
-			} else {
-				cr.Reason = fmt.Sprintf("value %v cannot be scored by %s", c.Value, c.Normalise.Method)
-			}
+		if c.NotApplicable {
+			cr.Result = NotApplicable
+			keep(cr)
+			continue
 		}
-		res.Checks = append(res.Checks, cr)
+		total += c.Weight
+		if ok, why := c.evidenced(); !ok {
+			cr.Reason = why
+		} else if s, ok := c.Normalise.Score(c.Value); ok {
+			cr.Score = s
+			cr.Result = checkResult(s, c.Normalise, th)
+			covered += c.Weight
+			weighted += c.Weight * s
+			keyFailed = keyFailed || (c.Key && cr.Result == Fail)
+			switch {
+			case cr.Result == Fail && c.Key:
+				res.HighRisk++
+			case cr.Result == Fail || cr.Result == Warning:
+				res.MediumRisk++
+			}
+		} else {
+			cr.Reason = fmt.Sprintf("value %v cannot be scored by %s", c.Value, c.Normalise.Method)
+		}
+		keep(cr)
 	}
 	if total > 0 {
 		res.Coverage = covered / total
 	}
 	for i := range res.Checks {
-		if cr := &res.Checks[i]; cr.Result != InsufficientData && covered > 0 {
+		if cr := &res.Checks[i]; cr.Result != InsufficientData && cr.Result != NotApplicable && covered > 0 {
 			cr.PotentialIncrease = 100 * cr.Weight * (1 - cr.Score) / covered
 		}
 	}
-	sort.SliceStable(res.Checks, func(i, j int) bool { return res.Checks[i].PotentialIncrease > res.Checks[j].PotentialIncrease })
+	slices.SortStableFunc(res.Checks, func(a, b CheckResult) int { return cmp.Compare(b.PotentialIncrease, a.PotentialIncrease) })
 	if covered == 0 || res.Coverage < minCoverage {
 		return res
 	}
@@ -106,12 +152,16 @@ func ScorePillar(pillar string, checks []Check, th Thresholds, minCoverage float
 	case keyFailed:
 		res.Status = Fail
 	default:
-		res.Status = checkResult(res.Score/100, th)
+		res.Status = checkResult(res.Score/100, Normaliser{}, th)
 	}
 	return res
 }
 
-func checkResult(s float64, th Thresholds) Result {
+// checkResult applies the thresholds to a score; a Verdict check carries its own result.
+func checkResult(s float64, n Normaliser, th Thresholds) Result {
+	if n.Method == Verdict {
+		return [...]Result{Fail, Warning, Pass}[int(s*2)]
+	}
 	switch {
 	case s >= th.Pass:
 		return Pass

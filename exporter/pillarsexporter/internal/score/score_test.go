@@ -109,35 +109,54 @@ func TestFrameworkProjections(t *testing.T) {
 func TestDoraOnAScriptedEventLog(t *testing.T) {
 	t0 := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
 	h := time.Hour
+	at := func(x time.Duration) []time.Time { return []time.Time{t0.Add(x)} }
 	deploys := []Deployment{
-		{Service: "api", Revision: "a1", At: t0.Add(10 * h), CommitTime: t0.Add(8 * h), Source: SourceVersionChange},
-		{Service: "api", Revision: "a1", At: t0.Add(10*h + 2*time.Minute), CommitTime: t0.Add(8 * h), Source: SourceCICD}, // duplicate
-		{Service: "api", Revision: "a2", At: t0.Add(34 * h), CommitTime: t0.Add(30 * h), Source: SourceLogEvent},
-		{Service: "api", Revision: "a1", At: t0.Add(36 * h), Source: SourceLogEvent, Rollback: true},         // rolls a2 back
-		{Service: "api", Revision: "a3", At: t0.Add(58 * h), CommitTime: t0.Add(58 * h), Source: SourceCICD}, // lead 0: dropped
-		{Service: "web", Revision: "w1", At: t0.Add(82 * h), CommitTime: t0.Add(76 * h), Source: SourceCICD},
+		// v1: the version change, its CI/CD span (SHA only, 2 min later) and its log event: one.
+		{Service: "api", Version: "v1", At: t0.Add(10 * h), Source: SourceVersionChange},
+		{Service: "api", Revision: "a1", At: t0.Add(10*h + 2*time.Minute), CommitTimes: at(8 * h), Source: SourceCICD},
+		{Service: "api", Version: "v1", Revision: "a1", At: t0.Add(10*h + 3*time.Minute), CommitTimes: at(6 * h), Source: SourceLogEvent},
+		// v2, then a canary flipping v1/v2/v1/v2: still one deployment of v2.
+		{Service: "api", Version: "v2", At: t0.Add(34 * h), CommitTimes: []time.Time{t0.Add(30 * h), t0.Add(-5000 * 24 * h), t0.Add(35 * h)}, Source: SourceLogEvent},
+		{Service: "api", Version: "v1", At: t0.Add(34*h + time.Minute), Source: SourceVersionChange},
+		{Service: "api", Version: "v2", At: t0.Add(34*h + 2*time.Minute), Source: SourceVersionChange},
+		{Service: "api", Version: "v1", Revision: "a1", At: t0.Add(36 * h), Source: SourceLogEvent, Rollback: true},
+		{Service: "api", Version: "v3", At: t0.Add(58 * h), CommitTimes: at(56 * h), Source: SourceCICD},
+		{Service: "web", Version: "w1", At: t0.Add(82 * h), CommitTimes: at(76 * h), Source: SourceCICD},
 	}
 	incidents := []Incident{
-		{Service: "web", Start: t0.Add(83 * h), Resolved: t0.Add(83*h + 30*time.Minute)}, // after w1: failure
+		{Service: "web", Start: t0.Add(83 * h), Resolved: t0.Add(83*h + 30*time.Minute)}, // after w1: failure, 30m
 		{Service: "api", Start: t0.Add(5 * h), Resolved: t0.Add(7 * h)},                  // before any deploy
+		{Service: "api", Start: t0.Add(59 * h), Resolved: t0.Add(61 * h)},                // after v3: failure, 2h
+		{Service: "api", Start: t0.Add(59*h + 10*time.Minute)},                           // a second page: not a second failure
 	}
 	deduped := DedupeDeployments(deploys, 15*time.Minute)
-	if len(deduped) != 5 || deduped[0].Source != SourceCICD || !deduped[0].At.Equal(t0.Add(10*h)) {
+	// v1, v2, rollback, v3, w1.
+	if len(deduped) != 5 || deduped[0].Source != SourceCICD || !deduped[0].At.Equal(t0.Add(10*h)) || len(deduped[0].CommitTimes) != 2 ||
+		deduped[0].Revision != "a1" || deduped[1].Version != "v2" || !deduped[2].Rollback {
 		t.Fatalf("dedupe: %+v", deduped)
 	}
-	d := ComputeDora(deduped, incidents, t0, t0.Add(4*24*h), 24*h, LevelTables["dora2024"])
-	// 4 deployments (the rollback is not one) over 4 days: 1/day. Lead times 2h, 4h, 6h → median 4h.
-	// Failed: a2 (rolled back within 24h) and w1 (incident 1h later): CFR 2/4. Recovery: 2h and 30m → 75m.
-	if d.Deployments != 4 || !near(d.DeploymentsPerDay, 1) || d.LeadTime != 4*h || d.FailedDeployments != 2 ||
-		!near(d.ChangeFailureRate, 0.5) || d.RecoveryTime != 75*time.Minute || d.ResolvedIncidents != 2 {
+	d := ComputeDora(deduped, incidents, t0, t0.Add(4*24*h), 24*h, LevelTables["dora2024"], 3)
+	// 4 deployments over 4 days: 1/day. Lead times: v1 2h and 4h; v2 4h (the year-1 and the
+	// future commit rejected); v3 2h; w1 6h → median of {2,4,4,2,6} = 4h.
+	// Failed: v2 (rolled back), v3 (page 1h later), w1 (page 1h later): 3 of 4. Restore per failed
+	// deployment with an incident: v3 2h, w1 30m → median 75m.
+	if d.Deployments != 4 || !near(d.DeploymentsPerDay, 1) || d.LeadTime != 4*h || d.RejectedCommits != 2 || d.FailedDeployments != 3 ||
+		!near(d.ChangeFailureRate, 0.75) || d.RecoveryTime != 75*time.Minute || d.ResolvedIncidents != 2 {
 		t.Fatalf("dora: %+v", d)
 	}
-	// dora2024: frequency elite (≥ 1/day), lead time elite (< 1d), CFR low (> 20 %), recovery high (< 1d).
 	if d.LevelByKey["deployment_frequency"] != "elite" || d.LevelByKey["lead_time"] != "elite" ||
 		d.LevelByKey["change_failure_rate"] != "low" || d.LevelByKey["recovery_time"] != "high" || d.Level != "low" {
 		t.Errorf("levels %v overall %s", d.LevelByKey, d.Level)
 	}
-	if dl := ComputeDora(deduped, incidents, t0, t0.Add(4*24*h), 24*h, LevelTables["devlake2023"]); dl.LevelByKey["deployment_frequency"] != "elite" {
+	if few := ComputeDora(deduped, incidents, t0, t0.Add(4*24*h), 24*h, LevelTables["dora2024"], 5); few.Level != "" || len(few.LevelByKey) != 0 {
+		t.Errorf("4 deployments below a minimum of 5 got a level: %+v", few)
+	}
+	// Observed history shorter than the period: one day of history, 1 deployment → 1/day.
+	short := ComputeDora(deduped[:1], nil, t0.Add(9*h), t0.Add(33*h), 24*h, LevelTables["dora2024"], 1)
+	if !near(short.DeploymentsPerDay, 1) || short.FailedDeployments != 0 {
+		t.Errorf("short history: %+v", short)
+	}
+	if dl := ComputeDora(deduped, incidents, t0, t0.Add(4*24*h), 24*h, LevelTables["devlake2023"], 3); dl.LevelByKey["deployment_frequency"] != "elite" {
 		t.Errorf("devlake2023 frequency %v", dl.LevelByKey)
 	}
 	if LevelValue("elite") != 4 || LevelValue("low") != 1 {
@@ -146,14 +165,15 @@ func TestDoraOnAScriptedEventLog(t *testing.T) {
 	if _, err := LookupLevelTable("dora1999"); err == nil {
 		t.Error("unknown level table accepted")
 	}
-	empty := ComputeDora(nil, nil, t0, t0.Add(24*h), 24*h, LevelTables["dora2024"])
+	empty := ComputeDora(nil, nil, t0, t0.Add(24*h), 24*h, LevelTables["dora2024"], 1)
 	if empty.Level != "" || empty.ChangeFailureRate != 0 {
 		t.Errorf("no deployments: %+v", empty)
 	}
 }
 
+// A healthy team reaches level 4 without ever failing; each missing rung stops the ladder.
 func TestMaturityLevelEdges(t *testing.T) {
-	full := MaturityInputs{TelemetryArrives: true, SLOsMeasured: 2, BurnRateAlerting: true, MTTRTracked: true, BudgetExhausted: true, BudgetPolicyActive: true}
+	full := MaturityInputs{TelemetryArrives: true, SLOWithData: true, AlertingCanFire: true, SLOMetForPeriod: true, BudgetPolicyFollowed: true}
 	for _, tc := range []struct {
 		name   string
 		mutate func(*MaturityInputs)
@@ -162,10 +182,10 @@ func TestMaturityLevelEdges(t *testing.T) {
 		{"nothing measured", func(m *MaturityInputs) { *m = MaturityInputs{} }, 0},
 		{"telemetry only", func(m *MaturityInputs) { *m = MaturityInputs{TelemetryArrives: true} }, 1},
 		{"SLOs but no telemetry is still 0 (gated)", func(m *MaturityInputs) { m.TelemetryArrives = false }, 0},
-		{"SLOs, alerting without MTTR", func(m *MaturityInputs) { m.MTTRTracked = false }, 2},
-		{"no budget policy evidence", func(m *MaturityInputs) { m.BudgetPolicyActive = false }, 3},
-		{"budget never exhausted: no evidence", func(m *MaturityInputs) { m.BudgetExhausted = false }, 3},
-		{"everything", func(*MaturityInputs) {}, 4},
+		{"SLO, alerting that cannot fire", func(m *MaturityInputs) { m.AlertingCanFire = false }, 2},
+		{"deployed while exhausted", func(m *MaturityInputs) { m.BudgetPolicyFollowed = false }, 3},
+		{"no full period met yet", func(m *MaturityInputs) { m.SLOMetForPeriod = false }, 3},
+		{"healthy, never failed", func(*MaturityInputs) {}, 4},
 	} {
 		in := full
 		tc.mutate(&in)

@@ -1,0 +1,267 @@
+package score
+
+import "fmt"
+
+// CheckID names a built-in check. Every ID is declared here once.
+type CheckID string
+
+// The built-in checks.
+const (
+	CheckErrorBudget         CheckID = "reliability.error_budget"
+	CheckSuccessRatio        CheckID = "reliability.success_ratio"
+	CheckExceptions          CheckID = "reliability.exceptions"
+	CheckLatencyP95          CheckID = "performance.latency_p95"
+	CheckTLS                 CheckID = "security.tls"
+	CheckAuthFailures        CheckID = "security.auth_failures"
+	CheckSpansPerRequest     CheckID = "cost.spans_per_request"
+	CheckBytesPerRequest     CheckID = "cost.bytes_per_request"
+	CheckSamplingKeepRatio   CheckID = "cost.sampling_keep_ratio"
+	CheckIdleCapacity        CheckID = "cost.idle_capacity"
+	CheckCPUUtilization      CheckID = "sustainability.cpu_utilization"
+	CheckDeploymentFrequency CheckID = "operations.deployment_frequency"
+	CheckLeadTime            CheckID = "operations.lead_time"
+	CheckChangeFailureRate   CheckID = "operations.change_failure_rate"
+	CheckTimeToRestore       CheckID = "operations.time_to_restore"
+	CheckAlertNoise          CheckID = "operations.alert_noise"
+)
+
+// Refs are the framework items a check maps to: an AWS Well-Architected best practice (or
+// question, where no single best practice fits), an Azure Well-Architected checklist code and
+// the Google Cloud Well-Architected pillar.
+type Refs struct {
+	AWS   string `json:"aws"`
+	Azure string `json:"azure"`
+	GCP   string `json:"gcp"`
+}
+
+// Measurement is one check's value for one service.
+type Measurement struct {
+	Value, Events, MinEvents float64
+	HasData, NotApplicable   bool
+	Reason                   string
+	Inputs                   []string
+}
+
+// Def is a built-in check: where it belongs, how it is scored, how it is measured and how to
+// fix it.
+type Def struct {
+	ID          CheckID
+	Pillar      string
+	Weight      float64
+	Key         bool
+	Norm        Normaliser
+	Formula     string
+	Remediation string
+	Refs        Refs
+	Measure     func(*Evidence, Targets) Measurement
+}
+
+func ratioOf(n, d, minEvents float64, inputs string) Measurement {
+	m := Measurement{Events: d, MinEvents: minEvents, Inputs: []string{inputs}, HasData: d > 0}
+	if d > 0 {
+		m.Value = n / d
+	} else {
+		m.Reason = "no events in the window"
+	}
+	return m
+}
+
+func lin(good, bad float64) Normaliser { return Normaliser{Method: Linear, Good: good, Bad: bad} }
+
+// Registry returns the built-in checks, scored against t.
+func Registry(t Targets) []Def {
+	return []Def{
+		{CheckErrorBudget, Reliability, 3, true, Normaliser{Method: Verdict},
+			"error-budget policy over the service's SLOs: pass while budget remains on track, warning when projected to run out before the period ends or a ticket alert is active, fail when exhausted or a page alert is active",
+			"Stop risky releases and spend engineering time on the SLO's top bad-event causes until the burn rate is back under 1.",
+			Refs{"REL11-BP07", "RE:04", "Reliability: set realistic targets"}, measureBudget},
+		{CheckSuccessRatio, Reliability, 3, true, lin(0.999, 0.95),
+			"share of server spans that are not errors (status ERROR or HTTP 5xx) in the window; only without an SLO budget",
+			"Define an SLO for this service in the slo connector; meanwhile fix the top error routes (see exemplars).",
+			Refs{"REL06-BP01", "RE:10", "Reliability: define reliability based on user-experience goals"}, measureSuccess},
+		{CheckExceptions, Reliability, 1, false, lin(0.001, 0.05),
+			"share of spans carrying an exception event in the window",
+			"Handle or fix the most frequent exception types; an exception on a healthy path is a latent failure.",
+			Refs{"REL11-BP01", "RE:07", "Reliability: detect potential failures by using observability"}, measureExceptions},
+		{CheckLatencyP95, PerformanceEfficiency, 1, false, lin(t.LatencyP95Ms, 2*t.LatencyP95Ms),
+			fmt.Sprintf("p95 of server span durations in the window against the %.0f ms target", t.LatencyP95Ms),
+			"Profile the slowest routes in the exemplar traces; add caching or capacity where the p95 is spent.",
+			Refs{"PERF05-BP02", "PE:04", "Performance optimization: monitor and analyze performance"}, measureLatency},
+		{CheckTLS, Security, 1, false, lin(0.99, 0.90),
+			"share of requests over TLS, only where TLS can be seen: server spans of services declaring tls_termination: app, and CLIENT spans to hosts outside the cluster",
+			"Serve and call over HTTPS/TLS; for calls leaving the cluster use https:// endpoints.",
+			Refs{"SEC09-BP02", "SE:07", "Security, privacy, and compliance: encrypt data in transit"}, measureTLS},
+		{CheckAuthFailures, Security, 1, false, lin(0.01, 0.10),
+			"share of server responses with HTTP 401 or 403 in the window",
+			"Look for a misconfigured client or credential rotation; sustained 401/403 can also be probing.",
+			Refs{"SEC04-BP01", "SE:05", "Security, privacy, and compliance: manage identity and access"}, measureAuth},
+		{CheckSpansPerRequest, CostOptimization, 1, false, Normaliser{Method: LogLinear, Good: 10, Bad: 1000},
+			"spans per server request in the window",
+			"Drop or aggregate chatty internal spans (loops, per-row queries) in the instrumentation.",
+			Refs{"COST03", "CO:07", "Cost optimization: optimize resource usage"}, measureSpansPerRequest},
+		{CheckBytesPerRequest, CostOptimization, 1, false, Normaliser{Method: LogLinear, Good: 4096, Bad: 1 << 20},
+			"OTLP bytes of spans per server request in the window",
+			"Remove large attributes (payloads, SQL with values, stack traces on success) from spans.",
+			Refs{"COST03", "CO:07", "Cost optimization: optimize resource usage"}, measureBytesPerRequest},
+		{CheckSamplingKeepRatio, CostOptimization, 0.5, false, lin(0.05, 1),
+			fmt.Sprintf("spans kept ÷ spans represented (Σ1 ÷ Σ adjusted count); only above %.0f spans/s", t.KeepRatioMinSpansPerSecond),
+			"Sample head or tail (sre_sampling) so backends store a consistent share of ordinary traffic.",
+			Refs{"COST03", "CO:07", "Cost optimization: optimize resource usage"}, measureKeepRatio},
+		{CheckIdleCapacity, CostOptimization, 1, false, lin(0.6, 0.1),
+			"mean CPU utilisation of this service (process, container or k8s pod CPU carrying its identity)",
+			"Right-size: fewer or smaller replicas, or autoscaling on utilisation.",
+			Refs{"COST06", "CO:07", "Cost optimization: optimize resource usage"}, measureCPU},
+		{CheckCPUUtilization, Sustainability, 1, false, lin(0.4, 0.05),
+			"mean CPU utilisation of this service (process, container or k8s pod CPU carrying its identity)",
+			"Consolidate under-used replicas so the hardware that runs is used.",
+			Refs{"SUS05-BP01", "CO:07", "Sustainability: use resources efficiently"}, measureCPU},
+		{CheckDeploymentFrequency, OperationalExcellence, 1, false, Normaliser{Method: Band},
+			"DORA deployment frequency level over the observed history",
+			"Ship smaller changes more often through an automated pipeline.",
+			Refs{"OPS05", "OE:06", "Operational excellence: automate and manage change"}, measureDora("deployment_frequency")},
+		{CheckLeadTime, OperationalExcellence, 1, false, Normaliser{Method: Band},
+			"DORA change lead time level: median commit → deploy",
+			"Shorten review and pipeline queues; send commit timestamps (vcs.ref.head.revision.timestamp) with deployments.",
+			Refs{"OPS05", "OE:06", "Operational excellence: automate and manage change"}, measureDora("lead_time")},
+		{CheckChangeFailureRate, OperationalExcellence, 1, false, Normaliser{Method: Band},
+			"DORA change failure rate level: deployments followed by a page before the next deployment",
+			"Add canary analysis and automated rollback on SLO burn.",
+			Refs{"OPS06", "OE:11", "Operational excellence: automate and manage change"}, measureDora("change_failure_rate")},
+		{CheckTimeToRestore, OperationalExcellence, 1, false, Normaliser{Method: Band},
+			"DORA failed deployment recovery time level: median page start → resolve per failed deployment",
+			"Make rollback one click and rehearse it; page on burn rate so restoration starts early.",
+			Refs{"OPS10", "OE:08", "Operational excellence: manage incidents and problems"}, measureDora("recovery_time")},
+		{CheckAlertNoise, OperationalExcellence, 1, false, lin(1, 20),
+			"page alerts per week over the observed history",
+			"Page only on multi-window burn rates; move the rest to tickets.",
+			Refs{"OPS08", "OE:07", "Operational excellence: manage incidents and problems"}, measureAlertNoise},
+	}
+}
+
+func measureBudget(e *Evidence, _ Targets) Measurement {
+	if !e.Budget.Known {
+		return Measurement{Reason: "no SLO reports an error budget for this service"}
+	}
+	v, why := BudgetVerdict(e.Budget)
+	return Measurement{Value: v, HasData: true, Inputs: []string{why, "from " + e.Budget.Source}}
+}
+
+func measureSuccess(e *Evidence, t Targets) Measurement {
+	if e.Budget.Known {
+		return Measurement{NotApplicable: true, Reason: "the SLO's error budget measures reliability"}
+	}
+	return ratioOf(e.ServerSpans-e.ServerErrors, e.ServerSpans, t.MinEvents,
+		fmt.Sprintf("%.0f server spans, %.0f errors", e.ServerSpans, e.ServerErrors))
+}
+
+func measureExceptions(e *Evidence, t Targets) Measurement {
+	return ratioOf(e.SpansWithExceptions, e.Weight, t.MinEvents,
+		fmt.Sprintf("%.0f of %.0f spans with an exception event", e.SpansWithExceptions, e.Weight))
+}
+
+func measureLatency(e *Evidence, t Targets) Measurement {
+	p95, ok := Percentile(e.LatenciesMs, 0.95)
+	m := Measurement{Value: p95, HasData: ok, Events: float64(len(e.LatenciesMs)), MinEvents: t.MinEvents,
+		Inputs: []string{fmt.Sprintf("p95 %.1f ms over %d server spans", p95, len(e.LatenciesMs))}}
+	if !ok {
+		m.Reason = "no server spans in the window"
+	}
+	return m
+}
+
+func measureTLS(e *Evidence, t Targets) Measurement {
+	n, d := e.ExternalTLS, e.ExternalClient
+	inputs := fmt.Sprintf("%.0f of %.0f calls to hosts outside the cluster over TLS", n, d)
+	if e.TLSTerminationApp {
+		n, d = n+e.ServerTLS, d+e.ServerSpansForTLS
+		inputs = fmt.Sprintf("%.0f of %.0f server spans (tls_termination: app) and external calls over TLS", n, d)
+	}
+	if d == 0 {
+		return Measurement{NotApplicable: true, Reason: "TLS may terminate at a load balancer or mesh, which server spans cannot show, and no call left the cluster; declare tls_termination: app in services: to score it"}
+	}
+	return ratioOf(n, d, t.MinEvents, inputs)
+}
+
+func measureAuth(e *Evidence, t Targets) Measurement {
+	return ratioOf(e.AuthFailures, e.ServerSpans, t.MinEvents,
+		fmt.Sprintf("%.0f of %.0f server responses 401/403", e.AuthFailures, e.ServerSpans))
+}
+
+func measureSpansPerRequest(e *Evidence, t Targets) Measurement {
+	m := ratioOf(e.Weight, e.ServerSpans, t.MinEvents, fmt.Sprintf("%.0f spans for %.0f server requests", e.Weight, e.ServerSpans))
+	return m
+}
+
+func measureBytesPerRequest(e *Evidence, t Targets) Measurement {
+	// Bytes are of the spans received; a sampled stream sends a share of them, so scale by the
+	// share kept to compare with the requests it represents.
+	bytes := e.Bytes
+	if e.Spans > 0 && e.Weight > e.Spans {
+		bytes *= e.Weight / e.Spans
+	}
+	return ratioOf(bytes, e.ServerSpans, t.MinEvents, fmt.Sprintf("%.0f bytes for %.0f server requests", bytes, e.ServerSpans))
+}
+
+func measureKeepRatio(e *Evidence, t Targets) Measurement {
+	rate := 0.0
+	if e.WindowSeconds > 0 {
+		rate = e.Weight / e.WindowSeconds
+	}
+	if rate < t.KeepRatioMinSpansPerSecond {
+		return Measurement{NotApplicable: true, Reason: fmt.Sprintf("%.1f spans/s: below %.0f spans/s sampling saves little", rate, t.KeepRatioMinSpansPerSecond)}
+	}
+	return ratioOf(e.Spans, e.Weight, t.MinEvents, fmt.Sprintf("%.0f spans kept of %.0f represented (%.0f spans/s)", e.Spans, e.Weight, rate))
+}
+
+func measureCPU(e *Evidence, _ Targets) Measurement {
+	if e.CPUSamples == 0 {
+		return Measurement{Reason: "no CPU metric (process.cpu.utilization, container.cpu.utilization, k8s.pod.cpu.utilization) carries this service's identity"}
+	}
+	v := e.CPUUtilization / e.CPUSamples
+	return Measurement{Value: v, HasData: true, Inputs: []string{fmt.Sprintf("mean %s %.3f over %.0f points", e.CPUSource, v, e.CPUSamples)}}
+}
+
+func measureDora(key string) func(*Evidence, Targets) Measurement {
+	return func(e *Evidence, t Targets) Measurement {
+		d := e.Dora
+		level, ok := d.LevelByKey[key]
+		m := Measurement{Value: float64(LevelValue(level)), HasData: ok, Events: float64(d.Deployments), MinEvents: float64(t.MinDeployments),
+			Inputs: []string{fmt.Sprintf("%d deployments over %.1f observed days", d.Deployments, d.PeriodDays)}}
+		switch key {
+		case "lead_time":
+			m.Inputs = append(m.Inputs, leadTimeInput(d))
+		case "change_failure_rate":
+			m.Inputs = append(m.Inputs, fmt.Sprintf("%d of %d deployments failed", d.FailedDeployments, d.Deployments))
+		case "recovery_time":
+			m.Inputs = append(m.Inputs, fmt.Sprintf("median %v over %d failed deployments restored", d.RecoveryTime, d.ResolvedIncidents))
+		}
+		if !ok {
+			m.Reason = "no " + key + " measured yet"
+		}
+		return m
+	}
+}
+
+func leadTimeInput(d Dora) string {
+	if !d.HasLeadTime {
+		return "no commit timestamps with the deployments"
+	}
+	return fmt.Sprintf("median lead time %v", d.LeadTime)
+}
+
+func measureAlertNoise(e *Evidence, _ Targets) Measurement {
+	if !e.PagesSeen {
+		return Measurement{Reason: "no burn-rate alert state (slo.alert.active) for this service"}
+	}
+	return Measurement{Value: e.PagesPerWeek, HasData: true, Inputs: []string{fmt.Sprintf("%.1f page alerts per week over %.1f observed days", e.PagesPerWeek, e.ObservedDays)}}
+}
+
+// DefByID returns a built-in check.
+func DefByID(defs []Def, id CheckID) (Def, bool) {
+	for _, d := range defs {
+		if d.ID == id {
+			return d, true
+		}
+	}
+	return Def{}, false
+}

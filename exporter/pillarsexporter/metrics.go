@@ -1,0 +1,103 @@
+package pillarsexporter
+
+import (
+	"net/http"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/otelcol-sre/otelcol-sre/exporter/pillarsexporter/internal/score"
+)
+
+// scorecardCollector renders /metrics from the last published scorecard at scrape time. The
+// scorecard is immutable once published, so a scrape sees one evaluation whole, and an
+// evaluation builds no metric objects of its own.
+type scorecardCollector struct {
+	p     *pillars
+	descs map[string]*prometheus.Desc
+}
+
+func newScorecardCollector(p *pillars) *scorecardCollector {
+	identity := make([]string, len(p.cfg.ServiceIdentity))
+	for i, k := range p.cfg.ServiceIdentity {
+		identity[i] = promLabel(k)
+	}
+	c := &scorecardCollector{p: p, descs: map[string]*prometheus.Desc{}}
+	desc := func(name, help string, labels ...string) {
+		c.descs[name] = prometheus.NewDesc(name, help+" "+Disclaimer, append(labels, identity...), nil)
+	}
+	desc("wellarchitected_pillar_score", "Pillar score 0-100.", "framework", "pillar")
+	desc("wellarchitected_pillar_coverage", "Share of the pillar's applicable check weight with enough data.", "framework", "pillar")
+	desc("wellarchitected_pillar_status", "1 for the pillar's current status (pass, warning, fail, insufficient_data).", "framework", "pillar", "status")
+	desc("wellarchitected_pillar_risks", "Checks of the pillar at high risk (failed key checks) or medium risk (other failures and warnings), as the AWS Well-Architected Tool counts them.", "framework", "pillar", "risk")
+	desc("wellarchitected_check_score", "Check score 0-1.", "check_id", "pillar")
+	desc("dora_deployment_frequency", "Deployments per day over the observed history.")
+	desc("dora_change_lead_time", "Median change lead time in seconds.")
+	desc("dora_change_failure_rate", "Share of deployments followed by a rollback or an incident before the next one.")
+	desc("dora_recovery_time", "Median failed deployment recovery time in seconds.")
+	desc("dora_performance_level", "DORA performance level: elite 4, high 3, medium 2, low 1.", "level", "table")
+	desc("sre_maturity_level", "SRE maturity level 0-4.")
+	return c
+}
+
+func (c *scorecardCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range c.descs {
+		ch <- d
+	}
+}
+
+func (c *scorecardCollector) Collect(ch chan<- prometheus.Metric) {
+	card := c.p.latest.Load()
+	gauge := func(name string, v float64, labels ...string) {
+		ch <- prometheus.MustNewConstMetric(c.descs[name], prometheus.GaugeValue, v, labels...)
+	}
+	statuses := []score.Result{score.Pass, score.Warning, score.Fail, score.InsufficientData}
+	for _, svc := range card.Services {
+		id := svc.labels
+		with := func(labels ...string) []string { return append(labels, id...) }
+		for _, fw := range svc.Frameworks {
+			for _, pl := range fw.Pillars {
+				if pl.Score != nil {
+					gauge("wellarchitected_pillar_score", *pl.Score, with(fw.Framework, pl.Pillar)...)
+				}
+				gauge("wellarchitected_pillar_coverage", pl.Coverage, with(fw.Framework, pl.Pillar)...)
+				gauge("wellarchitected_pillar_risks", float64(pl.HighRisk), with(fw.Framework, pl.Pillar, "high")...)
+				gauge("wellarchitected_pillar_risks", float64(pl.MediumRisk), with(fw.Framework, pl.Pillar, "medium")...)
+				for _, st := range statuses {
+					v := 0.0
+					if string(st) == pl.Status {
+						v = 1
+					}
+					gauge("wellarchitected_pillar_status", v, with(fw.Framework, pl.Pillar, string(st))...)
+				}
+			}
+		}
+		for _, ck := range svc.Checks {
+			if ck.Score != nil {
+				gauge("wellarchitected_check_score", *ck.Score, with(ck.ID, ck.Pillar)...)
+			}
+		}
+		d := svc.Dora
+		gauge("dora_deployment_frequency", d.DeploymentFrequency, id...)
+		if d.LeadTimeSeconds != nil {
+			gauge("dora_change_lead_time", *d.LeadTimeSeconds, id...)
+		}
+		if d.ChangeFailureRate != nil {
+			gauge("dora_change_failure_rate", *d.ChangeFailureRate, id...)
+		}
+		if d.RecoveryTimeSeconds != nil {
+			gauge("dora_recovery_time", *d.RecoveryTimeSeconds, id...)
+		}
+		if d.Level != "" {
+			gauge("dora_performance_level", float64(score.LevelValue(d.Level)), with(d.Level, d.Table)...)
+		}
+		gauge("sre_maturity_level", float64(svc.Maturity.Level), id...)
+	}
+}
+
+// metricsHandler serves /metrics from the last published scorecard.
+func (p *pillars) metricsHandler() http.Handler {
+	registry := prometheus.NewRegistry()
+	registry.MustRegister(newScorecardCollector(p))
+	return promhttp.HandlerFor(registry, promhttp.HandlerOpts{})
+}

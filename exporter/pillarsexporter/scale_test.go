@@ -1,0 +1,113 @@
+package pillarsexporter
+
+import (
+	"context"
+	"runtime"
+	"sort"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"go.opentelemetry.io/collector/component/componenttest"
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/ptrace"
+)
+
+// perServiceBound is the live heap one held service may cost with full rings (README, Limits).
+const perServiceBound = 8 << 10
+
+func serverTrace(svc string, spans int) ptrace.Traces {
+	td := ptrace.NewTraces()
+	rs := td.ResourceSpans().AppendEmpty()
+	rs.Resource().Attributes().PutStr("service.name", svc)
+	ss := rs.ScopeSpans().AppendEmpty().Spans()
+	now := time.Now()
+	for i := 0; i < spans; i++ {
+		s := ss.AppendEmpty()
+		s.SetKind(ptrace.SpanKindServer)
+		s.SetTraceID(pcommon.TraceID{1, byte(i)})
+		s.SetStartTimestamp(pcommon.NewTimestampFromTime(now.Add(-time.Duration(i%100) * time.Millisecond)))
+		s.SetEndTimestamp(pcommon.NewTimestampFromTime(now))
+		s.Attributes().PutInt("http.response.status_code", 200)
+	}
+	return td
+}
+
+// 100 000 distinct service names against max_services 10 000: the held ones stay within the
+// documented memory, the rest are refused and counted; ingest stays fast while evaluations run
+// back to back, because an evaluation holds the ingest lock only to copy a chunk of services.
+func TestHundredThousandServices(t *testing.T) {
+	if testing.Short() {
+		t.Skip("feeds 100 000 services")
+	}
+	cfg := createDefaultConfig().(*Config)
+	p := newPillars(cfg, componenttest.NewNopTelemetrySettings(), time.Now)
+	ctx := context.Background()
+	runtime.GC()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	// The exporter does not mutate what it consumes, so one batch is renamed and sent again.
+	one, full := serverTrace("", 1), serverTrace("", latencySamples)
+	for i := 0; i < 100_000; i++ {
+		one.ResourceSpans().At(0).Resource().Attributes().PutStr("service.name", "svc-"+strconv.Itoa(i))
+		_ = p.consumeTraces(ctx, one)
+	}
+	for i := 0; i < 10_000; i++ { // fill the held services' latency rings
+		full.ResourceSpans().At(0).Resource().Attributes().PutStr("service.name", "svc-"+strconv.Itoa(i))
+		_ = p.consumeTraces(ctx, full)
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	held := int64(after.HeapAlloc) - int64(before.HeapAlloc)
+	if len(p.services) != cfg.MaxServices || p.refusedServices != 90_000 {
+		t.Fatalf("%d held, %d refused", len(p.services), p.refusedServices)
+	}
+	t.Logf("10 000 services held in %.1f MiB (%.0f B each); 90 000 refused", float64(held)/(1<<20), float64(held)/10_000)
+	if held > perServiceBound*10_000 {
+		t.Errorf("%d B for 10 000 services, over the %d B per service documented", held, perServiceBound)
+	}
+
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	var evaluations atomic.Int64
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+				p.evaluate()
+				evaluations.Add(1)
+			}
+		}
+	}()
+	var lat []time.Duration
+	batch := serverTrace("svc-42", 10)
+	deadline := time.Now().Add(60 * time.Second)
+	for evaluations.Load() < 2 && time.Now().Before(deadline) {
+		td := ptrace.NewTraces()
+		batch.CopyTo(td)
+		start := time.Now()
+		_ = p.consumeTraces(ctx, td)
+		lat = append(lat, time.Since(start))
+		time.Sleep(100 * time.Microsecond) // a steady sender, not one that hogs the lock
+	}
+	close(stop)
+	wg.Wait()
+	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+	p99 := lat[len(lat)*99/100]
+	t.Logf("%d ingest calls during %d evaluations of 10 000 services: p50 %v, p99 %v, max %v", len(lat), evaluations.Load(), lat[len(lat)/2], p99, lat[len(lat)-1])
+	if evaluations.Load() < 2 {
+		t.Fatalf("only %d evaluations in 60s", evaluations.Load())
+	}
+	if p99 > time.Millisecond {
+		t.Errorf("ingest p99 %v while evaluations run, want under 1ms", p99)
+	}
+	if n := len(p.latest.Load().Services); n != 10_000 {
+		t.Errorf("%d services on the scorecard", n)
+	}
+}

@@ -1,0 +1,123 @@
+package pillarsexporter
+
+import (
+	"time"
+
+	"github.com/otelcol-sre/otelcol-sre/exporter/pillarsexporter/internal/score"
+)
+
+// Checks are measured over the last `window` (default 1h): counts sit in windowBuckets buckets
+// of window/windowBuckets each, and the window is the sum of the buckets still inside it. A
+// service costs the same few hundred bytes whatever its traffic.
+const (
+	windowBuckets  = 6
+	latencySamples = 512 // p95 over the most recent server spans in the window
+)
+
+type counters struct {
+	spans, weight, sampled      float64 // raw spans, Σ adjusted count, spans carrying a threshold
+	server, serverErrors, auth  float64 // adjusted-count weighted
+	exceptions, bytes           float64
+	serverTLS                   float64 // server spans over TLS (scored only with tls_termination: app)
+	externalClient, externalTLS float64 // CLIENT spans to hosts outside the cluster, and over TLS
+}
+
+func (c *counters) add(o counters) {
+	c.spans += o.spans
+	c.weight += o.weight
+	c.sampled += o.sampled
+	c.server += o.server
+	c.serverErrors += o.serverErrors
+	c.auth += o.auth
+	c.exceptions += o.exceptions
+	c.bytes += o.bytes
+	c.serverTLS += o.serverTLS
+	c.externalClient += o.externalClient
+	c.externalTLS += o.externalTLS
+}
+
+type windowed struct {
+	buckets [windowBuckets]counters
+	ids     [windowBuckets]int64
+}
+
+// at returns the bucket now falls in, emptied first when it last held an older interval.
+func (w *windowed) at(now time.Time, width time.Duration) *counters {
+	id := now.UnixNano() / int64(width)
+	i := int(id % windowBuckets)
+	if w.ids[i] != id {
+		w.buckets[i], w.ids[i] = counters{}, id
+	}
+	return &w.buckets[i]
+}
+
+// sum adds up the buckets inside the window ending now.
+func (w *windowed) sum(now time.Time, width time.Duration) counters {
+	id := now.UnixNano() / int64(width)
+	var out counters
+	for i := range w.buckets {
+		if w.ids[i] > id-windowBuckets && w.ids[i] <= id {
+			out.add(w.buckets[i])
+		}
+	}
+	return out
+}
+
+type latencySample struct {
+	ms float32
+	at uint32 // unix seconds
+}
+
+type latencyRing struct {
+	samples []latencySample
+	next    int
+}
+
+func (r *latencyRing) add(ms float64, at time.Time) {
+	s := latencySample{ms: float32(ms), at: uint32(at.Unix())}
+	if len(r.samples) < latencySamples {
+		r.samples = append(r.samples, s)
+		return
+	}
+	r.samples[r.next] = s
+	r.next = (r.next + 1) % latencySamples
+}
+
+// latenciesSince returns the samples taken at or after from, in milliseconds.
+func latenciesSince(samples []latencySample, from time.Time) []float64 {
+	out := make([]float64, 0, len(samples))
+	for _, s := range samples {
+		if int64(s.at) >= from.Unix() {
+			out = append(out, float64(s.ms))
+		}
+	}
+	return out
+}
+
+// evidence is the service's counts for scoring, taken under the ingest lock: a few dozen
+// additions, so ingest waits little.
+func (p *pillars) evidence(s *serviceState, now time.Time) score.Evidence {
+	c := s.window.sum(now, p.bucketWidth())
+	e := score.Evidence{
+		WindowSeconds: p.cfg.Window.Seconds(), Spans: c.spans, Weight: c.weight, SampledSpans: c.sampled,
+		ServerSpans: c.server, ServerErrors: c.serverErrors, AuthFailures: c.auth, SpansWithExceptions: c.exceptions,
+		Bytes:             c.bytes, // latencies are filtered outside the lock, from the snapshot's copy
+		TLSTerminationApp: s.profile.TLSTermination == "app", ServerTLS: c.serverTLS, ServerSpansForTLS: c.server,
+		ExternalClient: c.externalClient, ExternalTLS: c.externalTLS,
+		CPUUtilization: s.cpuSum, CPUSamples: s.cpuCount, CPUSource: s.cpuSource,
+		Budget: s.budgetEvidence(), PagesSeen: s.alertSeen,
+	}
+	e.ObservedDays = min(now.Sub(s.firstSeen), p.cfg.Dora.Period).Hours() / 24
+	pages := 0
+	for _, at := range s.pageAlerts {
+		if now.Sub(at) <= p.cfg.Dora.Period {
+			pages++
+		}
+	}
+	if weeks := e.ObservedDays / 7; weeks > 0 {
+		e.PagesPerWeek = float64(pages) / max(weeks, 1)
+	}
+	return e
+}
+
+func (p *pillars) bucketWidth() time.Duration { return p.cfg.Window / windowBuckets }
