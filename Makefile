@@ -104,10 +104,11 @@ $(TELEMETRYGEN_BIN): internal/tools/go.mod internal/tools/go.sum
 bench: build
 	$(GO) run ./tests/bench -bin $(BIN) $(BENCH_FLAGS)
 
-# Mutation testing of the pure decision packages with gremlins v0.6.0 (about 3 minutes on 2
+# Mutation testing of the pure decision and scoring packages with gremlins v0.6.0 (about 6 minutes on 2
 # cores). Prints each package's test efficacy (killed / (killed + lived)); fails below MUTATE_MIN.
 GREMLINS := $(shell $(GO) env GOPATH)/bin/gremlins
-MUTATE_PKGS ?= ./processor/sresamplingprocessor/internal/decide ./processor/sresamplingprocessor/internal/policy
+MUTATE_PKGS ?= ./processor/sresamplingprocessor/internal/decide ./processor/sresamplingprocessor/internal/policy \
+               ./exporter/pillarsexporter/internal/score
 MUTATE_MIN ?= 85
 mutate:
 	@test -x $(GREMLINS) || $(GO) install github.com/go-gremlins/gremlins/cmd/gremlins@v0.6.0

@@ -97,6 +97,15 @@ func (s *serviceState) slo(name string) *sloState {
 
 type timeRange struct{ from, to time.Time }
 
+// prune drops the events that ended before the DORA period began, so every history is
+// bounded by the period as well as by maxEvents.
+func (s *serviceState) prune(before time.Time) {
+	s.deployments = slices.DeleteFunc(s.deployments, func(d score.Deployment) bool { return d.At.Before(before) })
+	s.incidents = slices.DeleteFunc(s.incidents, func(i score.Incident) bool { return !i.Resolved.IsZero() && i.Resolved.Before(before) })
+	s.pageAlerts = slices.DeleteFunc(s.pageAlerts, func(at time.Time) bool { return at.Before(before) })
+	s.exhausted = slices.DeleteFunc(s.exhausted, func(r timeRange) bool { return !r.to.IsZero() && r.to.Before(before) })
+}
+
 func (s *serviceState) exemplar(check score.CheckID, traceID pcommon.TraceID) {
 	if traceID.IsEmpty() || len(s.exemplars[check]) >= maxExemplars {
 		return

@@ -4,6 +4,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -51,15 +52,23 @@ func TestConcurrentScrapesNeverSeeAPartialSet(t *testing.T) {
 			}
 		}
 	}()
-	partial := 0
-	for i := 0; i < 1000; i++ {
-		if count() != 5 {
-			partial++
-		}
+	var partial atomic.Int64
+	var scrapers sync.WaitGroup
+	for g := 0; g < 10; g++ { // 1 000 scrapes, 10 at a time
+		scrapers.Add(1)
+		go func() {
+			defer scrapers.Done()
+			for i := 0; i < 100; i++ {
+				if count() != 5 {
+					partial.Add(1)
+				}
+			}
+		}()
 	}
+	scrapers.Wait()
 	close(stop)
 	wg.Wait()
-	if partial > 0 {
-		t.Fatalf("%d of 1000 scrapes saw a partial set", partial)
+	if partial.Load() > 0 {
+		t.Fatalf("%d of 1000 concurrent scrapes saw a partial set", partial.Load())
 	}
 }

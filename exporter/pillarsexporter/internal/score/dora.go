@@ -3,6 +3,7 @@ package score
 import (
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"time"
 )
@@ -60,7 +61,7 @@ func DedupeDeployments(in []Deployment, window time.Duration) []Deployment {
 			case d.Version != "" && o.Version == d.Version,
 				d.Revision != "" && o.Revision == d.Revision:
 				return i
-			case (d.Version == "" || o.Version == "") && absDuration(d.At.Sub(o.At)) <= window &&
+			case (d.Version == "" || o.Version == "") && d.At.Sub(o.At) <= window && // sorted: never negative
 				(d.Revision == "" || o.Revision == ""):
 				return i
 			}
@@ -90,17 +91,10 @@ func DedupeDeployments(in []Deployment, window time.Duration) []Deployment {
 	return out
 }
 
-func absDuration(d time.Duration) time.Duration {
-	if d < 0 {
-		return -d
-	}
-	return d
-}
-
 // Dora is the four keys over the observed history, with the inputs they came from.
 type Dora struct {
 	Deployments       int
-	PeriodDays        float64 // observed history: from the first event, at most the period
+	PeriodDays        float64 // observed history: from the first event, at most the period (rates use at least a day)
 	DeploymentsPerDay float64
 	LeadTime          time.Duration // median commit → deploy over every change timestamp
 	HasLeadTime       bool
@@ -133,7 +127,8 @@ func ComputeDora(deploys []Deployment, incidents []Incident, from, to time.Time,
 	}
 	sort.SliceStable(inPeriod, func(i, j int) bool { return inPeriod[i].At.Before(inPeriod[j].At) })
 	d.Deployments = len(inPeriod)
-	d.DeploymentsPerDay = float64(d.Deployments) / d.PeriodDays
+	// A rate over less than a day of history would extrapolate one deployment to dozens a day.
+	d.DeploymentsPerDay = float64(d.Deployments) / math.Max(d.PeriodDays, 1)
 	var leads, recoveries []time.Duration
 	for i, dep := range inPeriod {
 		for _, c := range dep.CommitTimes {
@@ -198,8 +193,8 @@ func failedWithin(dep Deployment, end time.Time, deploys []Deployment, incidents
 }
 
 func median(ds []time.Duration) time.Duration {
-	s := append([]time.Duration(nil), ds...)
-	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	s := slices.Clone(ds)
+	slices.Sort(s)
 	n := len(s)
 	if n%2 == 1 {
 		return s[n/2]

@@ -59,7 +59,7 @@ func (c Check) evidenced() (bool, string) {
 	case !c.HasData:
 		return false, c.Reason
 	case c.Events < c.MinEvents:
-		return false, fmt.Sprintf("%.0f events in the window, fewer than the %.0f needed", c.Events, c.MinEvents)
+		return false, fmt.Sprintf("%.4g events (or days observed), fewer than the %.4g needed", c.Events, c.MinEvents)
 	}
 	return true, ""
 }

@@ -253,7 +253,9 @@ func measureAlertNoise(e *Evidence, _ Targets) Measurement {
 	if !e.PagesSeen {
 		return Measurement{Reason: "no burn-rate alert state (slo.alert.active) for this service"}
 	}
-	return Measurement{Value: e.PagesPerWeek, HasData: true, Inputs: []string{fmt.Sprintf("%.1f page alerts per week over %.1f observed days", e.PagesPerWeek, e.ObservedDays)}}
+	// A week's rate needs at least a day of history behind it.
+	return Measurement{Value: e.PagesPerWeek, HasData: true, Events: e.ObservedDays, MinEvents: 1,
+		Inputs: []string{fmt.Sprintf("%.1f page alerts per week over %.1f observed days", e.PagesPerWeek, e.ObservedDays)}}
 }
 
 // DefByID returns a built-in check.

@@ -156,6 +156,10 @@ func TestDoraOnAScriptedEventLog(t *testing.T) {
 	if !near(short.DeploymentsPerDay, 1) || short.FailedDeployments != 0 {
 		t.Errorf("short history: %+v", short)
 	}
+	// Three hours of history: the rate is over a day at least, not 8 a day.
+	if sub := ComputeDora(deduped[:1], nil, t0.Add(9*h), t0.Add(12*h), 24*h, LevelTables["dora2024"], 1); !near(sub.DeploymentsPerDay, 1) || !near(sub.PeriodDays, 0.125) {
+		t.Errorf("sub-day history: %+v", sub)
+	}
 	if dl := ComputeDora(deduped, incidents, t0, t0.Add(4*24*h), 24*h, LevelTables["devlake2023"], 3); dl.LevelByKey["deployment_frequency"] != "elite" {
 		t.Errorf("devlake2023 frequency %v", dl.LevelByKey)
 	}
