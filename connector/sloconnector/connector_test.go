@@ -298,18 +298,26 @@ func TestCardinalityOverflowKeepsTotalsExact(t *testing.T) {
 	}
 }
 
+// Sharded replicas emit the additive counts and the objective (a constant, the same on every
+// replica), nothing derived from one replica's share.
 func TestShardedEmitsOnlyAdditiveSeriesWithInstanceID(t *testing.T) {
 	cfg := baseConfig(SLO{Name: "s", Service: "api", Objective: 99, SLI: SLI{Bad: "status.code == STATUS_CODE_ERROR"}})
 	cfg.Topology = topologySharded
 	c := newTestConnector(t, cfg)
 	c.instanceID = "replica-1"
-	for k := range points(c.buildMetrics(testNow)) {
-		if !strings.HasPrefix(k, "slo.events{") && !strings.HasPrefix(k, "slo.window.events{") {
+	objective := false
+	for k, v := range points(c.buildMetrics(testNow)) {
+		if strings.HasPrefix(k, "slo.objective{") {
+			objective = v == 0.99
+		} else if !strings.HasPrefix(k, "slo.events{") && !strings.HasPrefix(k, "slo.window.events{") {
 			t.Errorf("sharded mode emitted %s", k)
 		}
 		if !strings.Contains(k, "collector.instance.id=replica-1") {
 			t.Errorf("%s lacks the instance id", k)
 		}
+	}
+	if !objective {
+		t.Error("sharded mode lacks slo.objective 0.99")
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/pmetric"
 
 	"github.com/otelcol-sre/otelcol-sre/connector/sloconnector/internal/window"
+	"github.com/otelcol-sre/otelcol-sre/internal/slonames"
 )
 
 const scopeName = "github.com/otelcol-sre/otelcol-sre/connector/sloconnector"
@@ -32,26 +33,28 @@ func newMetricSet(sm pmetric.ScopeMetrics, singleWriter bool) metricSet {
 	}
 	var ms metricSet
 	ms.events = sm.Metrics().AppendEmpty()
-	ms.events.SetName("slo.events")
+	ms.events.SetName(slonames.MetricEvents)
 	ms.events.SetUnit("{event}")
 	ms.events.SetDescription("Valid events by outcome, weighted by adjusted count, since the series started.")
 	sum := ms.events.SetEmptySum()
 	sum.SetIsMonotonic(true)
 	sum.SetAggregationTemporality(pmetric.AggregationTemporalityCumulative)
-	ms.windowEvents = gauge("slo.window.events", "{event}", "Valid events by outcome within each lookback window and the SLO period.")
+	ms.windowEvents = gauge(slonames.MetricWindowEvents, "{event}", "Valid events by outcome within each lookback window and the SLO period.")
 	// The generated rules read a calendar period's length from here, so their burn factors are
 	// the connector's in every month, daylight-saving changes included.
-	ms.periodLength = gauge("slo.period.length", "", "Seconds in the current calendar period (calendar SLOs only).")
+	ms.periodLength = gauge(slonames.MetricPeriodLength, "", "Seconds in the current calendar period (calendar SLOs only).")
+	// The objective is the same on every replica: with the period's events it lets a reader of
+	// one sharded replica estimate the budget (max() it across replicas, never sum it).
+	ms.objective = gauge(slonames.MetricObjective, "", "The SLO's objective as a ratio.")
 	if singleWriter {
-		ms.objective = gauge("slo.objective", "", "The SLO's objective as a ratio.")
-		ms.sli = gauge("slo.sli", "", "Good ÷ valid events per window; absent when the window has no valid events.")
-		ms.burnRate = gauge("slo.burn_rate", "", "(1 − SLI) ÷ (1 − objective) per window.")
-		ms.remaining = gauge("slo.error_budget.remaining", "", "Share of the period's error budget left; negative when overspent.")
-		ms.exhaustion = gauge("slo.error_budget.exhaustion", "", "Seconds until the budget is spent at the 1h burn rate; absent if not within the period.")
-		ms.exhausted = gauge("slo.error_budget.exhausted", "", "1 while the remaining budget is at or below alerting.budget_exhausted.threshold.")
-		ms.alert = gauge("slo.alert.active", "", "1 while a multi-window multi-burn-rate alert tier of this severity fires.")
-		ms.compliance = gauge("slo.period.compliance", "", "Final SLI of each closed calendar period, by slo.period.start.")
-		ms.periodRemaining = gauge("slo.period.error_budget.remaining", "", "Final share of the error budget left in each closed calendar period, by slo.period.start.")
+		ms.sli = gauge(slonames.MetricSLI, "", "Good ÷ valid events per window; absent when the window has no valid events.")
+		ms.burnRate = gauge(slonames.MetricBurnRate, "", "(1 − SLI) ÷ (1 − objective) per window.")
+		ms.remaining = gauge(slonames.MetricBudgetRemaining, "", "Share of the period's error budget left; negative when overspent.")
+		ms.exhaustion = gauge(slonames.MetricBudgetExhaustion, "", "Seconds until the budget is spent at the 1h burn rate; absent if not within the period.")
+		ms.exhausted = gauge(slonames.MetricBudgetExhausted, "", "1 while the remaining budget is at or below alerting.budget_exhausted.threshold.")
+		ms.alert = gauge(slonames.MetricAlertActive, "", "1 while a multi-window multi-burn-rate alert tier of this severity fires.")
+		ms.compliance = gauge(slonames.MetricPeriodCompliance, "", "Final SLI of each closed calendar period, by slo.period.start.")
+		ms.periodRemaining = gauge(slonames.MetricPeriodBudgetRemaining, "", "Final share of the error budget left in each closed calendar period, by slo.period.start.")
 	}
 	return ms
 }
@@ -101,10 +104,10 @@ func (c *sloConnector) buildMetrics(now time.Time) pmetric.Metrics {
 			if rt.spec.Period.IsCalendar() {
 				point(ms.periodLength, rt.spec.Period.Length(now).Seconds())
 			}
+			point(ms.objective, rt.spec.Objective)
 			if !singleWriter {
 				continue
 			}
-			point(ms.objective, rt.spec.Objective)
 			for _, w := range st.Windows {
 				if w.OK {
 					point(ms.sli, w.SLI, attrWindow, w.Name)

@@ -2,11 +2,8 @@ package pillarsexporter
 
 import (
 	"math"
-	"net/netip"
-	"net/url"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -63,6 +60,24 @@ type sloState struct {
 	hasRemaining             bool
 	page, ticket             bool
 	periodMet                bool
+	// A sharded connector sends only counts and the objective: the budget is then this
+	// replica's estimate from the period's events.
+	sharded                      bool
+	objective                    float64
+	goodPeriod, badPeriod        float64
+	hasObjective, hasPeriodCount bool
+}
+
+// estimate is the budget left from the period's events: 1 − bad ÷ ((1 − objective) × valid).
+func (st *sloState) estimate() (float64, bool) {
+	if st.hasRemaining || !st.hasObjective || !st.hasPeriodCount || st.objective >= 1 {
+		return 0, false
+	}
+	valid := st.goodPeriod + st.badPeriod
+	if valid == 0 {
+		return 1, true
+	}
+	return 1 - st.badPeriod/((1-st.objective)*valid), true
 }
 
 // budgetEvidence is the worst current verdict across the service's SLOs.
@@ -70,14 +85,17 @@ func (s *serviceState) budgetEvidence() score.BudgetEvidence {
 	var out score.BudgetEvidence
 	best := 3.0
 	for name, st := range s.slos {
-		if !st.hasRemaining {
+		source := "slo.error_budget.remaining of SLO " + name
+		if est, ok := st.estimate(); ok {
+			st.remaining, source = est, "this replica's estimate from slo.window.events (sharded) of SLO "+name
+		} else if !st.hasRemaining {
 			continue
 		}
 		b := score.BudgetEvidence{Known: true, Remaining: st.remaining, TicketActive: st.ticket, PageActive: st.page,
 			// The exhaustion series is absent when the budget lasts the period; present in the
 			// same emit as the remaining budget when it does not.
-			ExhaustsSoon: !st.exhaustsAt.Before(st.remainingAt.Add(-time.Second)),
-			SLO:          name, Source: "slo.error_budget.remaining of SLO " + name}
+			ExhaustsSoon: !st.exhaustsAt.IsZero() && !st.exhaustsAt.Before(st.remainingAt.Add(-time.Second)),
+			SLO:          name, Source: source}
 		v, _ := score.BudgetVerdict(b)
 		if v < best || (v == best && b.Remaining < out.Remaining) {
 			best, out = v, b
@@ -424,7 +442,7 @@ func (p *pillars) collectMetric(res pcommon.Map, m pmetric.Metric, now time.Time
 		return
 	}
 	name := m.Name()
-	if !cpuMetrics[name] && !strings.HasPrefix(name, "slo.") {
+	if !cpuMetrics[name] && !strings.HasPrefix(name, slonames.MetricPrefix) {
 		return
 	}
 	for i := 0; i < dps.Len(); i++ {
@@ -469,25 +487,39 @@ func (p *pillars) collectSLOPoint(s *serviceState, name string, dp pmetric.Numbe
 		return
 	}
 	at := dp.Timestamp().AsTime()
+	if str(attrs, slonames.InstanceID) != "" {
+		st.sharded = true
+	}
 	switch name {
-	case "slo.window.events":
-		if str(attrs, slonames.Window) == "1h" {
-			if str(attrs, slonames.Outcome) == "good" {
+	case slonames.MetricObjective:
+		st.objective, st.hasObjective = v, true
+	case slonames.MetricWindowEvents:
+		good := str(attrs, slonames.Outcome) == "good"
+		switch str(attrs, slonames.Window) {
+		case "1h":
+			if good {
 				st.good1h = v
 			} else {
 				st.bad1h = v
 			}
+		case "period":
+			if good {
+				st.goodPeriod = v
+			} else {
+				st.badPeriod = v
+			}
+			st.hasPeriodCount = true
 		}
-	case "slo.error_budget.remaining":
+	case slonames.MetricBudgetRemaining:
 		st.remaining, st.remainingAt, st.hasRemaining = v, at, true
 		p.observeBudget(s, v, at)
-	case "slo.error_budget.exhaustion":
+	case slonames.MetricBudgetExhaustion:
 		st.exhaustsAt = at
-	case "slo.period.compliance":
+	case slonames.MetricPeriodCompliance:
 		if str(attrs, slonames.ObjectiveMet) == "true" && v > 0 {
 			st.periodMet = true
 		}
-	case "slo.alert.active":
+	case slonames.MetricAlertActive:
 		s.alertSeen = true
 		switch str(attrs, slonames.Severity) {
 		case "page":
@@ -525,98 +557,4 @@ func (p *pillars) observeBudget(s *serviceState, remaining float64, at time.Time
 	case remaining > 0 && n > 0 && s.exhausted[n-1].to.IsZero():
 		s.exhausted[n-1].to = at
 	}
-}
-
-func hasException(span ptrace.Span) bool {
-	for i := 0; i < span.Events().Len(); i++ {
-		if span.Events().At(i).Name() == "exception" {
-			return true
-		}
-	}
-	return false
-}
-
-// isTLS reports whether a span says its connection used TLS: an https scheme or URL, or any
-// tls.* attribute.
-func isTLS(attrs pcommon.Map) bool {
-	if str(attrs, "url.scheme") == "https" || strings.HasPrefix(str(attrs, "url.full"), "https://") {
-		return true
-	}
-	found := false
-	attrs.Range(func(k string, _ pcommon.Value) bool {
-		found = strings.HasPrefix(k, "tls.")
-		return !found
-	})
-	return found
-}
-
-// isExternal reports whether a CLIENT span calls a host outside the cluster: a dotted name
-// that is not a cluster or private domain, or a public IP address.
-func isExternal(attrs pcommon.Map) bool {
-	host := str(attrs, "server.address")
-	if host == "" {
-		if u, err := url.Parse(str(attrs, "url.full")); err == nil {
-			host = u.Hostname()
-		}
-	}
-	if host == "" {
-		return false
-	}
-	if ip, err := netip.ParseAddr(host); err == nil {
-		return !(ip.IsPrivate() || ip.IsLoopback() || ip.IsLinkLocalUnicast() || ip.IsUnspecified())
-	}
-	host = strings.ToLower(strings.TrimSuffix(host, "."))
-	if !strings.Contains(host, ".") {
-		return false // a Kubernetes service or a docker-compose name
-	}
-	for _, suffix := range []string{".svc", ".cluster.local", ".local", ".internal", ".localhost", ".lan", ".home.arpa"} {
-		if strings.HasSuffix(host, suffix) || strings.Contains(host, ".svc.") {
-			return false
-		}
-	}
-	return true
-}
-
-func isDeploySpan(span ptrace.Span) bool {
-	attrs := span.Attributes()
-	deploy := str(attrs, "cicd.pipeline.task.type") == "deploy" ||
-		(str(attrs, "cicd.pipeline.name") != "" && deployName.MatchString(span.Name()))
-	if !deploy {
-		return false
-	}
-	for _, k := range []string{"cicd.pipeline.task.run.result", "cicd.pipeline.result", "cicd.pipeline.run.status"} {
-		if r := str(attrs, k); r != "" && r != "success" {
-			return false
-		}
-	}
-	return span.Status().Code() != ptrace.StatusCodeError
-}
-
-func str(attrs pcommon.Map, key string) string {
-	if v, ok := attrs.Get(key); ok {
-		return v.AsString()
-	}
-	return ""
-}
-
-// timeAttr reads a commit time given as RFC 3339 text or unix seconds; zero when absent or odd.
-func timeAttr(attrs pcommon.Map, key string) time.Time {
-	v, ok := attrs.Get(key)
-	if !ok {
-		return time.Time{}
-	}
-	switch v.Type() {
-	case pcommon.ValueTypeInt:
-		return time.Unix(v.Int(), 0)
-	case pcommon.ValueTypeDouble:
-		return time.Unix(int64(v.Double()), 0)
-	case pcommon.ValueTypeStr:
-		if t, err := time.Parse(time.RFC3339Nano, v.Str()); err == nil {
-			return t
-		}
-		if n, err := strconv.ParseInt(v.Str(), 10, 64); err == nil {
-			return time.Unix(n, 0)
-		}
-	}
-	return time.Time{}
 }

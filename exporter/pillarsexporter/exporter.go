@@ -315,7 +315,9 @@ func (p *pillars) snapshot(key string, s *serviceState, now time.Time) serviceSn
 	for _, st := range s.slos {
 		valid := st.good1h + st.bad1h
 		snap.maturity.SLOWithData = snap.maturity.SLOWithData || valid > 0 || st.hasRemaining
-		snap.maturity.AlertingCanFire = snap.maturity.AlertingCanFire || (s.alertSeen && valid >= p.cfg.MinEvents)
+		// Sharded replicas alert through the generated Prometheus rules, which this exporter
+		// cannot see: the rules exist for every SLO, so enough events in the window can fire.
+		snap.maturity.AlertingCanFire = snap.maturity.AlertingCanFire || ((s.alertSeen || st.sharded) && valid >= p.cfg.MinEvents)
 		fullPeriod := now.Sub(s.firstSeen) >= p.cfg.Dora.Period && st.hasRemaining && st.remaining > 0
 		snap.maturity.SLOMetForPeriod = snap.maturity.SLOMetForPeriod || st.periodMet || fullPeriod
 	}

@@ -17,6 +17,25 @@ const (
 	ObjectiveMet = "slo.objective.met" // whether that period's final SLI met the objective
 )
 
+// The connector's metric names, for the connector that emits them and the readers that select
+// them.
+const (
+	MetricEvents                = "slo.events"
+	MetricWindowEvents          = "slo.window.events"
+	MetricPeriodLength          = "slo.period.length"
+	MetricObjective             = "slo.objective"
+	MetricSLI                   = "slo.sli"
+	MetricBurnRate              = "slo.burn_rate"
+	MetricBudgetRemaining       = "slo.error_budget.remaining"
+	MetricBudgetExhaustion      = "slo.error_budget.exhaustion"
+	MetricBudgetExhausted       = "slo.error_budget.exhausted"
+	MetricAlertActive           = "slo.alert.active"
+	MetricPeriodCompliance      = "slo.period.compliance"
+	MetricPeriodBudgetRemaining = "slo.period.error_budget.remaining"
+	// MetricPrefix starts every one of them.
+	MetricPrefix = "slo."
+)
+
 // labelNamer is the translation the prometheus exporter applies to attribute names by default
 // (underscore escaping: "http.route" is http_route, "a..b" is a_b, "1x" is key_1x), so every
 // reader names a label as the exporter emits it.
