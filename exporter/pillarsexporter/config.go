@@ -4,8 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"reflect"
-	"sort"
 	"strings"
 	"time"
 
@@ -19,8 +17,8 @@ import (
 // Config of the pillars exporter: the standard confighttp server settings (endpoint, TLS,
 // auth, …) next to the scoring settings.
 type Config struct {
-	confighttp.ServerConfig `mapstructure:",squash"`
-	Settings                `mapstructure:",squash"`
+	HTTP     confighttp.ServerConfig `mapstructure:",squash"`
+	Settings `mapstructure:",squash"`
 }
 
 // Settings are the scoring settings.
@@ -95,7 +93,7 @@ type CheckOverride struct {
 func (c *Config) Validate() error {
 	var errs []error
 	add := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
-	if c.NetAddr.Endpoint == "" {
+	if c.HTTP.NetAddr.Endpoint == "" {
 		add("endpoint: must be set (host:port)")
 	}
 	if c.EvaluationInterval <= 0 {
@@ -233,42 +231,25 @@ func (c *Config) validateServices(known map[string]score.Normaliser) []error {
 	return errs
 }
 
-// Unmarshal decodes the server settings and the scoring settings separately: confighttp's
-// ServerConfig has an Unmarshal of its own that would otherwise swallow the squashed siblings.
-// Keys that belong to neither are rejected, as the collector does for every component.
-func (c *Config) Unmarshal(conf *confmap.Conf) error {
-	if err := conf.Unmarshal(&c.ServerConfig, confmap.WithIgnoreUnused()); err != nil {
-		return err
-	}
-	if err := conf.Unmarshal(&c.Settings, confmap.WithIgnoreUnused()); err != nil {
-		return err
-	}
-	known := map[string]bool{}
-	collectKeys(reflect.TypeOf(c.ServerConfig), known)
-	collectKeys(reflect.TypeOf(c.Settings), known)
-	var unknown []string
-	for key := range conf.ToStringMap() {
-		if !known[key] {
-			unknown = append(unknown, key)
-		}
-	}
-	if len(unknown) > 0 {
-		sort.Strings(unknown)
-		return fmt.Errorf("has invalid keys: %s", strings.Join(unknown, ", "))
-	}
-	return nil
-}
+// serverKeys is confighttp.ServerConfig without its methods: decoding into it checks the
+// server's keys strictly without running the ServerConfig's own Unmarshal.
+type serverKeys confighttp.ServerConfig
 
-// collectKeys gathers the top-level mapstructure keys of t, following squashed fields.
-func collectKeys(t reflect.Type, into map[string]bool) {
-	for i := 0; i < t.NumField(); i++ {
-		f := t.Field(i)
-		name, opts, _ := strings.Cut(f.Tag.Get("mapstructure"), ",")
-		switch {
-		case strings.Contains(opts, "squash") && f.Type.Kind() == reflect.Struct:
-			collectKeys(f.Type, into)
-		case name != "" && name != "-":
-			into[name] = true
-		}
+// Unmarshal lets confighttp decode the server settings its own way (it folds the keep-alive
+// options and ignores sibling keys), then decodes the whole map strictly into the server's keys
+// and the scoring settings, so a key that belongs to neither is rejected, as the collector
+// does for every component.
+func (c *Config) Unmarshal(conf *confmap.Conf) error {
+	if err := c.HTTP.Unmarshal(conf); err != nil {
+		return err
 	}
+	strict := struct {
+		HTTP     serverKeys `mapstructure:",squash"`
+		Settings `mapstructure:",squash"`
+	}{HTTP: serverKeys(c.HTTP), Settings: c.Settings}
+	if err := conf.Unmarshal(&strict); err != nil {
+		return err
+	}
+	c.Settings = strict.Settings
+	return nil
 }

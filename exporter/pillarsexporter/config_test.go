@@ -35,12 +35,18 @@ func load(t *testing.T, name string) (*Config, error) {
 
 func TestConfigs(t *testing.T) {
 	cfg, err := load(t, "minimal")
-	if err != nil || cfg.NetAddr.Endpoint != "127.0.0.1:8890" || len(cfg.Frameworks) != 3 || cfg.Dora.Levels != "dora2024" {
+	if err != nil || cfg.HTTP.NetAddr.Endpoint != "127.0.0.1:8890" || len(cfg.Frameworks) != 3 || cfg.Dora.Levels != "dora2024" {
 		t.Fatalf("defaults: %+v %v", cfg, err)
 	}
 	cfg, err = load(t, "full")
-	if err != nil || cfg.Dora.Period != 7*24*time.Hour || cfg.Targets.LatencyP95 != 150*time.Millisecond || cfg.Thresholds.Pass != 0.8 {
+	if err != nil || cfg.Dora.Period != 7*24*time.Hour || cfg.Targets.LatencyP95 != 150*time.Millisecond || cfg.Thresholds.Pass != 0.8 ||
+		cfg.Window != 30*time.Minute || cfg.MinEvents != 50 || len(cfg.Services) != 1 || cfg.Services[0].TLSTermination != "app" ||
+		cfg.Services[0].Targets.LatencyP95 != 100*time.Millisecond || cfg.Services[0].NotApplicable[0].Reason != "internal only" {
 		t.Fatalf("full: %+v %v", cfg, err)
+	}
+	// The server settings went through confighttp's own decoding, which folds keepalive.
+	if cfg.HTTP.NetAddr.Endpoint != "127.0.0.1:9999" || cfg.HTTP.IdleTimeout != 45*time.Second || !cfg.HTTP.KeepAlivesEnabled {
+		t.Fatalf("server settings: %+v", cfg.HTTP)
 	}
 	p := newPillars(cfg, componenttest.NewNopTelemetrySettings(), time.Now)
 	for _, d := range p.checksFor(score.Targets{LatencyP95Ms: 150}) {
@@ -57,6 +63,7 @@ func TestConfigs(t *testing.T) {
 		"bad_framework":  `frameworks[1]: framework "oracle"`,
 		"bad_levels":     `dora.levels: "dora1999"`,
 		"unknown_key":    "evaluaton_interval",
+		"bad_service":    `services[0].match: "host.name" is not in service_identity`,
 	} {
 		if _, err := load(t, name); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%s: error %v, want it to contain %q", name, err, want)
@@ -109,4 +116,18 @@ func firstCheckWith(c *Config, method string) string {
 		}
 	}
 	return "no such check"
+}
+
+func TestServiceProfilesAreValidatedWithTheirPath(t *testing.T) {
+	_, err := load(t, "bad_service")
+	for _, want := range []string{
+		`services[0].match: "host.name" is not in service_identity`,
+		`services[0].tls_termination: "lb" must be app, edge or mesh`,
+		`services[0].not_applicable[0].check: "security.firewall" is not a built-in check`,
+		`services[0].not_applicable[0].reason: say why security.firewall does not apply`,
+	} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("error %v lacks %q", err, want)
+		}
+	}
 }

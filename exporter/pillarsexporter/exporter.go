@@ -116,11 +116,11 @@ func (p *pillars) Start(ctx context.Context, host component.Host) error {
 		}
 		http.Redirect(w, r, "/scorecard", http.StatusFound)
 	})
-	ln, err := p.cfg.ToListener(ctx)
+	ln, err := p.cfg.HTTP.ToListener(ctx)
 	if err != nil {
 		return err
 	}
-	srv, err := p.cfg.ToServer(ctx, host.GetExtensions(), p.set, secureHeaders(mux))
+	srv, err := p.cfg.HTTP.ToServer(ctx, host.GetExtensions(), p.set, secureHeaders(mux))
 	if err != nil {
 		ln.Close()
 		return err

@@ -26,7 +26,7 @@ func NewFactory() exporter.Factory {
 func createDefaultConfig() component.Config {
 	server := confighttp.NewDefaultServerConfig()
 	server.NetAddr.Endpoint = "127.0.0.1:8890"
-	return &Config{ServerConfig: server, Settings: Settings{
+	return &Config{HTTP: server, Settings: Settings{
 		EvaluationInterval: time.Minute,
 		Frameworks:         []string{"aws", "azure", "gcp"},
 		ServiceIdentity:    []string{"service.namespace", "service.name", "deployment.environment.name"},

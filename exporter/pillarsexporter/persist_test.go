@@ -44,7 +44,7 @@ func TestDoraHistorySurvivesRestart(t *testing.T) {
 	id := component.MustNewID("file_storage")
 	host := hostWith{Host: componenttest.NewNopHost(), ext: map[component.ID]component.Component{id: &memStorage{client: &memClient{data: map[string][]byte{}}}}}
 	cfg := createDefaultConfig().(*Config)
-	cfg.NetAddr.Endpoint = "127.0.0.1:0"
+	cfg.HTTP.NetAddr.Endpoint = "127.0.0.1:0"
 	cfg.Storage = &id
 	run := func(send bool) ServiceResult {
 		p := newPillars(cfg, componenttest.NewNopTelemetrySettings(), time.Now)
