@@ -70,6 +70,7 @@ type scorecard struct {
 			Score       *float64          `json:"score"`
 			Result      string            `json:"result"`
 			Reason      string            `json:"reason"`
+			Inputs      []string          `json:"inputs"`
 			Remediation string            `json:"remediation"`
 			References  map[string]string `json:"references"`
 			Exemplars   []string          `json:"exemplar_trace_ids"`
@@ -176,6 +177,14 @@ func TestPillarsScorecardFromTelemetry(t *testing.T) {
 		}
 		return "absent", math.NaN()
 	}
+	inputs := func(sc scorecard, i int, id string) string {
+		for _, c := range sc.Services[i].Checks {
+			if c.ID == id {
+				return strings.Join(c.Inputs, " ")
+			}
+		}
+		return ""
+	}
 	var sc scorecard
 	harness.Eventually(t, 90*time.Second, "the four services scored as their telemetry says", func() error {
 		var err error
@@ -194,6 +203,11 @@ func TestPillarsScorecardFromTelemetry(t *testing.T) {
 			}
 			if got := pillarStatus(sc, i, want.framework, want.pillar); got != want.status {
 				return fmt.Errorf("%s %s %s: %s, want %s", want.name, want.framework, want.pillar, got, want.status)
+			}
+		}
+		for name, left := range map[string]string{"healthy": "50.0 %", "burning": "-4900.0 %"} {
+			if i, _ := byName(sc, name); !strings.Contains(inputs(sc, i, "reliability.error_budget"), left) {
+				return fmt.Errorf("%s budget %q: not every span counted yet", name, inputs(sc, i, "reliability.error_budget"))
 			}
 		}
 		i, ok := byName(sc, "bad-deploy")
@@ -231,14 +245,18 @@ func TestPillarsScorecardFromTelemetry(t *testing.T) {
 			}
 		}
 	}
+	// Budgets recomputed: 1 − bad ÷ (0.001 × valid).
 	if i, _ := byName(sc, "burning"); true {
-		if r, v := check(sc, i, "reliability.error_budget"); r != "fail" || v != 0 {
-			t.Errorf("burning budget %s %v, want fail", r, v)
+		if r, v := check(sc, i, "reliability.error_budget"); r != "fail" || v != 0 || !strings.Contains(inputs(sc, i, "reliability.error_budget"), "-4900.0 %") {
+			t.Errorf("burning budget %s %v (%s), want fail with 1 − 100 ÷ 2 = −49 left", r, v, inputs(sc, i, "reliability.error_budget"))
 		}
 	}
 	if i, _ := byName(sc, "healthy"); true {
-		if r, v := check(sc, i, "reliability.error_budget"); r != "pass" || v != 2 {
-			t.Errorf("healthy budget %s %v: half the budget left is a pass", r, v)
+		if r, v := check(sc, i, "reliability.error_budget"); r != "pass" || v != 2 || !strings.Contains(inputs(sc, i, "reliability.error_budget"), "50.0 %") {
+			t.Errorf("healthy budget %s %v (%s): 1 − 2 ÷ 4 = half the budget left is a pass", r, v, inputs(sc, i, "reliability.error_budget"))
+		}
+		if r, v := check(sc, i, "security.auth_failures"); r != "pass" || v != 0 {
+			t.Errorf("healthy auth failures %s %v, want 0 of 4 000", r, v)
 		}
 		if l := sc.Services[i].Maturity.Level; l != 3 {
 			t.Errorf("healthy maturity %d, want 3 (telemetry, an SLO with data, alerting that can fire; no full period yet)", l)
