@@ -32,6 +32,7 @@ var deployName = regexp.MustCompile(`(?i)(deploy|push-image)`)
 type serviceState struct {
 	labels    []string // values of service_identity, in order
 	profile   ServiceProfile
+	targets   score.Targets // the global targets with the profile's on top, fixed at creation
 	firstSeen time.Time
 	lastSeen  time.Time
 	signals   map[string]bool
@@ -208,6 +209,7 @@ func (p *pillars) service(vals []string, key string, now time.Time) (s *serviceS
 		}
 		s = &serviceState{labels: vals, profile: p.profileFor(vals), firstSeen: now, signals: map[string]bool{},
 			exemplars: map[score.CheckID][]string{}, openAlerts: map[string]time.Time{}, slos: map[string]*sloState{}}
+		s.targets = p.targetsFor(s.profile)
 		p.services[key] = s
 	}
 	s.lastSeen = now
@@ -337,7 +339,7 @@ func (p *pillars) collectSpan(s *serviceState, c *counters, span ptrace.Span, ve
 	}
 	ms := float64(int64(span.EndTimestamp())-int64(span.StartTimestamp())) / 1e6
 	s.latencies.add(ms, now)
-	if target := p.targetsFor(s).LatencyP95Ms; ms > 2*target {
+	if ms > 2*s.targets.LatencyP95Ms {
 		s.exemplar(score.CheckLatencyP95, span.TraceID())
 	}
 }

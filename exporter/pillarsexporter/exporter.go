@@ -301,7 +301,7 @@ type serviceSnapshot struct {
 func (p *pillars) snapshot(key string, s *serviceState, now time.Time) serviceSnapshot {
 	s.prune(now.Add(-p.cfg.Dora.Period))
 	snap := serviceSnapshot{key: key, firstSeen: s.firstSeen, latencies: append([]latencySample(nil), s.latencies.samples...),
-		labels: s.labels, profile: s.profile, targets: p.targetsFor(s), evidence: p.evidence(s, now),
+		labels: s.labels, profile: s.profile, targets: s.targets, evidence: p.evidence(s, now),
 		deploys: append([]score.Deployment(nil), s.deployments...), exhausted: append([]timeRange(nil), s.exhausted...),
 		exemplars: map[score.CheckID][]string{}}
 	for id, ex := range s.exemplars {

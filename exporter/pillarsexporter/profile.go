@@ -24,14 +24,14 @@ next:
 	return ServiceProfile{}
 }
 
-// targetsFor is the global targets with the service's own on top.
-func (p *pillars) targetsFor(s *serviceState) score.Targets {
+// targetsFor is the global targets with a service profile's own on top.
+func (p *pillars) targetsFor(profile ServiceProfile) score.Targets {
 	t := p.cfg.Targets
-	if s.profile.Targets.LatencyP95 > 0 {
-		t.LatencyP95 = s.profile.Targets.LatencyP95
+	if profile.Targets.LatencyP95 > 0 {
+		t.LatencyP95 = profile.Targets.LatencyP95
 	}
-	if s.profile.Targets.KeepRatioMinSpansPerSecond > 0 {
-		t.KeepRatioMinSpansPerSecond = s.profile.Targets.KeepRatioMinSpansPerSecond
+	if profile.Targets.KeepRatioMinSpansPerSecond > 0 {
+		t.KeepRatioMinSpansPerSecond = profile.Targets.KeepRatioMinSpansPerSecond
 	}
 	return score.Targets{
 		LatencyP95Ms: float64(t.LatencyP95) / float64(time.Millisecond), MinEvents: p.cfg.MinEvents,

@@ -23,6 +23,10 @@ type batchScratch struct {
 	index       map[pcommon.TraceID]int
 	traces      []batchTrace
 	spans       []spanInfo // per span in iteration order
+	byShard     []int32    // trace indexes grouped by shard
+	shardStart  []int32    // where each shard's group starts in byShard (one past the end last)
+	shardNext   []int32
+	grouped     bool
 	marshaler   ptrace.ProtoMarshaler
 	unmarshaler ptrace.ProtoUnmarshaler
 	ts          *tracestates
@@ -64,6 +68,7 @@ func (b *batchScratch) reset() {
 	}
 	b.traces = b.traces[:0]
 	b.spans = b.spans[:0]
+	b.grouped = false
 }
 
 func (b *batchScratch) traceIndex(id pcommon.TraceID) int {

@@ -3,6 +3,7 @@ package sresamplingprocessor
 import (
 	"context"
 	"errors"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -181,33 +182,51 @@ func (p *sreSampling) ConsumeTraces(ctx context.Context, td ptrace.Traces) error
 }
 
 // eachShard calls fn for every trace of the batch under its shard's lock, one shard at a time,
-// then after(engine) before that shard's lock is released.
+// then after(engine) before that shard's lock is released. The batch's traces are grouped by
+// shard once (a counting sort), so the cost is O(traces + shards), not their product.
 func (p *sreSampling) eachShard(b *batchScratch, fn func(*decide.Engine, *batchTrace), after func(*decide.Engine)) {
 	if len(b.traces) == 0 {
 		return
 	}
-	for i := range b.traces {
-		b.traces[i].shard = p.shardOf(b.traces[i].id)
+	if !b.grouped {
+		p.groupByShard(b)
 	}
 	for s := range p.shards {
-		locked := false
-		for i := range b.traces {
-			if b.traces[i].shard != s {
-				continue
-			}
-			if !locked {
-				p.shards[s].mu.Lock()
-				locked = true
-			}
+		group := b.byShard[b.shardStart[s]:b.shardStart[s+1]]
+		if len(group) == 0 {
+			continue
+		}
+		p.shards[s].mu.Lock()
+		for _, i := range group {
 			fn(p.shards[s].engine, &b.traces[i])
 		}
-		if locked {
-			if after != nil {
-				after(p.shards[s].engine)
-			}
-			p.shards[s].mu.Unlock()
+		if after != nil {
+			after(p.shards[s].engine)
 		}
+		p.shards[s].mu.Unlock()
 	}
+}
+
+func (p *sreSampling) groupByShard(b *batchScratch) {
+	n := len(p.shards)
+	b.shardStart = slices.Grow(b.shardStart[:0], n+1)[:n+1]
+	clear(b.shardStart)
+	for i := range b.traces {
+		s := p.shardOf(b.traces[i].id)
+		b.traces[i].shard = s
+		b.shardStart[s+1]++
+	}
+	for s := 1; s <= n; s++ {
+		b.shardStart[s] += b.shardStart[s-1]
+	}
+	b.byShard = slices.Grow(b.byShard[:0], len(b.traces))[:len(b.traces)]
+	b.shardNext = append(b.shardNext[:0], b.shardStart[:n]...)
+	for i := range b.traces {
+		s := b.traces[i].shard
+		b.byShard[b.shardNext[s]] = int32(i)
+		b.shardNext[s]++
+	}
+	b.grouped = true
 }
 
 // buffer cuts the batch's spans of traces the plan buffers into one compressed chunk per trace.

@@ -97,7 +97,7 @@ func (q *releaseQueue) drain(ctx context.Context, final bool) error {
 	now := q.p.now()
 	var lastErr error
 	out, parts, rawBytes := ptrace.NewTraces(), []part(nil), 0
-	failed := map[*release]bool{}
+	var failed map[*release]bool // made on the first refusal: most drains have none
 	send := func() {
 		if len(parts) == 0 {
 			return
@@ -112,6 +112,9 @@ func (q *releaseQueue) drain(ctx context.Context, final bool) error {
 			case err == nil:
 				q.settle(pt.r, pt.end, pt.cost)
 			default:
+				if failed == nil {
+					failed = map[*release]bool{}
+				}
 				failed[pt.r] = true
 				lastErr = err
 				q.refused(ctx, pt.r, now, final, err)

@@ -188,8 +188,7 @@ func measureAuth(e *Evidence, t Targets) Measurement {
 }
 
 func measureSpansPerRequest(e *Evidence, t Targets) Measurement {
-	m := ratioOf(e.Weight, e.ServerSpans, t.MinEvents, fmt.Sprintf("%.0f spans for %.0f server requests", e.Weight, e.ServerSpans))
-	return m
+	return ratioOf(e.Weight, e.ServerSpans, t.MinEvents, fmt.Sprintf("%.0f spans for %.0f server requests", e.Weight, e.ServerSpans))
 }
 
 func measureBytesPerRequest(e *Evidence, t Targets) Measurement {
