@@ -70,7 +70,12 @@ type Config struct {
 	// AlertSource picks what the generated alert rules fire on: the connector's own alert state
 	// (slo_alert_active), or burn-rate expressions Prometheus evaluates over the summed windows.
 	AlertSource string `mapstructure:"alert_source"`
-	SLOs        []SLO  `mapstructure:"slos"`
+	// State names the sre_state extension the connector publishes alert state and incidents to.
+	State *component.ID `mapstructure:"state"`
+	// IncidentsDir, when set, receives a Markdown postmortem draft per incident.
+	IncidentsDir string    `mapstructure:"incidents_dir"`
+	Incidents    Incidents `mapstructure:"incidents"`
+	SLOs         []SLO     `mapstructure:"slos"`
 
 	rawErr error // what checkRaw found in the config as written; reported by Validate
 }
@@ -212,6 +217,14 @@ func (c *Config) Validate() error {
 		if err := checkWritableDir(c.RulesFile); err != nil {
 			add("rules_file: %q: %v", c.RulesFile, err)
 		}
+	}
+	if c.IncidentsDir != "" {
+		if info, err := os.Stat(c.IncidentsDir); err == nil && !info.IsDir() {
+			add("incidents_dir: %q is a file, not a directory", c.IncidentsDir)
+		}
+	}
+	if err := c.Incidents.validate(c.EmitInterval); err != nil {
+		add("incidents.%w", err)
 	}
 	if len(c.SLOs) == 0 {
 		add("slos: at least one SLO is required")
@@ -428,7 +441,7 @@ func checkWritableDir(file string) error {
 	dir := filepath.Dir(file)
 	info, err := os.Stat(dir)
 	if err != nil {
-		return fmt.Errorf("directory %s does not exist: create it or point rules_file elsewhere", dir)
+		return fmt.Errorf("directory %s does not exist: create it or point the setting elsewhere", dir)
 	}
 	if !info.IsDir() {
 		return fmt.Errorf("%s is not a directory", dir)

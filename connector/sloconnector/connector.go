@@ -20,6 +20,8 @@ import (
 
 	"github.com/otelcol-sre/otelcol-sre/connector/sloconnector/internal/metadata"
 	"github.com/otelcol-sre/otelcol-sre/connector/sloconnector/internal/window"
+	"github.com/otelcol-sre/otelcol-sre/internal/incident"
+	"github.com/otelcol-sre/otelcol-sre/internal/srestate"
 )
 
 // sloConnector counts spans into SLO series and emits their metrics every emit_interval.
@@ -40,7 +42,13 @@ type sloConnector struct {
 	weightCache map[string]float64
 	keyBuf      []byte
 
-	storage  storage.Client
+	storage    storage.Client
+	board      *srestate.Board // the sre_state extension's, when state is set
+	logs       consumer.Logs   // the traces→logs form's next consumer, when configured
+	incidents  *incidents      // nil when nothing consumes incidents
+	pending    []pendingSeries // evaluations of the last buildMetrics, acted on after the lock
+	eventAttrs [3]metric.MeasurementOption
+
 	done     chan struct{}
 	wg       sync.WaitGroup
 	sloAttrs map[string]metric.MeasurementOption
@@ -101,6 +109,24 @@ func (c *sloConnector) Start(ctx context.Context, host component.Host) error {
 			return fmt.Errorf("rules_file: %w", err)
 		}
 	}
+	if c.cfg.State != nil {
+		board, err := srestate.Find(host.GetExtensions(), *c.cfg.State)
+		if err != nil {
+			return err
+		}
+		c.board = board
+	}
+	if c.board != nil || c.logs != nil || c.cfg.IncidentsDir != "" {
+		if c.cfg.IncidentsDir != "" {
+			if err := os.MkdirAll(c.cfg.IncidentsDir, 0o755); err != nil {
+				return fmt.Errorf("incidents_dir: %w", err)
+			}
+		}
+		c.incidents = newIncidents(c.cfg, c.logs, c.now())
+		for k := incident.Opened; k <= incident.Resolved; k++ {
+			c.eventAttrs[k] = metric.WithAttributeSet(attribute.NewSet(attribute.String("event", k.EventName())))
+		}
+	}
 	if c.cfg.Storage != nil {
 		client, err := storageClient(ctx, host, *c.cfg.Storage)
 		if err != nil {
@@ -108,6 +134,9 @@ func (c *sloConnector) Start(ctx context.Context, host component.Host) error {
 		}
 		c.storage = client
 		c.restore(ctx)
+		if c.incidents != nil {
+			c.restoreIncidents(ctx)
+		}
 	}
 	c.done = make(chan struct{})
 	c.wg.Add(1)
@@ -127,6 +156,9 @@ func (c *sloConnector) Shutdown(ctx context.Context) error {
 	}
 	var err error
 	if c.storage != nil {
+		if c.incidents != nil {
+			c.saveIncidents(ctx)
+		}
 		err = errors.Join(c.checkpoint(ctx, true), c.storage.Close(ctx))
 		c.storage = nil
 	}
@@ -161,7 +193,12 @@ func (c *sloConnector) run() {
 func (c *sloConnector) emit(ctx context.Context) {
 	c.mu.Lock()
 	now := c.now()
+	if c.incidents != nil {
+		c.incidents.rotate(c.slos, now)
+	}
 	md := c.buildMetrics(now)
+	pending := c.pending
+	c.pending = nil
 	var counters map[string][]byte
 	if c.storage != nil {
 		counters = c.encodeCounters()
@@ -170,7 +207,8 @@ func (c *sloConnector) emit(ctx context.Context) {
 	if counters != nil {
 		c.writeState(ctx, counters)
 	}
-	if md.DataPointCount() == 0 {
+	c.publish(ctx, pending, now)
+	if md.DataPointCount() == 0 || c.next == nil {
 		return
 	}
 	if err := c.next.ConsumeMetrics(ctx, md); err != nil {
@@ -215,6 +253,11 @@ func (c *sloConnector) ConsumeTraces(ctx context.Context, td ptrace.Traces) erro
 		if v, ok := resAttrs.Get(attrService); ok {
 			service = v.AsString()
 		}
+		if c.incidents != nil {
+			if v, ok := resAttrs.Get("service.version"); ok {
+				c.incidents.versions.observe(service, v.AsString(), now)
+			}
+		}
 		clear(resourceSeries)
 		for j := 0; j < rs.ScopeSpans().Len(); j++ {
 			ss := rs.ScopeSpans().At(j)
@@ -255,6 +298,9 @@ func (c *sloConnector) ConsumeTraces(ctx context.Context, td ptrace.Traces) erro
 					if out == badEvent {
 						counts = window.Counts{Bad: weight}
 						s.addExemplar(span, weight)
+					}
+					if c.incidents != nil {
+						c.incidents.observeSpan(s, resAttrs, span, out == badEvent, weight)
 					}
 					matched[si]++
 					end := int64(span.EndTimestamp())

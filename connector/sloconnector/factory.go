@@ -9,6 +9,7 @@ import (
 	"go.opentelemetry.io/collector/confmap"
 	"go.opentelemetry.io/collector/connector"
 	"go.opentelemetry.io/collector/consumer"
+	"go.opentelemetry.io/collector/pdata/ptrace"
 
 	"github.com/otelcol-sre/otelcol-sre/connector/sloconnector/internal/metadata"
 )
@@ -16,13 +17,91 @@ import (
 // NewFactory returns the slo connector factory.
 func NewFactory() connector.Factory {
 	peers := &peerRegistry{ids: map[component.ID]int{}}
+	shared := &sharedConnectors{byID: map[component.ID]*sharedConnector{}}
 	return connector.NewFactory(
 		metadata.Type,
 		createDefaultConfig,
-		connector.WithTracesToMetrics(func(ctx context.Context, set connector.Settings, cfg component.Config, next consumer.Metrics) (connector.Traces, error) {
-			return createTracesToMetrics(ctx, set, cfg, next, peers)
+		connector.WithTracesToMetrics(func(_ context.Context, set connector.Settings, cfg component.Config, next consumer.Metrics) (connector.Traces, error) {
+			return shared.form(set, cfg, peers, func(c *sloConnector) { c.next = next }, true)
 		}, metadata.TracesToMetricsStability),
+		connector.WithTracesToLogs(func(_ context.Context, set connector.Settings, cfg component.Config, next consumer.Logs) (connector.Traces, error) {
+			return shared.form(set, cfg, peers, func(c *sloConnector) { c.logs = next }, false)
+		}, metadata.TracesToLogsStability),
 	)
+}
+
+// sharedConnectors lets the traces→metrics and traces→logs forms of one connector ID share one
+// connector: the collector creates a node per form, and both receive every trace batch.
+type sharedConnectors struct {
+	mu   sync.Mutex
+	byID map[component.ID]*sharedConnector
+}
+
+type sharedConnector struct {
+	conn    *sloConnector
+	started int
+	owner   *sharedConnectors
+	id      component.ID
+}
+
+// form returns one form of the connector set.ID, creating the connector on the first call.
+func (s *sharedConnectors) form(set connector.Settings, cfg component.Config, peers *peerRegistry, wire func(*sloConnector), metrics bool) (connector.Traces, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sc := s.byID[set.ID]
+	if sc == nil {
+		c := cfg.(*Config)
+		for i := range c.SLOs {
+			c.SLOs[i].applyDefaults()
+		}
+		conn, err := newConnector(set.TelemetrySettings, c, nil, time.Now)
+		if err != nil {
+			return nil, err
+		}
+		conn.id, conn.peers = set.ID, peers
+		peers.add(set.ID)
+		sc = &sharedConnector{conn: conn, owner: s, id: set.ID}
+		s.byID[set.ID] = sc
+	}
+	wire(sc.conn)
+	return &connectorForm{shared: sc, metrics: metrics}, nil
+}
+
+// connectorForm is what the collector sees of one form. Only one form counts each batch: the
+// metrics form, or the logs form when the connector has no metrics pipeline.
+type connectorForm struct {
+	shared  *sharedConnector
+	metrics bool
+}
+
+func (f *connectorForm) Capabilities() consumer.Capabilities { return f.shared.conn.Capabilities() }
+
+func (f *connectorForm) ConsumeTraces(ctx context.Context, td ptrace.Traces) error {
+	if !f.metrics && f.shared.conn.next != nil {
+		return nil
+	}
+	return f.shared.conn.ConsumeTraces(ctx, td)
+}
+
+func (f *connectorForm) Start(ctx context.Context, host component.Host) error {
+	sc := f.shared
+	sc.owner.mu.Lock()
+	defer sc.owner.mu.Unlock()
+	if sc.started++; sc.started > 1 {
+		return nil
+	}
+	return sc.conn.Start(ctx, host)
+}
+
+func (f *connectorForm) Shutdown(ctx context.Context) error {
+	sc := f.shared
+	sc.owner.mu.Lock()
+	defer sc.owner.mu.Unlock()
+	if sc.started--; sc.started > 0 {
+		return nil
+	}
+	delete(sc.owner.byID, sc.id)
+	return sc.conn.Shutdown(ctx)
 }
 
 // peerRegistry knows the slo connectors of one collector (one factory), so each can tell at
@@ -61,6 +140,7 @@ func createDefaultConfig() component.Config {
 		SamplingWeight:     weightAdjustedCount,
 		CheckpointInterval: 30 * time.Second,
 		AlertSource:        alertSourceAuto,
+		Incidents:          defaultIncidents(),
 	}
 }
 
@@ -100,16 +180,3 @@ func (s *SLO) applyDefaults() {
 	}
 }
 
-func createTracesToMetrics(_ context.Context, set connector.Settings, cfg component.Config, next consumer.Metrics, peers *peerRegistry) (connector.Traces, error) {
-	c := cfg.(*Config)
-	for i := range c.SLOs {
-		c.SLOs[i].applyDefaults()
-	}
-	conn, err := newConnector(set.TelemetrySettings, c, next, time.Now)
-	if err != nil {
-		return nil, err
-	}
-	conn.id, conn.peers = set.ID, peers
-	peers.add(set.ID)
-	return conn, nil
-}

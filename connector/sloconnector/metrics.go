@@ -97,6 +97,9 @@ func (c *sloConnector) buildMetrics(now time.Time) pmetric.Metrics {
 			c.attachExemplars(ms.events, s)
 
 			st := s.state.Evaluate(&rt.spec, now)
+			if c.board != nil || c.incidents != nil {
+				c.collectState(rt, s, st, now)
+			}
 			for _, w := range st.Windows {
 				point(ms.windowEvents, w.Counts.Good, attrOutcome, "good", attrWindow, w.Name)
 				point(ms.windowEvents, w.Counts.Bad, attrOutcome, "bad", attrWindow, w.Name)

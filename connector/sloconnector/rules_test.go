@@ -29,7 +29,7 @@ func TestSeveralConnectorsLabelTheirSeries(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { _ = conn.Shutdown(context.Background()) })
-		return conn.(*sloConnector)
+		return conn.(*connectorForm).shared.conn
 	}
 	start := func(cs ...*sloConnector) {
 		t.Helper()

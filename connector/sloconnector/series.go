@@ -52,6 +52,7 @@ type series struct {
 	state     *window.Series
 	start     pcommon.Timestamp
 	exemplars []exemplar
+	evidence  *seriesEvidence // lift table and recent bad traces, when incidents are tracked
 }
 
 type exemplar struct {

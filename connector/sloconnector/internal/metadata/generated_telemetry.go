@@ -27,6 +27,7 @@ type TelemetryBuilder struct {
 	mu                         sync.Mutex
 	registrations              []metric.Registration
 	ConnectorSloCheckpoints    metric.Int64Counter
+	ConnectorSloIncidentEvents metric.Int64Counter
 	ConnectorSloLateSpans      metric.Int64Counter
 	ConnectorSloOttlErrors     metric.Int64Counter
 	ConnectorSloSeries         metric.Int64Gauge
@@ -68,6 +69,12 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 		"otelcol_connector_slo_checkpoints",
 		metric.WithDescription("State checkpoints written to the storage extension, by result. [Development]"),
 		metric.WithUnit("{checkpoint}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.ConnectorSloIncidentEvents, err = builder.meter.Int64Counter(
+		"otelcol_connector_slo_incident_events",
+		metric.WithDescription("Incident events (opened, updated, resolved) the connector produced. [Development]"),
+		metric.WithUnit("{event}"),
 	)
 	errs = errors.Join(errs, err)
 	builder.ConnectorSloLateSpans, err = builder.meter.Int64Counter(

@@ -20,6 +20,7 @@ func TestSetupTelemetry(t *testing.T) {
 	require.NoError(t, err)
 	defer tb.Shutdown()
 	tb.ConnectorSloCheckpoints.Add(context.Background(), 1)
+	tb.ConnectorSloIncidentEvents.Add(context.Background(), 1)
 	tb.ConnectorSloLateSpans.Add(context.Background(), 1)
 	tb.ConnectorSloOttlErrors.Add(context.Background(), 1)
 	tb.ConnectorSloSeries.Record(context.Background(), 1)
@@ -27,6 +28,9 @@ func TestSetupTelemetry(t *testing.T) {
 	tb.ConnectorSloSpansEvaluated.Add(context.Background(), 1)
 	tb.ConnectorSloSpansMatched.Add(context.Background(), 1)
 	AssertEqualConnectorSloCheckpoints(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualConnectorSloIncidentEvents(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualConnectorSloLateSpans(t, testTel,

@@ -1,0 +1,275 @@
+package sloconnector
+
+import (
+	"context"
+	"encoding/hex"
+	"errors"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"go.opentelemetry.io/collector/consumer"
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/ptrace"
+	"go.uber.org/zap"
+
+	"github.com/otelcol-sre/otelcol-sre/connector/sloconnector/internal/window"
+	"github.com/otelcol-sre/otelcol-sre/internal/incident"
+	"github.com/otelcol-sre/otelcol-sre/internal/srestate"
+)
+
+// maxRecentBad is how many recent bad-event trace IDs a series remembers for its next incident.
+const maxRecentBad = 8
+
+// seriesEvidence is what a series keeps for an incident: a lift table over the last two lift
+// windows and the trace IDs of its latest bad events.
+type seriesEvidence struct {
+	lift      *incident.LiftTable
+	recentBad [maxRecentBad]pcommon.TraceID
+	next, n   int
+}
+
+func (e *seriesEvidence) addBad(id pcommon.TraceID) {
+	if id.IsEmpty() {
+		return
+	}
+	e.recentBad[e.next] = id
+	e.next = (e.next + 1) % maxRecentBad
+	e.n = min(e.n+1, maxRecentBad)
+}
+
+// exemplars returns the remembered bad trace IDs, newest first.
+func (e *seriesEvidence) exemplars() []string {
+	out := make([]string, 0, e.n)
+	for i := 1; i <= e.n; i++ {
+		id := e.recentBad[(e.next-i+maxRecentBad)%maxRecentBad]
+		out = append(out, hex.EncodeToString(id[:]))
+	}
+	return out
+}
+
+// incidents is the connector's incident machinery; nil when nothing consumes incidents.
+type incidents struct {
+	cfg        Incidents
+	attrs      []string
+	tracker    *incident.Tracker // used by the emit goroutine only
+	versions   *versionTracker
+	logs       consumer.Logs // nil without a logs pipeline
+	dir        string
+	lastRotate time.Time
+	values     []string // scratch for one span's lift values; guarded by the connector's mu
+}
+
+func newIncidents(cfg *Config, logs consumer.Logs, now time.Time) *incidents {
+	in := cfg.Incidents
+	return &incidents{
+		cfg: in, attrs: in.liftAttributes(), logs: logs, dir: cfg.IncidentsDir, lastRotate: now,
+		versions: newVersionTracker(),
+		tracker: incident.NewTracker(incident.Config{
+			EmitInterval: cfg.EmitInterval, MergeWindow: in.MergeWindow, UpdateInterval: in.UpdateInterval,
+			StaleAfter: max(in.MergeWindow, 20*cfg.EmitInterval), MaxOpen: in.MaxOpen, MaxHistory: in.MaxHistory,
+			MaxExemplar: in.MaxExemplars,
+		}),
+	}
+}
+
+// observeSpan counts one valid event into its series' lift table. The caller holds c.mu.
+func (in *incidents) observeSpan(s *series, resAttrs pcommon.Map, span ptrace.Span, bad bool, weight float64) {
+	if s.evidence == nil {
+		s.evidence = &seriesEvidence{lift: incident.NewLiftTable(in.attrs, in.cfg.TopK)}
+	}
+	in.values = in.values[:0]
+	for _, key := range in.attrs {
+		in.values = append(in.values, liftValue(key, resAttrs, span))
+	}
+	s.evidence.lift.Add(in.values, bad, weight)
+	if bad {
+		s.evidence.addBad(span.TraceID())
+	}
+}
+
+// liftValue reads one attribute of an event: span attributes first, then the resource's; the
+// exception type from the span's exception events; the status code also under its pre-1.23 name.
+func liftValue(key string, resAttrs pcommon.Map, span ptrace.Span) string {
+	if key == "exception.type" {
+		events := span.Events()
+		for i := 0; i < events.Len(); i++ {
+			if ev := events.At(i); ev.Name() == "exception" {
+				if v, ok := ev.Attributes().Get(key); ok {
+					return v.AsString()
+				}
+			}
+		}
+	}
+	if v, ok := span.Attributes().Get(key); ok {
+		return v.AsString()
+	}
+	if key == "http.response.status_code" {
+		if v, ok := span.Attributes().Get("http.status_code"); ok {
+			return v.AsString()
+		}
+	}
+	if v, ok := resAttrs.Get(key); ok {
+		return v.AsString()
+	}
+	return ""
+}
+
+// rotate starts a new lift window for every series when one has passed. The caller holds c.mu.
+func (in *incidents) rotate(slos []*sloRuntime, now time.Time) {
+	if now.Sub(in.lastRotate) < in.cfg.LiftWindow {
+		return
+	}
+	in.lastRotate = now
+	for _, rt := range slos {
+		for _, s := range rt.series {
+			if s.evidence != nil {
+				s.evidence.lift.Rotate()
+			}
+		}
+	}
+}
+
+// pendingSeries is one series' evaluation, taken under the lock and acted on after it.
+type pendingSeries struct {
+	state    srestate.SeriesState
+	obs      incident.Observation
+	evidence incident.Evidence
+}
+
+// collectState records a series' evaluation for the board and the incident tracker. The
+// caller holds c.mu.
+func (c *sloConnector) collectState(rt *sloRuntime, s *series, st window.Status, now time.Time) {
+	burn := make(map[string]float64, len(st.Windows))
+	for _, w := range st.Windows {
+		if w.OK && !isNonFinite(w.BurnRate) {
+			burn[w.Name] = w.BurnRate
+		}
+	}
+	service := ""
+	for _, kv := range s.attrs {
+		if kv[0] == attrService {
+			service = kv[1]
+		}
+	}
+	p := pendingSeries{state: srestate.SeriesState{
+		SLO: rt.cfg.Name, Service: service, Identity: s.attrs, Page: st.Alerts["page"], Ticket: st.Alerts["ticket"],
+		BurnRates: burn, BudgetRemaining: finiteOr(st.BudgetRemaining, 0), Updated: now,
+	}}
+	if c.incidents != nil {
+		key := p.state.Key()
+		p.obs = incident.Observation{
+			Key: key, SLO: rt.cfg.Name, Service: service, Identity: s.attrs, Page: p.state.Page,
+			Alert: rt.cfg.Alerting.alertName(), BurnRates: burn, BudgetRemaining: p.state.BudgetRemaining,
+			BadTotal: s.state.Total.Bad, ValidTotal: s.state.Total.Good + s.state.Total.Bad, At: now,
+		}
+		if p.state.Page && s.evidence != nil {
+			p.evidence = incident.Evidence{Factors: s.evidence.lift.Factors(c.incidents.cfg.MaxFactors), Exemplars: s.evidence.exemplars()}
+		}
+	}
+	c.pending = append(c.pending, p)
+}
+
+// publish acts on the evaluations collected by the last buildMetrics, without the lock: the
+// board gets the series, the tracker the observations, and each incident event goes to the
+// board, the logs pipeline, the postmortem draft and storage.
+func (c *sloConnector) publish(ctx context.Context, pending []pendingSeries, now time.Time) {
+	if c.board != nil {
+		states := make([]srestate.SeriesState, len(pending))
+		for i, p := range pending {
+			states[i] = p.state
+		}
+		c.board.PublishSeries(c.id.String(), states)
+	}
+	in := c.incidents
+	if in == nil {
+		return
+	}
+	var events []incident.Event
+	for _, p := range pending {
+		ev, ok := in.tracker.Observe(p.obs, func() incident.Evidence {
+			e := p.evidence
+			e.Deployments = c.deploymentsBefore(p.obs.Service, p.obs.At)
+			return e
+		})
+		if ok {
+			events = append(events, ev)
+		}
+	}
+	events = append(events, in.tracker.Expire(now)...)
+	if len(events) == 0 {
+		return
+	}
+	for _, ev := range events {
+		c.telemetry.ConnectorSloIncidentEvents.Add(ctx, 1, c.eventAttrs[ev.Kind])
+		if c.board != nil {
+			c.board.PutIncident(ev.Incident)
+		}
+		c.writeDraft(ev.Incident, now)
+	}
+	if in.logs != nil {
+		if err := in.logs.ConsumeLogs(ctx, incidentLogs(events, c.instanceID)); err != nil {
+			c.logger.Warn("emitting incident records failed; they stay on the board and in storage", zap.Error(err))
+		}
+	}
+	c.saveIncidents(ctx)
+}
+
+// deploymentsBefore merges the version changes this connector saw with the deployments the
+// board knows (CI/CD spans and events, de-duplicated by pillars), one per version.
+func (c *sloConnector) deploymentsBefore(service string, at time.Time) []srestate.Deployment {
+	from := at.Add(-c.incidents.cfg.DeploymentLookback)
+	deps := c.incidents.versions.changes(service, from, at)
+	if c.board != nil {
+		deps = append(deps, c.board.Deployments(service, from, at)...)
+	}
+	slices.SortStableFunc(deps, func(x, y srestate.Deployment) int { return x.At.Compare(y.At) })
+	seen := map[string]int{}
+	var out []srestate.Deployment
+	for _, d := range deps {
+		if i, ok := seen[d.Version]; ok {
+			if out[i].SHA == "" {
+				out[i].SHA = d.SHA
+			}
+			continue
+		}
+		seen[d.Version] = len(out)
+		out = append(out, d)
+	}
+	return out
+}
+
+// writeDraft writes the postmortem draft of an incident to incidents_dir, atomically.
+func (c *sloConnector) writeDraft(inc srestate.Incident, now time.Time) {
+	if c.incidents.dir == "" {
+		return
+	}
+	name := filepath.Join(c.incidents.dir, draftName(inc))
+	tmp, err := os.CreateTemp(c.incidents.dir, ".draft-*")
+	if err == nil {
+		_, err = tmp.WriteString(incident.Postmortem(inc, now, c.incidents.cfg.TraceURL))
+		err = errors.Join(err, tmp.Close())
+		if err == nil {
+			err = os.Rename(tmp.Name(), name)
+		}
+		if err != nil {
+			_ = os.Remove(tmp.Name())
+		}
+	}
+	if err != nil {
+		c.logger.Warn("writing the postmortem draft failed", zap.String("file", name), zap.Error(err))
+	}
+}
+
+// draftName is the draft's file name: start date, SLO and ID, safe for any file system.
+func draftName(inc srestate.Incident) string {
+	slo := strings.Map(func(r rune) rune {
+		if r == '-' || r == '_' || r == '.' || ('a' <= r && r <= 'z') || ('A' <= r && r <= 'Z') || ('0' <= r && r <= '9') {
+			return r
+		}
+		return '_'
+	}, inc.SLO)
+	return inc.Start.UTC().Format("2006-01-02") + "-" + slo + "-" + inc.ID + ".md"
+}

@@ -1,0 +1,89 @@
+package srestateextension
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/component/componenttest"
+	"go.opentelemetry.io/collector/confmap"
+	"go.opentelemetry.io/collector/confmap/confmaptest"
+	"go.opentelemetry.io/collector/extension/extensiontest"
+
+	"github.com/otelcol-sre/otelcol-sre/extension/srestateextension/internal/metadata"
+	"github.com/otelcol-sre/otelcol-sre/internal/srestate"
+)
+
+func TestConfigs(t *testing.T) {
+	cm, err := confmaptest.LoadConf(filepath.Join("testdata", "config.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	load := func(name string) *Config {
+		cfg := NewFactory().CreateDefaultConfig()
+		sub, err := cm.Sub(component.NewIDWithName(metadata.Type, name).String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := sub.Unmarshal(cfg); err != nil {
+			t.Fatal(err)
+		}
+		return cfg.(*Config)
+	}
+	if def := load(""); *def != (Config{MaxSeries: 10000, MaxIncidents: 1000, MaxServices: 1000, MaxDeploymentsPerService: 64, TelemetryInterval: 15 * time.Second}) {
+		t.Errorf("defaults: %+v", *def)
+	} else if err := confmap.Validate(def); err != nil {
+		t.Errorf("defaults invalid: %v", err)
+	}
+	if custom := load("custom"); *custom != (Config{MaxSeries: 500, MaxIncidents: 50, MaxServices: 20, MaxDeploymentsPerService: 8, TelemetryInterval: 30 * time.Second}) {
+		t.Errorf("custom: %+v", *custom)
+	}
+	err = confmap.Validate(load("bad"))
+	if err == nil {
+		t.Fatal("bad config accepted")
+	}
+	for _, want := range []string{"max_series: 0", "max_incidents: -1", "max_services: 1000001", "max_deployments_per_service: 0", "telemetry_interval: 10ms"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not name %q", err, want)
+		}
+	}
+}
+
+// A component finds the board through the host's extensions, and the board keeps the bounds
+// the config sets.
+func TestBoardFoundThroughHost(t *testing.T) {
+	f := NewFactory()
+	cfg := f.CreateDefaultConfig().(*Config)
+	cfg.MaxSeries = 2
+	ext, err := f.Create(context.Background(), extensiontest.NewNopSettings(metadata.Type), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ext.Start(context.Background(), componenttest.NewNopHost()); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		if err := ext.Shutdown(context.Background()); err != nil {
+			t.Error(err)
+		}
+	}()
+	id := component.NewID(metadata.Type)
+	board, err := srestate.Find(map[component.ID]component.Component{id: ext}, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	board.PublishSeries("slo", []srestate.SeriesState{{SLO: "a"}, {SLO: "b"}, {SLO: "c"}})
+	if n := len(board.Series()); n != 2 {
+		t.Errorf("%d series on a board bounded at 2", n)
+	}
+	if _, err := srestate.Find(map[component.ID]component.Component{}, id); err == nil || !strings.Contains(err.Error(), "not configured") {
+		t.Errorf("missing extension: %v", err)
+	}
+	other := component.MustNewID("health_check")
+	if _, err := srestate.Find(map[component.ID]component.Component{other: ext.(component.Component)}, id); err == nil {
+		t.Error("found under another ID")
+	}
+}

@@ -1,0 +1,84 @@
+package srestateextension
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"go.opentelemetry.io/collector/component"
+
+	"github.com/otelcol-sre/otelcol-sre/extension/srestateextension/internal/metadata"
+	"github.com/otelcol-sre/otelcol-sre/internal/srestate"
+)
+
+// stateExtension holds one Board for the collector's lifetime.
+type stateExtension struct {
+	cfg       *Config
+	board     *srestate.Board
+	telemetry *metadata.TelemetryBuilder
+	done      chan struct{}
+	wg        sync.WaitGroup
+}
+
+var _ srestate.Provider = (*stateExtension)(nil)
+
+func newExtension(set component.TelemetrySettings, cfg *Config) (*stateExtension, error) {
+	tb, err := metadata.NewTelemetryBuilder(set)
+	if err != nil {
+		return nil, err
+	}
+	return &stateExtension{
+		cfg:       cfg,
+		telemetry: tb,
+		board: srestate.NewBoard(srestate.Limits{
+			MaxSeries: cfg.MaxSeries, MaxIncidents: cfg.MaxIncidents,
+			MaxServices: cfg.MaxServices, MaxDeployments: cfg.MaxDeploymentsPerService,
+		}),
+	}, nil
+}
+
+// SREState returns the shared board.
+func (e *stateExtension) SREState() *srestate.Board { return e.board }
+
+func (e *stateExtension) Start(context.Context, component.Host) error {
+	e.done = make(chan struct{})
+	e.wg.Add(1)
+	go e.record()
+	return nil
+}
+
+func (e *stateExtension) record() {
+	defer e.wg.Done()
+	t := time.NewTicker(e.cfg.TelemetryInterval)
+	defer t.Stop()
+	var refused int64
+	for {
+		select {
+		case <-e.done:
+			return
+		case <-t.C:
+			ctx := context.Background()
+			e.telemetry.SreStateSeries.Record(ctx, int64(len(e.board.Series())))
+			open := 0
+			for _, i := range e.board.Incidents() {
+				if i.Open() {
+					open++
+				}
+			}
+			e.telemetry.SreStateOpenIncidents.Record(ctx, int64(open))
+			series, _ := e.board.Dropped()
+			e.telemetry.SreStateRefusedSeries.Add(ctx, series-refused)
+			refused = series
+		}
+	}
+}
+
+func (e *stateExtension) Shutdown(context.Context) error {
+	if e.done != nil {
+		close(e.done)
+		e.wg.Wait()
+		e.done = nil
+	}
+	e.telemetry.Shutdown()
+	return nil
+}

@@ -1,0 +1,117 @@
+package srestate
+
+import "time"
+
+// SeriesState is one SLO series as its connector last evaluated it. With a sharded connector
+// it is that replica's own estimate from the events it received.
+type SeriesState struct {
+	Source   string      // the publishing connector's component ID
+	SLO      string      // slo.name
+	Service  string      // service.name of the series
+	Identity [][2]string // the series' attributes as emitted (service.name, group_by values)
+	Page     bool        // a page-severity burn-rate alert fires
+	Ticket   bool        // a ticket-severity burn-rate alert fires
+	// BurnRates holds the burn rate per window name (5m, 1h, …) that had data.
+	BurnRates       map[string]float64
+	BudgetRemaining float64
+	Updated         time.Time
+}
+
+// Key identifies a series across publishers: the SLO name and its identity attributes.
+func (s SeriesState) Key() string { return SeriesKey(s.SLO, s.Identity) }
+
+// SeriesKey joins an SLO name and identity attributes into one comparable key.
+func SeriesKey(slo string, identity [][2]string) string {
+	b := []byte(slo)
+	for _, kv := range identity {
+		b = append(b, 0)
+		b = append(b, kv[0]...)
+		b = append(b, '=')
+		b = append(b, kv[1]...)
+	}
+	return string(b)
+}
+
+// Deployment is one release of a service: a version first seen, a CI/CD deployment span or a
+// deployment event, merged per (service, version).
+type Deployment struct {
+	Service string    `json:"service"`
+	Version string    `json:"version"`
+	SHA     string    `json:"sha,omitempty"`
+	At      time.Time `json:"at"`
+	Source  string    `json:"source"` // version_change, cicd_span or event
+}
+
+// Factor is one attribute value that separates bad from good events: among events with it,
+// the share that is bad, relative to the share among all events (its lift).
+type Factor struct {
+	Attribute string  `json:"attribute"`
+	Value     string  `json:"value"`
+	Bad       float64 `json:"bad_events"`
+	Good      float64 `json:"good_events"`
+	Lift      float64 `json:"lift"`
+	// Coverage is the share of all bad events that carry this value.
+	Coverage float64 `json:"coverage"`
+}
+
+// Incident is the record of one page-severity burn of an SLO series.
+type Incident struct {
+	ID       string            `json:"id"`
+	SLO      string            `json:"slo"`
+	Service  string            `json:"service"`
+	Identity map[string]string `json:"identity"`
+	Severity string            `json:"severity"`
+	Start    time.Time         `json:"start"`
+	// Resolved is zero while the incident is open.
+	Resolved time.Time `json:"resolved,omitzero"`
+	// Alert names the alert that opened it, for the postmortem's detection section.
+	Alert        string             `json:"alert"`
+	BurnAtOpen   map[string]float64 `json:"burn_rates_at_open"`
+	BudgetAtOpen float64            `json:"budget_remaining_at_open"`
+	PeakBurn     float64            `json:"peak_burn_rate"`
+	PeakAt       time.Time          `json:"peak_at"`
+	// BudgetConsumed is the share of the period's error budget spent since the start.
+	BudgetConsumed float64 `json:"budget_consumed"`
+	// BadEvents and ValidEvents are counted since the start.
+	BadEvents   float64      `json:"bad_events"`
+	ValidEvents float64      `json:"valid_events"`
+	Deployments []Deployment `json:"deployments"`
+	Factors     []Factor     `json:"contributing_factors"`
+	Exemplars   []string     `json:"exemplar_trace_ids"`
+	Updated     time.Time    `json:"updated"`
+	// Reopened counts the times a page came back within the merge window.
+	Reopened int `json:"reopened"`
+}
+
+// Open reports whether the incident has not been resolved.
+func (i *Incident) Open() bool { return i.Resolved.IsZero() }
+
+// Duration is the time from start to resolution, or to now while open.
+func (i *Incident) Duration(now time.Time) time.Duration {
+	if i.Open() {
+		return now.Sub(i.Start)
+	}
+	return i.Resolved.Sub(i.Start)
+}
+
+// Clone returns a deep copy, so a reader can keep it while the writer goes on.
+func (i Incident) Clone() Incident {
+	c := i
+	c.Identity = cloneMap(i.Identity)
+	c.BurnAtOpen = cloneMap(i.BurnAtOpen)
+	c.Deployments = append([]Deployment(nil), i.Deployments...)
+	c.Factors = append([]Factor(nil), i.Factors...)
+	c.Exemplars = append([]string(nil), i.Exemplars...)
+	return c
+}
+
+func cloneMap[V any](m map[string]V) map[string]V {
+	if m == nil {
+		return nil
+	}
+	c := make(map[string]V, len(m))
+	for k, v := range m {
+		c[k] = v
+	}
+	return c
+}
