@@ -122,13 +122,13 @@ func (c *sloConnector) Start(ctx context.Context, host component.Host) error {
 				return fmt.Errorf("incidents_dir: %w", err)
 			}
 		}
-		c.incidents = newIncidents(c.cfg, c.logs, c.now())
+		c.incidents = newIncidents(c.cfg, c.slos, c.logs, c.now())
 		for k := incident.Opened; k <= incident.Resolved; k++ {
 			c.eventAttrs[k] = metric.WithAttributeSet(attribute.NewSet(attribute.String("event", k.EventName())))
 		}
 	}
 	if c.cfg.Storage != nil {
-		client, err := storageClient(ctx, host, *c.cfg.Storage)
+		client, err := storageClient(ctx, host, *c.cfg.Storage, c.id)
 		if err != nil {
 			return err
 		}

@@ -11,6 +11,9 @@ import (
 // where they ran and which release served them.
 var defaultLiftAttributes = []string{"http.route", "http.response.status_code", "exception.type", "k8s.pod.name", "service.version"}
 
+// symptomAttributes say how a request failed rather than where; they rank after the others.
+var symptomAttributes = []string{"http.response.status_code", "exception.type"}
+
 // Incidents paces and bounds incident records. They are tracked when something consumes them:
 // a state extension, incidents_dir, or a logs pipeline fed by this connector.
 type Incidents struct {
@@ -21,7 +24,9 @@ type Incidents struct {
 	UpdateInterval time.Duration `mapstructure:"update_interval"`
 	MaxOpen        int           `mapstructure:"max_open"`
 	MaxHistory     int           `mapstructure:"max_history"`
-	// LiftWindow is one generation of the lift table; factors are ranked over the last two.
+	// LiftWindow is the span of the lift table (in incident.Buckets buckets); factors compare
+	// bad and good events of its buckets that burned budget. 0 takes the SLO's shortest alert
+	// window (5m in the google profile).
 	LiftWindow time.Duration `mapstructure:"lift_window"`
 	// Attributes are ranked besides the default ones (route, status code, exception type, pod,
 	// version), e.g. tenant or region keys.
@@ -40,7 +45,7 @@ type Incidents struct {
 func defaultIncidents() Incidents {
 	return Incidents{
 		MergeWindow: 30 * time.Minute, UpdateInterval: 5 * time.Minute, MaxOpen: 100, MaxHistory: 1000,
-		LiftWindow: 15 * time.Minute, TopK: 16, MaxFactors: 10, MaxExemplars: 10, DeploymentLookback: 24 * time.Hour,
+		TopK: 16, MaxFactors: 10, MaxExemplars: 10, DeploymentLookback: 24 * time.Hour,
 	}
 }
 
@@ -79,8 +84,8 @@ func (in Incidents) validate(emit time.Duration) error {
 	if in.MaxHistory < 1 || in.MaxHistory > 100_000 {
 		add("max_history: %d must be between 1 and 100000", in.MaxHistory)
 	}
-	if in.LiftWindow < time.Second || in.LiftWindow > 24*time.Hour {
-		add("lift_window: %v must be between 1s and 24h", in.LiftWindow)
+	if in.LiftWindow != 0 && (in.LiftWindow < time.Second || in.LiftWindow > 24*time.Hour) {
+		add("lift_window: %v must be 0 (the shortest alert window) or between 1s and 24h", in.LiftWindow)
 	}
 	if in.TopK < 1 || in.TopK > 256 {
 		add("top_k: %d must be between 1 and 256", in.TopK)

@@ -58,14 +58,22 @@ type incidents struct {
 	versions   *versionTracker
 	logs       consumer.Logs // nil without a logs pipeline
 	dir        string
-	lastRotate time.Time
 	values     []string // scratch for one span's lift values; guarded by the connector's mu
 }
 
-func newIncidents(cfg *Config, logs consumer.Logs, now time.Time) *incidents {
+func newIncidents(cfg *Config, slos []*sloRuntime, logs consumer.Logs, now time.Time) *incidents {
 	in := cfg.Incidents
+	for _, rt := range slos {
+		// A lift table spans lift_window (by default the SLO's shortest alert window: what
+		// made the page fire) in incident.Buckets buckets of at least one emit interval.
+		span := in.LiftWindow
+		if span == 0 {
+			span = rt.spec.ShortestAlertWindow()
+		}
+		rt.liftBucket, rt.liftRotated = max(cfg.EmitInterval, span/incident.Buckets), now
+	}
 	return &incidents{
-		cfg: in, attrs: in.liftAttributes(), logs: logs, dir: cfg.IncidentsDir, lastRotate: now,
+		cfg: in, attrs: in.liftAttributes(), logs: logs, dir: cfg.IncidentsDir,
 		versions: newVersionTracker(),
 		tracker: incident.NewTracker(incident.Config{
 			EmitInterval: cfg.EmitInterval, MergeWindow: in.MergeWindow, UpdateInterval: in.UpdateInterval,
@@ -75,10 +83,15 @@ func newIncidents(cfg *Config, logs consumer.Logs, now time.Time) *incidents {
 	}
 }
 
-// observeSpan counts one valid event into its series' lift table. The caller holds c.mu.
+// observeSpan counts one valid event into its series' lift table. A series gets a table at
+// its first bad event: factors compare bad and good events of the buckets that burned budget,
+// so the good events of a series without bad ones are never needed. The caller holds c.mu.
 func (in *incidents) observeSpan(s *series, resAttrs pcommon.Map, span ptrace.Span, bad bool, weight float64) {
 	if s.evidence == nil {
-		s.evidence = &seriesEvidence{lift: incident.NewLiftTable(in.attrs, in.cfg.TopK)}
+		if !bad {
+			return
+		}
+		s.evidence = &seriesEvidence{lift: incident.NewLiftTable(in.attrs, symptomAttributes, in.cfg.TopK)}
 	}
 	in.values = in.values[:0]
 	for _, key := range in.attrs {
@@ -117,16 +130,22 @@ func liftValue(key string, resAttrs pcommon.Map, span ptrace.Span) string {
 	return ""
 }
 
-// rotate starts a new lift window for every series when one has passed. The caller holds c.mu.
+// rotate starts a new lift bucket in every SLO whose bucket is over, and drops the tables of
+// series without bad events in any bucket and without an open incident. The caller holds c.mu
+// and runs on the emit goroutine, the tracker's.
 func (in *incidents) rotate(slos []*sloRuntime, now time.Time) {
-	if now.Sub(in.lastRotate) < in.cfg.LiftWindow {
-		return
-	}
-	in.lastRotate = now
 	for _, rt := range slos {
+		if now.Sub(rt.liftRotated) < rt.liftBucket {
+			continue
+		}
+		rt.liftRotated = now
 		for _, s := range rt.series {
-			if s.evidence != nil {
-				s.evidence.lift.Rotate()
+			if s.evidence == nil {
+				continue
+			}
+			s.evidence.lift.Rotate()
+			if s.evidence.lift.Idle() && !in.tracker.Open(srestate.SeriesKey(rt.cfg.Name, s.attrs)) {
+				s.evidence = nil
 			}
 		}
 	}
@@ -166,7 +185,7 @@ func (c *sloConnector) collectState(rt *sloRuntime, s *series, st window.Status,
 			BadTotal: s.state.Total.Bad, ValidTotal: s.state.Total.Good + s.state.Total.Bad, At: now,
 		}
 		if p.state.Page && s.evidence != nil {
-			p.evidence = incident.Evidence{Factors: s.evidence.lift.Factors(c.incidents.cfg.MaxFactors), Exemplars: s.evidence.exemplars()}
+			p.evidence = incident.Evidence{Factors: s.evidence.lift.Factors(c.incidents.cfg.MaxFactors, 1-rt.spec.Objective), Exemplars: s.evidence.exemplars()}
 		}
 	}
 	c.pending = append(c.pending, p)

@@ -46,7 +46,9 @@ type storedSeries struct {
 func countersKey(name string) string { return "slo/" + name + "/counters" }
 func windowsKey(name string) string  { return "slo/" + name + "/windows" }
 
-func storageClient(ctx context.Context, host component.Host, id component.ID) (storage.Client, error) {
+// storageClient opens the connector's own client: it is named after the connector's ID, so two
+// slo connectors sharing one storage extension keep apart even with equally named SLOs.
+func storageClient(ctx context.Context, host component.Host, id, connectorID component.ID) (storage.Client, error) {
 	ext, ok := host.GetExtensions()[id]
 	if !ok {
 		return nil, fmt.Errorf("storage: extension %q is not configured in service.extensions", id)
@@ -55,7 +57,10 @@ func storageClient(ctx context.Context, host component.Host, id component.ID) (s
 	if !ok {
 		return nil, fmt.Errorf("storage: extension %q is not a storage extension", id)
 	}
-	return se.GetClient(ctx, component.KindConnector, component.NewID(metadata.Type), "")
+	if connectorID.Type().String() == "" {
+		connectorID = component.NewID(metadata.Type) // built outside a factory (tests)
+	}
+	return se.GetClient(ctx, component.KindConnector, connectorID, "")
 }
 
 // encodeCounters serialises every SLO's counters. The caller holds c.mu.

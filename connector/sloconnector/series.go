@@ -44,6 +44,9 @@ type sloRuntime struct {
 	series     map[string]*series
 	limit      int
 	severities map[string]bool // the alert severities that have tiers
+
+	liftBucket  time.Duration // one lift-table bucket, when incidents are tracked
+	liftRotated time.Time
 }
 
 // series is one group_by combination of an SLO.

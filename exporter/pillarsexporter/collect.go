@@ -526,7 +526,9 @@ func (p *pillars) collectSLOPoint(s *serviceState, name string, dp pmetric.Numbe
 		switch str(attrs, slonames.Severity) {
 		case "page":
 			st.page = v >= 1
-			p.observePage(s, "alert:"+sloName, v >= 1, at)
+			if p.board == nil { // with a state extension, its incidents are the page alerts
+				p.observePage(s, "alert:"+sloName, v >= 1, at)
+			}
 		case "ticket":
 			st.ticket = v >= 1
 		}

@@ -44,6 +44,10 @@ type Settings struct {
 	// Services match identity attributes and set a tier, targets, TLS termination and checks
 	// that do not apply, per service.
 	Services []ServiceProfile `mapstructure:"services"`
+	// State names the sre_state extension whose incidents /incidents serves and DORA reads.
+	State *component.ID `mapstructure:"state"`
+	// TraceURL links exemplar traces in postmortem drafts: "{trace_id}" is replaced.
+	TraceURL string `mapstructure:"trace_url"`
 }
 
 // ServiceProfile is what an SRE knows about a service that its telemetry cannot show.

@@ -25,6 +25,7 @@ import (
 	"github.com/otelcol-sre/otelcol-sre/exporter/pillarsexporter/internal/metadata"
 	"github.com/otelcol-sre/otelcol-sre/exporter/pillarsexporter/internal/score"
 	"github.com/otelcol-sre/otelcol-sre/internal/slonames"
+	"github.com/otelcol-sre/otelcol-sre/internal/srestate"
 )
 
 // pillars is one exporter instance, shared by its traces, metrics and logs pipelines.
@@ -52,6 +53,7 @@ type pillars struct {
 
 	id      component.ID
 	storage storage.Client
+	board   *srestate.Board // the sre_state extension's, when state is set
 
 	server *http.Server
 	done   chan struct{}
@@ -105,7 +107,17 @@ func (p *pillars) Start(ctx context.Context, host component.Host) error {
 	if err := p.openStorage(ctx, host); err != nil {
 		return err
 	}
+	if p.cfg.State != nil {
+		board, err := srestate.Find(host.GetExtensions(), *p.cfg.State)
+		if err != nil {
+			return err
+		}
+		p.board = board
+	}
 	mux := http.NewServeMux()
+	mux.HandleFunc("GET /incidents", p.serveIncidents)
+	mux.HandleFunc("GET /incidents.json", p.serveIncidents)
+	mux.HandleFunc("GET /incidents/{id}", p.serveIncident)
 	mux.Handle("/metrics", p.metricsHandler())
 	mux.HandleFunc("/scorecard.json", p.serveJSON)
 	mux.HandleFunc("/scorecard", p.serveHTML)
@@ -252,14 +264,23 @@ func (p *pillars) evaluate() {
 		Thresholds: map[string]any{"pass": 100 * p.cfg.Thresholds.Pass, "warning": 100 * p.cfg.Thresholds.Warning,
 			"min_coverage": p.cfg.MinCoverage, "window": p.cfg.Window.String(), "min_events": p.cfg.MinEvents}}
 	defs := map[score.Targets][]score.Def{} // most services share the global targets
+	fromBoard := p.boardIncidents()
+	deploys := map[string][]score.Deployment{}
 	for i := range snaps {
 		d, ok := defs[snaps[i].targets]
 		if !ok {
 			d = p.checksFor(snaps[i].targets)
 			defs[snaps[i].targets] = d
 		}
-		card.Services = append(card.Services, p.evaluateService(&snaps[i], d, now))
+		service := p.serviceName(snaps[i].labels)
+		snaps[i].incidents = append(snaps[i].incidents, fromBoard[service]...)
+		res := p.evaluateService(&snaps[i], d, now)
+		if service != "" {
+			deploys[service] = append(deploys[service], res.deployments...)
+		}
+		card.Services = append(card.Services, res)
 	}
+	p.publishDeployments(deploys)
 	p.latest.Store(&card)
 	p.writeState(context.Background(), stored)
 	p.recordTelemetry(limits, time.Since(started))
@@ -324,6 +345,16 @@ func (p *pillars) snapshot(key string, s *serviceState, now time.Time) serviceSn
 	return snap
 }
 
+// serviceName is a service's service.name among its identity labels, "" when not part of it.
+func (p *pillars) serviceName(labels []string) string {
+	for i, k := range p.cfg.ServiceIdentity {
+		if k == "service.name" && i < len(labels) {
+			return labels[i]
+		}
+	}
+	return ""
+}
+
 func maxTime(a, b time.Time) time.Time {
 	if a.After(b) {
 		return a
@@ -339,7 +370,8 @@ func (p *pillars) evaluateService(snap *serviceSnapshot, defs []score.Def, now t
 		}
 	}
 	snap.evidence.LatenciesMs = latenciesSince(snap.latencies, now.Add(-p.cfg.Window))
-	snap.evidence.Dora = score.ComputeDora(score.DedupeDeployments(snap.deploys, 15*time.Minute), snap.incidents,
+	res.deployments = score.DedupeDeployments(snap.deploys, 15*time.Minute)
+	snap.evidence.Dora = score.ComputeDora(res.deployments, snap.incidents,
 		maxTime(now.Add(-p.cfg.Dora.Period), snap.firstSeen), now, p.cfg.Dora.AttributionWindow, p.table, p.cfg.Dora.MinDeployments)
 	canonical := scoreChecks(defs, &snap.evidence, snap.targets, snap.profile.NotApplicable)
 	byID := map[string]score.Def{}

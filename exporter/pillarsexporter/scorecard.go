@@ -30,13 +30,14 @@ type Limits struct {
 
 // ServiceResult is one service identity's scores.
 type ServiceResult struct {
-	labels     []string          // identity values in service_identity order, for /metrics
-	Identity   map[string]string `json:"identity"`
-	Tier       string            `json:"tier,omitempty"`
-	Frameworks []FrameworkResult `json:"frameworks"`
-	Checks     []CheckJSON       `json:"checks"`
-	Dora       DoraJSON          `json:"dora"`
-	Maturity   MaturityJSON      `json:"maturity"`
+	labels      []string           // identity values in service_identity order, for /metrics
+	deployments []score.Deployment // de-duplicated, for the incident timelines on the board
+	Identity    map[string]string  `json:"identity"`
+	Tier        string             `json:"tier,omitempty"`
+	Frameworks  []FrameworkResult  `json:"frameworks"`
+	Checks      []CheckJSON        `json:"checks"`
+	Dora        DoraJSON           `json:"dora"`
+	Maturity    MaturityJSON       `json:"maturity"`
 }
 
 // FrameworkResult is one framework's pillars.

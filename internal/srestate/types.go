@@ -39,7 +39,7 @@ type Deployment struct {
 	Version string    `json:"version"`
 	SHA     string    `json:"sha,omitempty"`
 	At      time.Time `json:"at"`
-	Source  string    `json:"source"` // version_change, cicd_span or event
+	Source  string    `json:"source"` // version_change, cicd or log_event
 }
 
 // Factor is one attribute value that separates bad from good events: among events with it,
@@ -52,6 +52,9 @@ type Factor struct {
 	Lift      float64 `json:"lift"`
 	// Coverage is the share of all bad events that carry this value.
 	Coverage float64 `json:"coverage"`
+	// Symptom marks an outcome of the request (status code, exception type) rather than where
+	// it ran; symptoms rank after the other attributes.
+	Symptom bool `json:"symptom"`
 }
 
 // Incident is the record of one page-severity burn of an SLO series.

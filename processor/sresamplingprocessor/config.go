@@ -9,6 +9,7 @@ import (
 	"github.com/open-telemetry/opentelemetry-collector-contrib/pkg/ottl"
 	"github.com/open-telemetry/opentelemetry-collector-contrib/pkg/ottl/contexts/ottlspan"
 	"github.com/open-telemetry/opentelemetry-collector-contrib/pkg/sampling"
+	"go.opentelemetry.io/collector/component"
 
 	"github.com/otelcol-sre/otelcol-sre/internal/ottlspanfuncs"
 	"github.com/otelcol-sre/otelcol-sre/processor/sresamplingprocessor/internal/decide"
@@ -35,6 +36,22 @@ type Config struct {
 	MaxSpansPerSecond    float64       `mapstructure:"max_spans_per_second"`
 	MinErrorRatio        float64       `mapstructure:"min_error_ratio"`
 	AdjustInterval       time.Duration `mapstructure:"adjust_interval"`
+
+	// State names the sre_state extension whose alert state budget_aware reads.
+	State       *component.ID     `mapstructure:"state"`
+	BudgetAware BudgetAwareConfig `mapstructure:"budget_aware"`
+}
+
+// BudgetAwareConfig raises a service's ratio while one of its SLOs pages, so the good
+// requests a responder compares the bad ones with are there.
+type BudgetAwareConfig struct {
+	Enabled bool `mapstructure:"enabled"`
+	// RatioWhenBurning is the ratio of a burning service's ordinary traces.
+	RatioWhenBurning float64 `mapstructure:"ratio_when_burning"`
+	// Cooldown keeps the boost this long after the alert clears.
+	Cooldown time.Duration `mapstructure:"cooldown"`
+	// Tickets boosts on ticket-severity alerts too, not only pages.
+	Tickets bool `mapstructure:"tickets"`
 }
 
 // ErrorsConfig says which spans make their trace an error trace.
@@ -206,6 +223,17 @@ func (c *Config) validateThroughput() []error {
 	}
 	if c.AdjustInterval < time.Second || c.AdjustInterval > time.Hour {
 		add("adjust_interval: %v must be between 1s and 1h", c.AdjustInterval)
+	}
+	if ba := c.BudgetAware; ba.Enabled {
+		if c.State == nil {
+			add("budget_aware: enabled needs state: the ID of an sre_state extension the slo connector publishes to")
+		}
+		if !(ba.RatioWhenBurning > 0 && ba.RatioWhenBurning <= 1) {
+			add("budget_aware.ratio_when_burning: %v must be in (0, 1]", ba.RatioWhenBurning)
+		}
+		if ba.Cooldown < 0 || ba.Cooldown > 24*time.Hour {
+			add("budget_aware.cooldown: %v must be between 0s and 24h", ba.Cooldown)
+		}
 	}
 	return errs
 }

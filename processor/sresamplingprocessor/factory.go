@@ -29,6 +29,7 @@ func createDefaultConfig() component.Config {
 		MaxKeys:        10_000,
 		MinErrorRatio:  0.1,
 		AdjustInterval: 10 * time.Second,
+		BudgetAware:    BudgetAwareConfig{RatioWhenBurning: 1, Cooldown: 10 * time.Minute},
 	}
 }
 

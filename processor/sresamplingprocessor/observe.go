@@ -18,7 +18,7 @@ func (p *sreSampling) observe(ctx context.Context, td ptrace.Traces, b *batchScr
 	for i := 0; i < td.ResourceSpans().Len(); i++ {
 		rs := td.ResourceSpans().At(i)
 		slow := p.cfg.Latency.Threshold
-		if v, ok := rs.Resource().Attributes().Get("service.name"); ok {
+		if v, ok := rs.Resource().Attributes().Get(serviceNameKey); ok {
 			if d, ok := p.cfg.Latency.PerService[v.AsString()]; ok {
 				slow = d
 			}
@@ -55,7 +55,7 @@ func (p *sreSampling) observe(ctx context.Context, td ptrace.Traces, b *batchScr
 				if root {
 					ev.Root = true
 				}
-				if len(p.cfg.Keys) > 0 && (root || !bt.keySet) {
+				if p.keyed && (root || !bt.keySet) {
 					ev.Key, bt.keySet = p.key(b, rs.Resource().Attributes(), span.Attributes()), true
 				}
 				b.spans = append(b.spans, spanInfo{trace: int32(idx), evidence: reason != decide.ReasonNone, sampling: info})
@@ -117,6 +117,12 @@ func (p *sreSampling) matchRule(ctx context.Context, rs ptrace.ResourceSpans, ss
 // attributes first, then resource attributes.
 func (p *sreSampling) key(b *batchScratch, resource, span pcommon.Map) uint32 {
 	b.keyParts = b.keyParts[:0]
+	if p.cfg.BudgetAware.Enabled { // budget_aware boosts by service: the key starts with it
+		if v, ok := resource.Get(serviceNameKey); ok {
+			b.keyParts = append(b.keyParts, v.AsString()...)
+		}
+		b.keyParts = append(b.keyParts, 0)
+	}
 	for i, name := range p.cfg.Keys {
 		if i > 0 {
 			b.keyParts = append(b.keyParts, '|')
@@ -131,3 +137,5 @@ func (p *sreSampling) key(b *batchScratch, resource, span pcommon.Map) uint32 {
 	}
 	return p.policy.controller.Key(string(b.keyParts))
 }
+
+const serviceNameKey = "service.name"

@@ -15,8 +15,10 @@ import (
 	"go.opentelemetry.io/collector/pdata/ptrace"
 	"go.uber.org/zap"
 
+	"github.com/otelcol-sre/otelcol-sre/internal/srestate"
 	"github.com/otelcol-sre/otelcol-sre/processor/sresamplingprocessor/internal/decide"
 	"github.com/otelcol-sre/otelcol-sre/processor/sresamplingprocessor/internal/metadata"
+	"github.com/otelcol-sre/otelcol-sre/processor/sresamplingprocessor/internal/policy"
 )
 
 // sreSampling is the collector-facing side: it turns pdata into evidence for the decision
@@ -35,6 +37,9 @@ type sreSampling struct {
 	conditions []*ottlCondition // rules, then keep_when
 	grpcCodes  map[int64]bool
 	policy     *samplingPolicy
+	keyed      bool            // traces carry a key: keys are set, or budget_aware boosts by service
+	board      *srestate.Board // the sre_state extension's, for budget_aware
+	boost      *policy.Boost   // budget_aware's services; the run goroutine's alone
 	budget     *decide.Budget
 	shards     []shard
 	scratch    sync.Pool
@@ -71,6 +76,10 @@ func newProcessor(set component.TelemetrySettings, cfg *Config, next consumer.Tr
 		grpcCodes: map[int64]bool{}, policy: newSamplingPolicy(cfg),
 		budget: decide.NewBudget(cfg.budgetBytes()), lastAdjust: now(),
 	}
+	p.keyed = len(cfg.Keys) > 0 || cfg.BudgetAware.Enabled
+	if cfg.BudgetAware.Enabled {
+		p.boost = policy.NewBoost(cfg.BudgetAware.RatioWhenBurning, cfg.BudgetAware.Cooldown, cfg.MaxKeys)
+	}
 	p.scratch.New = func() any { return newBatchScratch() }
 	p.budget.Add(p.policy.controller.Bytes())
 	for _, code := range cfg.Errors.RPCGRPCStatusCodes {
@@ -93,7 +102,14 @@ func (p *sreSampling) Capabilities() consumer.Capabilities {
 	return consumer.Capabilities{MutatesData: true} // spans move into the buffer and get `th`
 }
 
-func (p *sreSampling) Start(context.Context, component.Host) error {
+func (p *sreSampling) Start(_ context.Context, host component.Host) error {
+	if p.cfg.State != nil {
+		board, err := srestate.Find(host.GetExtensions(), *p.cfg.State)
+		if err != nil {
+			return err
+		}
+		p.board = board
+	}
 	p.done = make(chan struct{})
 	p.wg.Add(1)
 	go p.run()
@@ -371,6 +387,7 @@ func (p *sreSampling) tick(ctx context.Context) {
 		p.policy.controller.Adjust(elapsed.Seconds())
 		p.lastAdjust = wall
 	}
+	p.updateBoost(ctx, wall)
 	now := wall.UnixNano()
 	var stats decide.Stats
 	buffered := 0

@@ -156,3 +156,22 @@ func (s Spec) ringLayout() []struct{ res, span time.Duration } {
 	}
 	return layout
 }
+
+// ShortestAlertWindow is the duration of the shortest window any alert tier reads, or of the
+// shortest window when there are no tiers: the span that decided the latest alert.
+func (s *Spec) ShortestAlertWindow() time.Duration {
+	var shortest time.Duration
+	for _, w := range s.Windows {
+		used := len(s.Tiers) == 0
+		for _, t := range s.Tiers {
+			used = used || w.Name == t.Short || w.Name == t.Long
+		}
+		if used && (shortest == 0 || w.Duration < shortest) {
+			shortest = w.Duration
+		}
+	}
+	if shortest == 0 {
+		shortest = 5 * s.Unit
+	}
+	return shortest
+}

@@ -27,6 +27,7 @@ type TelemetryBuilder struct {
 	mu                                       sync.Mutex
 	registrations                            []metric.Registration
 	ProcessorSreSamplingBackpressureRefusals metric.Int64Counter
+	ProcessorSreSamplingBoosted              metric.Int64Gauge
 	ProcessorSreSamplingBufferedBytes        metric.Int64Gauge
 	ProcessorSreSamplingBufferedTraces       metric.Int64Gauge
 	ProcessorSreSamplingDecisionLatency      metric.Float64Histogram
@@ -75,6 +76,12 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 		"otelcol_processor_sre_sampling_backpressure_refusals",
 		metric.WithDescription("Batches refused (retryably) because kept spans waiting for the next consumer hold half of memory_limit_mib. [Development]"),
 		metric.WithUnit("{batch}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.ProcessorSreSamplingBoosted, err = builder.meter.Int64Gauge(
+		"otelcol_processor_sre_sampling_boosted",
+		metric.WithDescription("1 while budget_aware samples the service at ratio_when_burning, 0 once its boost ended. [Development]"),
+		metric.WithUnit("1"),
 	)
 	errs = errors.Join(errs, err)
 	builder.ProcessorSreSamplingBufferedBytes, err = builder.meter.Int64Gauge(

@@ -20,6 +20,7 @@ func TestSetupTelemetry(t *testing.T) {
 	require.NoError(t, err)
 	defer tb.Shutdown()
 	tb.ProcessorSreSamplingBackpressureRefusals.Add(context.Background(), 1)
+	tb.ProcessorSreSamplingBoosted.Record(context.Background(), 1)
 	tb.ProcessorSreSamplingBufferedBytes.Record(context.Background(), 1)
 	tb.ProcessorSreSamplingBufferedTraces.Record(context.Background(), 1)
 	tb.ProcessorSreSamplingDecisionLatency.Record(context.Background(), 1)
@@ -34,6 +35,9 @@ func TestSetupTelemetry(t *testing.T) {
 	tb.ProcessorSreSamplingTracesKept.Add(context.Background(), 1)
 	tb.ProcessorSreSamplingTracestateErrors.Add(context.Background(), 1)
 	AssertEqualProcessorSreSamplingBackpressureRefusals(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualProcessorSreSamplingBoosted(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualProcessorSreSamplingBufferedBytes(t, testTel,

@@ -1,0 +1,176 @@
+package pillarsexporter
+
+import (
+	"encoding/json"
+	"html/template"
+	"net/http"
+	"strings"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/otelcol-sre/otelcol-sre/exporter/pillarsexporter/internal/score"
+	"github.com/otelcol-sre/otelcol-sre/internal/incident"
+	"github.com/otelcol-sre/otelcol-sre/internal/srestate"
+)
+
+// incidentView is an incident as /incidents shows it: the record plus what follows from it.
+type incidentView struct {
+	srestate.Incident
+	Status          string  `json:"status"` // open or resolved
+	DurationSeconds float64 `json:"duration_seconds"`
+	URL             string  `json:"url"`
+}
+
+func viewOf(inc srestate.Incident, now time.Time) incidentView {
+	status := "resolved"
+	if inc.Open() {
+		status = "open"
+	}
+	return incidentView{Incident: inc, Status: status, DurationSeconds: inc.Duration(now).Seconds(), URL: "/incidents/" + inc.ID}
+}
+
+// wantsJSON reads the format a client asked for: ?format=json, a .json path, or an Accept
+// header that names JSON and not HTML.
+func wantsJSON(r *http.Request) bool {
+	if f := r.URL.Query().Get("format"); f != "" {
+		return f == "json"
+	}
+	accept := r.Header.Get("Accept")
+	return strings.Contains(accept, "application/json") && !strings.Contains(accept, "text/html")
+}
+
+func (p *pillars) serveIncidents(w http.ResponseWriter, r *http.Request) {
+	now := p.now()
+	views := []incidentView{}
+	if p.board != nil {
+		for _, inc := range p.board.Incidents() {
+			views = append(views, viewOf(inc, now))
+		}
+	}
+	if wantsJSON(r) || strings.HasSuffix(r.URL.Path, ".json") {
+		writeJSON(w, map[string]any{"generated_at": now.UTC(), "state_configured": p.board != nil, "incidents": views})
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	if err := incidentsPage.Execute(w, map[string]any{"Incidents": views, "State": p.board != nil}); err != nil {
+		p.set.Logger.Warn("rendering the incidents page failed", zap.Error(err))
+	}
+}
+
+func (p *pillars) serveIncident(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	format := r.URL.Query().Get("format")
+	for ext, f := range map[string]string{".json": "json", ".md": "md"} {
+		if trimmed, ok := strings.CutSuffix(id, ext); ok {
+			id, format = trimmed, f
+		}
+	}
+	if format == "" && wantsJSON(r) {
+		format = "json"
+	}
+	var inc srestate.Incident
+	found := false
+	if p.board != nil {
+		inc, found = p.board.Incident(id)
+	}
+	if !found {
+		http.Error(w, "no incident with this id", http.StatusNotFound)
+		return
+	}
+	now := p.now()
+	draft := incident.Postmortem(inc, now, p.cfg.TraceURL)
+	switch format {
+	case "json":
+		writeJSON(w, struct {
+			incidentView
+			Postmortem string `json:"postmortem_markdown"`
+		}{viewOf(inc, now), draft})
+	case "md":
+		w.Header().Set("Content-Type", "text/markdown; charset=utf-8")
+		_, _ = w.Write([]byte(draft))
+	default:
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		if err := incidentPage.Execute(w, map[string]any{"I": viewOf(inc, now), "Draft": draft}); err != nil {
+			p.set.Logger.Warn("rendering the incident page failed", zap.Error(err))
+		}
+	}
+}
+
+func writeJSON(w http.ResponseWriter, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(v)
+}
+
+// boardIncidents groups the board's incidents by service.name for DORA: with a state extension
+// they replace the incidents pillars would derive from slo.alert.active itself.
+func (p *pillars) boardIncidents() map[string][]score.Incident {
+	if p.board == nil {
+		return nil
+	}
+	out := map[string][]score.Incident{}
+	for _, inc := range p.board.Incidents() {
+		out[inc.Service] = append(out[inc.Service], score.Incident{Service: inc.Service, Start: inc.Start, Resolved: inc.Resolved})
+	}
+	return out
+}
+
+// publishDeployments shows the de-duplicated deployments on the board, for incident timelines.
+func (p *pillars) publishDeployments(byService map[string][]score.Deployment) {
+	if p.board == nil {
+		return
+	}
+	out := make(map[string][]srestate.Deployment, len(byService))
+	for svc, deps := range byService {
+		for _, d := range deps {
+			if d.Rollback {
+				continue
+			}
+			out[svc] = append(out[svc], srestate.Deployment{Service: svc, Version: d.Version, SHA: d.Revision, At: d.At, Source: d.Source.String()})
+		}
+	}
+	p.board.SetDeployments(out)
+}
+
+var pageFuncs = template.FuncMap{
+	"pct":  func(v float64) string { return formatFloat(100*v, 1) + " %" },
+	"num":  func(v float64) string { return formatFloat(v, 2) },
+	"when": func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05Z") },
+	"dur":  func(s float64) string { return (time.Duration(s) * time.Second).String() },
+	"rank": func(i int) int { return i + 1 },
+	"index0": func(fs []srestate.Factor) *srestate.Factor {
+		if len(fs) == 0 {
+			return nil
+		}
+		return &fs[0]
+	},
+}
+
+var incidentsPage = template.Must(template.New("incidents").Funcs(pageFuncs).Parse(`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Incidents · otelcol-sre</title>
+<style>body{font-family:system-ui,sans-serif;margin:2em}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.3em .6em;text-align:left}.open{color:#b00;font-weight:bold}</style></head>
+<body><h1>Incidents</h1><p><a href="/scorecard">Scorecard</a> · <a href="/incidents.json">JSON</a></p>
+{{if not .State}}<p>No <code>state</code> is configured for this exporter: incidents come from an sre_state extension the slo connector publishes to.</p>{{end}}
+{{if .Incidents}}<table><thead><tr><th>Incident</th><th>Status</th><th>SLO</th><th>Service</th><th>Start</th><th>Duration</th><th>Peak burn</th><th>Budget consumed</th><th>Top contributing factor</th><th>Deployments</th></tr></thead><tbody>
+{{range .Incidents}}<tr><td><a href="{{.URL}}">{{.ID}}</a></td><td class="{{.Status}}">{{.Status}}</td><td>{{.SLO}}</td><td>{{.Service}}</td><td>{{when .Start}}</td><td>{{dur .DurationSeconds}}</td><td>{{num .PeakBurn}}×</td><td>{{pct .BudgetConsumed}}</td><td>{{with index0 .Factors}}{{.Attribute}}={{.Value}} (lift {{num .Lift}}){{else}}–{{end}}</td><td>{{len .Deployments}}</td></tr>
+{{end}}</tbody></table>{{else}}<p>No incidents.</p>{{end}}
+</body></html>`))
+
+var incidentPage = template.Must(template.New("incident").Funcs(pageFuncs).Parse(`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Incident {{.I.ID}} · otelcol-sre</title>
+<style>body{font-family:system-ui,sans-serif;margin:2em;max-width:70em}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.3em .6em;text-align:left}pre{background:#f6f6f6;padding:1em;white-space:pre-wrap}</style></head>
+<body><p><a href="/incidents">All incidents</a> · <a href="{{.I.URL}}.json">JSON</a> · <a href="{{.I.URL}}.md">Postmortem draft (Markdown)</a></p>
+<h1>{{.I.SLO}} · {{.I.Service}} · {{.I.Status}}</h1>
+<p>Incident <code>{{.I.ID}}</code>, severity {{.I.Severity}}, alert <code>{{.I.Alert}}</code>. Started {{when .I.Start}}{{if eq .I.Status "resolved"}}, resolved {{when .I.Resolved}}{{end}} ({{dur .I.DurationSeconds}}).</p>
+<p>Peak burn {{num .I.PeakBurn}}× at {{when .I.PeakAt}}; budget remaining at open {{pct .I.BudgetAtOpen}}; consumed since {{pct .I.BudgetConsumed}}; {{num .I.BadEvents}} bad of {{num .I.ValidEvents}} valid events.</p>
+<h2>Timeline</h2><ul>{{range .I.Deployments}}<li>{{when .At}}: deployment of {{.Service}} version <code>{{.Version}}</code> ({{.Source}}){{if .SHA}}, commit {{.SHA}}{{end}}</li>{{end}}
+<li>{{when .I.Start}}: page fires, incident opened</li>{{if eq .I.Status "resolved"}}<li>{{when .I.Resolved}}: page clears, incident resolved</li>{{end}}</ul>
+<h2>Contributing factors (hypotheses, ranked by lift)</h2>
+{{if .I.Factors}}<table><thead><tr><th>#</th><th>Attribute</th><th>Value</th><th>Bad events</th><th>Good events</th><th>Lift</th><th>Share of bad events</th></tr></thead><tbody>
+{{range $i, $f := .I.Factors}}<tr><td>{{rank $i}}</td><td>{{$f.Attribute}}</td><td>{{$f.Value}}</td><td>{{num $f.Bad}}</td><td>{{num $f.Good}}</td><td>{{num $f.Lift}}</td><td>{{pct $f.Coverage}}</td></tr>{{end}}
+</tbody></table>{{else}}<p>No attribute value separated bad from good events.</p>{{end}}
+<h2>Exemplar traces</h2><ul>{{range .I.Exemplars}}<li><code>{{.}}</code></li>{{else}}<li>none</li>{{end}}</ul>
+<h2>Postmortem draft</h2><pre>{{.Draft}}</pre>
+</body></html>`))

@@ -1,0 +1,114 @@
+package sresamplingprocessor
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/ptrace"
+
+	"github.com/otelcol-sre/otelcol-sre/internal/srestate"
+)
+
+// serviceTraces builds n one-span root traces of a service, tagging span ids with class.
+func serviceTraces(rng *rand.Rand, td ptrace.Traces, n int, service string, class byte) {
+	rs := td.ResourceSpans().AppendEmpty()
+	rs.Resource().Attributes().PutStr("service.name", service)
+	spans := rs.ScopeSpans().AppendEmpty().Spans()
+	for i := 0; i < n; i++ {
+		s := spans.AppendEmpty()
+		s.SetTraceID(randomTraceID(rng))
+		s.SetSpanID(pcommon.SpanID{class, byte(i), byte(i >> 8), byte(i >> 16)})
+		s.SetKind(ptrace.SpanKindServer)
+	}
+}
+
+// A burn/recover cycle: the burning service's ordinary traces are all kept from the tick that
+// sees its page until cooldown after the page clears, a quiet service keeps its ratio
+// throughout, and the adjusted counts of both stay unbiased across every switch.
+func TestBudgetAwareBoostsABurningServiceAndStaysUnbiased(t *testing.T) {
+	clock := &fakeClock{now: time.Unix(1_700_000_000, 0)}
+	cfg := testConfig()
+	id := component.MustNewID("sre_state")
+	cfg.State = &id
+	cfg.BudgetAware = BudgetAwareConfig{Enabled: true, RatioWhenBurning: 1, Cooldown: 10 * time.Minute}
+	p, sink := newTestProcessor(t, cfg, clock)
+	board := srestate.NewBoard(srestate.Limits{})
+	p.board = board
+	rng := rand.New(rand.NewPCG(61, 62))
+	const n = 20_000
+	phase := func(shopClass, otherClass byte) {
+		td := ptrace.NewTraces()
+		serviceTraces(rng, td, n, "shop", shopClass)
+		serviceTraces(rng, td, n, "other", otherClass)
+		consume(t, p, td)
+		decideAll(t, p, clock)
+	}
+	page := func(on bool) {
+		board.PublishSeries("slo", []srestate.SeriesState{{SLO: "availability", Service: "shop", Identity: [][2]string{{"service.name", "shop"}}, Page: on}})
+	}
+
+	phase(1, 2) // calm
+	page(true)
+	phase(3, 4) // burning: the tick before the decisions sees the page
+	page(false)
+	phase(5, 6) // recovered, within the cooldown
+	clock.Add(cfg.BudgetAware.Cooldown)
+	phase(7, 8) // after the cooldown
+
+	count, est, ts := spansByClass(sink)
+	for _, class := range []byte{3, 5} {
+		if count[class] != n || est[class] != n {
+			t.Errorf("class %d: a boosted service must keep all %d ordinary traces: kept %d, estimated %v (%v)", class, n, count[class], est[class], ts[class])
+		}
+	}
+	sigma := math.Sqrt(n * (1 - cfg.Ratio) / cfg.Ratio)
+	for _, class := range []byte{1, 2, 4, 6, 7, 8} {
+		if want := n * cfg.Ratio; math.Abs(float64(count[class])-want) > 4*math.Sqrt(want) {
+			t.Errorf("class %d: kept %d at ratio %v, want about %v", class, count[class], cfg.Ratio, want)
+		}
+		if math.Abs(est[class]-n) > 3*sigma {
+			t.Errorf("class %d: estimated %v of %d, beyond 3σ (%v)", class, est[class], n, 3*sigma)
+		}
+	}
+	var shop float64
+	for _, class := range []byte{1, 3, 5, 7} {
+		shop += est[class]
+	}
+	if total := 4.0 * n; math.Abs(shop-total) > 3*math.Sqrt(2)*sigma {
+		t.Errorf("shop across the cycle: estimated %v of %v", shop, total)
+	}
+	if p.boost.Active("shop") || p.boost.Active("other") {
+		t.Errorf("boosted after the cooldown: %v", p.boost.Boosted())
+	}
+}
+
+// Without a page nothing is boosted, and a ticket boosts only when tickets is set.
+func TestBudgetAwareTickets(t *testing.T) {
+	for _, tickets := range []bool{false, true} {
+		clock := &fakeClock{now: time.Unix(1_700_000_000, 0)}
+		cfg := testConfig()
+		id := component.MustNewID("sre_state")
+		cfg.State = &id
+		cfg.BudgetAware = BudgetAwareConfig{Enabled: true, RatioWhenBurning: 0.5, Cooldown: time.Minute, Tickets: tickets}
+		p, sink := newTestProcessor(t, cfg, clock)
+		p.board = srestate.NewBoard(srestate.Limits{})
+		p.board.PublishSeries("slo", []srestate.SeriesState{{SLO: "latency", Service: "shop", Ticket: true}})
+		rng := rand.New(rand.NewPCG(71, 72))
+		td := ptrace.NewTraces()
+		serviceTraces(rng, td, 20_000, "shop", 1)
+		consume(t, p, td)
+		decideAll(t, p, clock)
+		count, _, _ := spansByClass(sink)
+		want := 2000.0
+		if tickets {
+			want = 10_000
+		}
+		if math.Abs(float64(count[1])-want) > 4*math.Sqrt(want) {
+			t.Errorf("tickets=%v: kept %d, want about %v", tickets, count[1], want)
+		}
+	}
+}
