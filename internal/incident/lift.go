@@ -61,7 +61,7 @@ func NewLiftTable(attrs []string, symptoms []string, topK int) *LiftTable {
 const EntryBytes = 16 + Buckets*8 + maxValueBytes
 
 // Bytes is an upper bound of the table's memory with every attribute full.
-func (t *LiftTable) Bytes() int { return len(t.attrs)*(t.topK*EntryBytes+24) + Buckets*8 + 96 }
+func (t *LiftTable) Bytes() int { return len(t.attrs)*(t.topK*EntryBytes+24) + 1024 }
 
 // Add counts one event of the given weight into the current bucket. values[i] is the event's
 // value of attribute i, "" when absent.
@@ -157,7 +157,7 @@ func (t *LiftTable) Factors(n int, allowance float64) []srestate.Factor {
 	var use [Buckets]bool
 	any := false
 	for b, c := range t.total {
-		if c.bad > 0 && float64(c.bad) > allowance*float64(c.bad+c.good) {
+		if float64(c.bad) > allowance*float64(c.bad+c.good) {
 			use[b], any = true, true
 		}
 	}

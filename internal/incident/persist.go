@@ -42,8 +42,6 @@ func (t *Tracker) Unmarshal(b []byte) error {
 			t.history = append(t.history, r)
 		}
 	}
-	if len(t.history) > t.cfg.MaxHistory {
-		t.history = t.history[len(t.history)-t.cfg.MaxHistory:]
-	}
+	t.history = t.history[max(0, len(t.history)-t.cfg.MaxHistory):]
 	return nil
 }

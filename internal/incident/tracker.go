@@ -210,9 +210,7 @@ func (t *Tracker) resolve(r *record, at time.Time) Event {
 	delete(t.open, r.Key)
 	r.Incident.Resolved = at
 	t.history = append(t.history, r)
-	if len(t.history) > t.cfg.MaxHistory {
-		t.history = slices.Delete(t.history, 0, len(t.history)-t.cfg.MaxHistory)
-	}
+	t.history = slices.Delete(t.history, 0, max(0, len(t.history)-t.cfg.MaxHistory))
 	return r.event(Resolved, at)
 }
 

@@ -3,6 +3,7 @@ package srestate
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 )
@@ -80,9 +81,11 @@ func (b *Board) Series() []SeriesState {
 	defer b.mu.RUnlock()
 	out := make([]SeriesState, 0, len(b.series))
 	for _, s := range b.series {
+		s.BurnRates = cloneMap(s.BurnRates)
+		s.Identity = slices.Clone(s.Identity)
 		out = append(out, s)
 	}
-	slices.SortFunc(out, func(x, y SeriesState) int { return cmpString(x.Key(), y.Key()) })
+	slices.SortFunc(out, func(x, y SeriesState) int { return strings.Compare(x.Key(), y.Key()) })
 	return out
 }
 
@@ -116,8 +119,7 @@ func (b *Board) evictLocked() {
 	victim, found := "", false
 	var vi Incident
 	for id, i := range b.incidents {
-		older := !found || (i.Open() == vi.Open() && i.Start.Before(vi.Start)) || (!i.Open() && vi.Open())
-		if older {
+		if !found || evictsFirst(i, vi) {
 			victim, vi, found = id, i, true
 		}
 	}
@@ -125,6 +127,14 @@ func (b *Board) evictLocked() {
 		delete(b.incidents, victim)
 		b.incidentsEvicted++
 	}
+}
+
+// evictsFirst orders eviction: resolved incidents before open ones, then the oldest start.
+func evictsFirst(a, b Incident) bool {
+	if a.Open() != b.Open() {
+		return !a.Open()
+	}
+	return a.Start.Before(b.Start)
 }
 
 // Incidents returns every incident, newest start first.
@@ -139,7 +149,7 @@ func (b *Board) Incidents() []Incident {
 		if c := y.Start.Compare(x.Start); c != 0 {
 			return c
 		}
-		return cmpString(x.ID, y.ID)
+		return strings.Compare(x.ID, y.ID)
 	})
 	return out
 }
@@ -165,9 +175,7 @@ func (b *Board) SetDeployments(byService map[string][]Deployment) {
 		}
 		deps := slices.Clone(byService[svc])
 		slices.SortStableFunc(deps, func(x, y Deployment) int { return x.At.Compare(y.At) })
-		if len(deps) > b.limits.MaxDeployments {
-			deps = deps[len(deps)-b.limits.MaxDeployments:]
-		}
+		deps = deps[max(0, len(deps)-b.limits.MaxDeployments):]
 		next[svc] = deps
 	}
 	b.mu.Lock()
@@ -202,16 +210,6 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	slices.Sort(keys)
 	return keys
-}
-
-func cmpString(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // Provider is what the sre_state extension implements; components type-assert the extension
