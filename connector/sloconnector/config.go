@@ -223,8 +223,8 @@ func (c *Config) Validate() error {
 			add("incidents_dir: %q is a file, not a directory", c.IncidentsDir)
 		}
 	}
-	if err := c.Incidents.validate(c.EmitInterval); err != nil {
-		add("incidents.%w", err)
+	if err := c.Incidents.validate(); err != nil {
+		errs = append(errs, err)
 	}
 	if len(c.SLOs) == 0 {
 		add("slos: at least one SLO is required")

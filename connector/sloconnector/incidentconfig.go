@@ -69,14 +69,14 @@ func contains(list []string, v string) bool {
 	return false
 }
 
-func (in Incidents) validate(emit time.Duration) error {
+func (in Incidents) validate() error {
 	var errs []error
-	add := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	add := func(format string, args ...any) { errs = append(errs, fmt.Errorf("incidents."+format, args...)) }
 	if in.MergeWindow < 0 || in.MergeWindow > 24*time.Hour {
 		add("merge_window: %v must be between 0s and 24h", in.MergeWindow)
 	}
-	if in.UpdateInterval < emit || in.UpdateInterval > 24*time.Hour {
-		add("update_interval: %v must be between emit_interval (%v) and 24h", in.UpdateInterval, emit)
+	if in.UpdateInterval < time.Second || in.UpdateInterval > 24*time.Hour {
+		add("update_interval: %v must be between 1s and 24h (updates come at most once per emit_interval)", in.UpdateInterval)
 	}
 	if in.MaxOpen < 1 || in.MaxOpen > 10_000 {
 		add("max_open: %d must be between 1 and 10000", in.MaxOpen)

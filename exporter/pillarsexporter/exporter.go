@@ -97,6 +97,25 @@ func promLabel(attr string) string {
 	return l
 }
 
+// routes serves the scorecard, its metrics and the incidents.
+func (p *pillars) routes() *http.ServeMux {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /incidents", p.serveIncidents)
+	mux.HandleFunc("GET /incidents.json", p.serveIncidents)
+	mux.HandleFunc("GET /incidents/{id}", p.serveIncident)
+	mux.Handle("/metrics", p.metricsHandler())
+	mux.HandleFunc("/scorecard.json", p.serveJSON)
+	mux.HandleFunc("/scorecard", p.serveHTML)
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/" {
+			http.NotFound(w, r)
+			return
+		}
+		http.Redirect(w, r, "/scorecard", http.StatusFound)
+	})
+	return mux
+}
+
 // Start runs the HTTP server and the evaluation loop once for all pipelines.
 func (p *pillars) Start(ctx context.Context, host component.Host) error {
 	p.mu.Lock()
@@ -114,25 +133,11 @@ func (p *pillars) Start(ctx context.Context, host component.Host) error {
 		}
 		p.board = board
 	}
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /incidents", p.serveIncidents)
-	mux.HandleFunc("GET /incidents.json", p.serveIncidents)
-	mux.HandleFunc("GET /incidents/{id}", p.serveIncident)
-	mux.Handle("/metrics", p.metricsHandler())
-	mux.HandleFunc("/scorecard.json", p.serveJSON)
-	mux.HandleFunc("/scorecard", p.serveHTML)
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path != "/" {
-			http.NotFound(w, r)
-			return
-		}
-		http.Redirect(w, r, "/scorecard", http.StatusFound)
-	})
 	ln, err := p.cfg.HTTP.ToListener(ctx)
 	if err != nil {
 		return err
 	}
-	srv, err := p.cfg.HTTP.ToServer(ctx, host.GetExtensions(), p.set, secureHeaders(mux))
+	srv, err := p.cfg.HTTP.ToServer(ctx, host.GetExtensions(), p.set, secureHeaders(p.routes()))
 	if err != nil {
 		ln.Close()
 		return err

@@ -112,7 +112,8 @@ func (p *pillars) boardIncidents() map[string][]score.Incident {
 	}
 	out := map[string][]score.Incident{}
 	for _, inc := range p.board.Incidents() {
-		out[inc.Service] = append(out[inc.Service], score.Incident{Service: inc.Service, Start: inc.Start, Resolved: inc.Resolved})
+		// Per-service lists, as the deployments they are matched with: no service on the record.
+		out[inc.Service] = append(out[inc.Service], score.Incident{Start: inc.Start, Resolved: inc.Resolved})
 	}
 	return out
 }

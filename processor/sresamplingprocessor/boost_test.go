@@ -1,12 +1,15 @@
 package sresamplingprocessor
 
 import (
+	"context"
 	"math"
+	"strings"
 	"math/rand/v2"
 	"testing"
 	"time"
 
 	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 
@@ -110,5 +113,38 @@ func TestBudgetAwareTickets(t *testing.T) {
 		if math.Abs(float64(count[1])-want) > 4*math.Sqrt(want) {
 			t.Errorf("tickets=%v: kept %d, want about %v", tickets, count[1], want)
 		}
+	}
+}
+
+func TestBudgetAwareConfig(t *testing.T) {
+	cfg := testConfig()
+	cfg.BudgetAware = BudgetAwareConfig{Enabled: true, RatioWhenBurning: 1.5, Cooldown: 25 * time.Hour}
+	err := cfg.Validate()
+	if err == nil {
+		t.Fatal("accepted")
+	}
+	for _, want := range []string{"budget_aware: enabled needs state", "budget_aware.ratio_when_burning: 1.5", "budget_aware.cooldown: 25h0m0s"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error lacks %q: %v", want, err)
+		}
+	}
+	cfg.BudgetAware.Enabled = false // a disabled block is not checked
+	if err := cfg.Validate(); err != nil {
+		t.Errorf("disabled: %v", err)
+	}
+	def := createDefaultConfig().(*Config)
+	if def.BudgetAware != (BudgetAwareConfig{RatioWhenBurning: 1, Cooldown: 10 * time.Minute}) || def.State != nil {
+		t.Errorf("defaults %+v", def.BudgetAware)
+	}
+}
+
+func TestBudgetAwareNeedsTheExtensionAtStart(t *testing.T) {
+	cfg := testConfig()
+	id := component.MustNewID("sre_state")
+	cfg.State = &id
+	cfg.BudgetAware.Enabled = true
+	p, _ := newTestProcessor(t, cfg, &fakeClock{now: time.Unix(1_700_000_000, 0)})
+	if err := p.Start(context.Background(), componenttest.NewNopHost()); err == nil || !strings.Contains(err.Error(), "not configured") {
+		t.Errorf("start without the extension: %v", err)
 	}
 }
