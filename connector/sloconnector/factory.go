@@ -179,4 +179,3 @@ func (s *SLO) applyDefaults() {
 		s.Alerting.Profile = profileGoogle
 	}
 }
-

@@ -52,13 +52,13 @@ func (e *seriesEvidence) exemplars() []string {
 
 // incidents is the connector's incident machinery; nil when nothing consumes incidents.
 type incidents struct {
-	cfg        Incidents
-	attrs      []string
-	tracker    *incident.Tracker // used by the emit goroutine only
-	versions   *versionTracker
-	logs       consumer.Logs // nil without a logs pipeline
-	dir        string
-	values     []string // scratch for one span's lift values; guarded by the connector's mu
+	cfg      Incidents
+	attrs    []string
+	tracker  *incident.Tracker // used by the emit goroutine only
+	versions *versionTracker
+	logs     consumer.Logs // nil without a logs pipeline
+	dir      string
+	values   []string // scratch for one span's lift values; guarded by the connector's mu
 }
 
 func newIncidents(cfg *Config, slos []*sloRuntime, logs consumer.Logs, now time.Time) *incidents {

@@ -96,7 +96,7 @@ func TestLiftTableBoundsAndEviction(t *testing.T) {
 	if got := values(tbl, 0); got != "p4,p3" {
 		t.Fatalf("after a good newcomer: %s", got)
 	}
-	add(tbl, 1, true, "p5") // bad evicts p4 (0 bad) ahead of p3 (1 bad)
+	add(tbl, 1, true, "p5")  // bad evicts p4 (0 bad) ahead of p3 (1 bad)
 	add(tbl, 1, false, "p6") // both hold bad events: a good newcomer is not tracked
 	if got := values(tbl, 0); got != "p5,p3" {
 		t.Fatalf("full of bad values: %s", got)

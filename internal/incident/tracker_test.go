@@ -106,7 +106,6 @@ func TestIncidentLifecycle(t *testing.T) {
 	}
 }
 
-
 func near(a, b float64) bool { return a-b < 1e-9 && b-a < 1e-9 }
 
 // Replicas that see the same burn within one emit interval name it alike; another series or

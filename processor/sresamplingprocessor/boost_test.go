@@ -3,8 +3,8 @@ package sresamplingprocessor
 import (
 	"context"
 	"math"
-	"strings"
 	"math/rand/v2"
+	"strings"
 	"testing"
 	"time"
 

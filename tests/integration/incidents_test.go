@@ -115,7 +115,9 @@ type incidentJSON struct {
 	Postmortem string   `json:"postmortem_markdown"`
 }
 
-func (r *incidentRun) pillarsURL(path string) string { return "http://" + r.col.Env[harness.EnvPillars] + path }
+func (r *incidentRun) pillarsURL(path string) string {
+	return "http://" + r.col.Env[harness.EnvPillars] + path
+}
 
 func (r *incidentRun) incidents() ([]incidentJSON, error) {
 	var body struct {
