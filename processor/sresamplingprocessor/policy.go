@@ -71,13 +71,18 @@ func (p *samplingPolicy) Decided(d *decide.Decision, key uint32) {
 	p.controller.CountOrdinary(key, d.Spans)
 }
 
+// boostCheckInterval paces reading the board: alert state changes once per connector emit.
+const boostCheckInterval = time.Second
+
 // updateBoost applies the board's burning services to the boost and flags their keys. Keys
 // interned since the last tick get their flag at the next one.
 func (p *sreSampling) updateBoost(ctx context.Context, now time.Time) {
-	if p.boost == nil || p.board == nil {
+	if p.boost == nil || p.board == nil || now.Sub(p.boostChecked) < boostCheckInterval {
 		return
 	}
-	for _, ch := range p.boost.Update(p.board.Burning(p.cfg.BudgetAware.Tickets), now) {
+	p.boostChecked = now
+	changes := p.boost.Update(p.board.Burning(p.cfg.BudgetAware.Tickets), now)
+	for _, ch := range changes {
 		v := int64(0)
 		if ch.Boosted {
 			v = 1
@@ -87,6 +92,9 @@ func (p *sreSampling) updateBoost(ctx context.Context, now time.Time) {
 			p.logger.Info("SLO recovered and cooldown passed: the service's ratio is back", zap.String("service", ch.Service))
 		}
 		p.telemetry.ProcessorSreSamplingBoosted.Record(ctx, v, metric.WithAttributes(attribute.String("service", ch.Service)))
+	}
+	if len(changes) == 0 && len(p.boost.Boosted()) == 0 {
+		return // every flag is already down
 	}
 	ctl := p.policy.controller
 	for k := range min(ctl.Keys(), len(p.policy.boosted)) {

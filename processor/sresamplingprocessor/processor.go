@@ -29,20 +29,21 @@ import (
 // once the next consumer has accepted them is the plan committed (buffered chunks stored,
 // decisions made). A refused batch changes nothing and is safe to retry.
 type sreSampling struct {
-	cfg        *Config
-	logger     *zap.Logger
-	next       consumer.Traces
-	telemetry  *metadata.TelemetryBuilder
-	now        func() time.Time
-	conditions []*ottlCondition // rules, then keep_when
-	grpcCodes  map[int64]bool
-	policy     *samplingPolicy
-	keyed      bool            // traces carry a key: keys are set, or budget_aware boosts by service
-	board      *srestate.Board // the sre_state extension's, for budget_aware
-	boost      *policy.Boost   // budget_aware's services; the run goroutine's alone
-	budget     *decide.Budget
-	shards     []shard
-	scratch    sync.Pool
+	cfg          *Config
+	logger       *zap.Logger
+	next         consumer.Traces
+	telemetry    *metadata.TelemetryBuilder
+	now          func() time.Time
+	conditions   []*ottlCondition // rules, then keep_when
+	grpcCodes    map[int64]bool
+	policy       *samplingPolicy
+	keyed        bool            // traces carry a key: keys are set, or budget_aware boosts by service
+	board        *srestate.Board // the sre_state extension's, for budget_aware
+	boost        *policy.Boost   // budget_aware's services; the run goroutine's alone
+	boostChecked time.Time
+	budget       *decide.Budget
+	shards       []shard
+	scratch      sync.Pool
 
 	releases   releaseQueue
 	earlyTotal atomic.Int64 // early and giant decisions, for tests and logs
