@@ -85,17 +85,28 @@ func BenchmarkSLOConnector(b *testing.B) {
 		{"slos=10/mixed", benchSLOs(10)},
 	}
 	for _, tc := range cases {
-		b.Run(tc.name, func(b *testing.B) {
-			cfg := baseConfig(tc.slos...)
-			for i := range cfg.SLOs {
-				cfg.SLOs[i].applyDefaults()
+		for _, incidents := range []bool{false, true} {
+			name := tc.name
+			if incidents {
+				// Incidents tracked: version tracking per resource, and the lift table of the
+				// series, which its bad events give it, on every span.
+				name += "/incidents"
 			}
-			c, err := newConnector(componenttest.NewNopTelemetrySettings(), cfg, new(consumertest.MetricsSink), time.Now)
-			if err != nil {
-				b.Fatal(err)
-			}
-			runBench(b, c.ConsumeTraces)
-		})
+			b.Run(name, func(b *testing.B) {
+				cfg := baseConfig(tc.slos...)
+				for i := range cfg.SLOs {
+					cfg.SLOs[i].applyDefaults()
+				}
+				c, err := newConnector(componenttest.NewNopTelemetrySettings(), cfg, new(consumertest.MetricsSink), time.Now)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if incidents {
+					c.incidents = newIncidents(cfg, c.slos, new(consumertest.LogsSink), time.Now())
+				}
+				runBench(b, c.ConsumeTraces)
+			})
+		}
 	}
 }
 

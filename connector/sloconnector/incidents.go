@@ -23,28 +23,45 @@ import (
 // maxRecentBad is how many recent bad-event trace IDs a series remembers for its next incident.
 const maxRecentBad = 8
 
-// seriesEvidence is what a series keeps for an incident: a lift table over the last two lift
-// windows and the trace IDs of its latest bad events.
+// seriesEvidence is what a series keeps for an incident: a lift table over its lift window and
+// the trace IDs of its latest bad events, the failed ones apart.
 type seriesEvidence struct {
 	lift      *incident.LiftTable
-	recentBad [maxRecentBad]pcommon.TraceID
-	next, n   int
+	recentBad [2]traceRing // [0]: any bad event, [1]: bad events whose span failed
 }
 
-func (e *seriesEvidence) addBad(id pcommon.TraceID) {
+type traceRing struct {
+	ids     [maxRecentBad]pcommon.TraceID
+	next, n int
+}
+
+func (r *traceRing) add(id pcommon.TraceID) {
+	r.ids[r.next] = id
+	r.next = (r.next + 1) % maxRecentBad
+	r.n = min(r.n+1, maxRecentBad)
+}
+
+func (e *seriesEvidence) addBad(id pcommon.TraceID, failed bool) {
 	if id.IsEmpty() {
 		return
 	}
-	e.recentBad[e.next] = id
-	e.next = (e.next + 1) % maxRecentBad
-	e.n = min(e.n+1, maxRecentBad)
+	e.recentBad[0].add(id)
+	if failed {
+		e.recentBad[1].add(id)
+	}
 }
 
-// exemplars returns the remembered bad trace IDs, newest first.
-func (e *seriesEvidence) exemplars() []string {
-	out := make([]string, 0, e.n)
-	for i := 1; i <= e.n; i++ {
-		id := e.recentBad[(e.next-i+maxRecentBad)%maxRecentBad]
+// exemplars returns remembered bad trace IDs, newest first: those of failed spans alone before
+// the incident opens, any afterwards. sre_sampling keeps every error trace, and every trace of a
+// burning service once budget_aware sees the page, so a listed trace is one a backend holds.
+func (e *seriesEvidence) exemplars(failedOnly bool) []string {
+	r := &e.recentBad[0]
+	if failedOnly {
+		r = &e.recentBad[1]
+	}
+	out := make([]string, 0, r.n)
+	for i := 1; i <= r.n; i++ {
+		id := r.ids[(r.next-i+maxRecentBad)%maxRecentBad]
 		out = append(out, hex.EncodeToString(id[:]))
 	}
 	return out
@@ -99,7 +116,7 @@ func (in *incidents) observeSpan(s *series, resAttrs pcommon.Map, span ptrace.Sp
 	}
 	s.evidence.lift.Add(in.values, bad, weight)
 	if bad {
-		s.evidence.addBad(span.TraceID())
+		s.evidence.addBad(span.TraceID(), span.Status().Code() == ptrace.StatusCodeError)
 	}
 }
 
@@ -185,7 +202,10 @@ func (c *sloConnector) collectState(rt *sloRuntime, s *series, st window.Status,
 			BadTotal: s.state.Total.Bad, ValidTotal: s.state.Total.Good + s.state.Total.Bad, At: now,
 		}
 		if p.state.Page && s.evidence != nil {
-			p.evidence = incident.Evidence{Factors: s.evidence.lift.Factors(c.incidents.cfg.MaxFactors, 1-rt.spec.Objective), Exemplars: s.evidence.exemplars()}
+			p.evidence = incident.Evidence{
+				Factors:   s.evidence.lift.Factors(c.incidents.cfg.MaxFactors, 1-rt.spec.Objective),
+				Exemplars: s.evidence.exemplars(!c.incidents.tracker.Open(key)),
+			}
 		}
 	}
 	c.pending = append(c.pending, p)
@@ -218,6 +238,11 @@ func (c *sloConnector) publish(ctx context.Context, pending []pendingSeries, now
 		}
 	}
 	events = append(events, in.tracker.Expire(now)...)
+	if c.board != nil { // open incidents show their live peak, budget and exemplars
+		for _, inc := range in.tracker.OpenIncidents() {
+			c.board.PutIncident(inc)
+		}
+	}
 	if len(events) == 0 {
 		return
 	}

@@ -116,8 +116,8 @@ func (t *Tracker) Refused() int64 { return t.refused }
 // Open reports whether the series has an open incident.
 func (t *Tracker) Open(key string) bool { return t.open[key] != nil }
 
-// Observe applies one evaluation of a series. evidence is called only when an incident opens
-// or is due an update. It returns the event the observation caused, if any.
+// Observe applies one evaluation of a series. evidence is called when the series pages. It
+// returns the event the observation caused, if any.
 func (t *Tracker) Observe(o Observation, evidence func() Evidence) (Event, bool) {
 	r := t.open[o.Key]
 	if r != nil {
@@ -138,11 +138,11 @@ func (t *Tracker) Observe(o Observation, evidence func() Evidence) (Event, bool)
 		return r.event(Opened, o.At), true
 	case o.Page:
 		inc := &r.Incident
+		r.merge(evidence(), t.cfg.MaxExemplar) // the record stays current between events
 		due := o.At.Sub(r.LastEvent) >= t.cfg.UpdateInterval
 		if !due && inc.PeakBurn < 1.25*r.PeakReported {
 			return Event{}, false
 		}
-		r.merge(evidence(), t.cfg.MaxExemplar)
 		r.PeakReported = inc.PeakBurn
 		return r.event(Updated, o.At), true
 	case r != nil:
@@ -253,12 +253,18 @@ func (r *record) event(k Kind, at time.Time) Event {
 	return Event{Kind: k, Incident: r.Incident.Clone()}
 }
 
-// Incidents returns every incident the tracker holds: open ones, then resolved, newest last.
-func (t *Tracker) Incidents() []srestate.Incident {
-	out := make([]srestate.Incident, 0, len(t.open)+len(t.history))
+// OpenIncidents returns the open incidents, ordered by series key.
+func (t *Tracker) OpenIncidents() []srestate.Incident {
+	out := make([]srestate.Incident, 0, len(t.open))
 	for _, key := range slices.Sorted(maps.Keys(t.open)) {
 		out = append(out, t.open[key].Incident.Clone())
 	}
+	return out
+}
+
+// Incidents returns every incident the tracker holds: open ones, then resolved, newest last.
+func (t *Tracker) Incidents() []srestate.Incident {
+	out := t.OpenIncidents()
 	for _, r := range t.history {
 		out = append(out, r.Incident.Clone())
 	}

@@ -69,6 +69,10 @@ func TestIncidentLifecycle(t *testing.T) {
 	if _, ok := tr.Observe(obs(2*time.Minute, true, 24, 0.7, 80, 13000), evidence("c")); ok {
 		t.Error("updated too soon")
 	}
+	// Between events the record stays current: new exemplars and the peak are there to read.
+	if open := tr.OpenIncidents(); len(open) != 1 || strings.Join(open[0].Exemplars, ",") != "a,b,c" || open[0].PeakBurn != 24 {
+		t.Errorf("between events %+v", open)
+	}
 	// The peak grows by a quarter: updated at once, exemplars accumulate up to the bound.
 	inc = expect(t, tr, obs(3*time.Minute, true, 30, 0.6, 100, 14000), evidence("b", "c", "d"), Updated)
 	if inc.PeakBurn != 30 || inc.PeakAt != t0.Add(3*time.Minute) || strings.Join(inc.Exemplars, ",") != "a,b,c" {
