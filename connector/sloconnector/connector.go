@@ -257,6 +257,7 @@ func (c *sloConnector) ConsumeTraces(ctx context.Context, td ptrace.Traces) erro
 			if v, ok := resAttrs.Get("service.version"); ok {
 				c.incidents.versions.observe(service, v.AsString(), now)
 			}
+			c.incidents.setResource(resAttrs)
 		}
 		clear(resourceSeries)
 		for j := 0; j < rs.ScopeSpans().Len(); j++ {
@@ -266,6 +267,9 @@ func (c *sloConnector) ConsumeTraces(ctx context.Context, td ptrace.Traces) erro
 			for k := 0; k < spans.Len(); k++ {
 				span := spans.At(k)
 				weight := -1.0
+				if c.incidents != nil {
+					c.incidents.nextSpan()
+				}
 				for si, rt := range c.slos {
 					if rt.cfg.Service != "" && rt.cfg.Service != service {
 						continue
@@ -300,7 +304,7 @@ func (c *sloConnector) ConsumeTraces(ctx context.Context, td ptrace.Traces) erro
 						s.addExemplar(span, weight)
 					}
 					if c.incidents != nil {
-						c.incidents.observeSpan(s, resAttrs, span, out == badEvent, weight)
+						c.incidents.observeSpan(s, span, out == badEvent, weight)
 					}
 					matched[si]++
 					end := int64(span.EndTimestamp())

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -75,7 +76,13 @@ type incidents struct {
 	versions *versionTracker
 	logs     consumer.Logs // nil without a logs pipeline
 	dir      string
-	values   []string // scratch for one span's lift values; guarded by the connector's mu
+	// resourceOnly marks attributes read from the resource alone (semantic conventions put
+	// them there), so spans are not searched for them.
+	resourceOnly []bool
+	values       []string // scratch for one span's lift values; guarded by the connector's mu
+	resValues    []string // the current resource's values; guarded by the connector's mu
+	// spanSeq numbers the spans ConsumeTraces walks; values hold those of span valuesOf.
+	spanSeq, valuesOf uint64
 }
 
 func newIncidents(cfg *Config, slos []*sloRuntime, logs consumer.Logs, now time.Time) *incidents {
@@ -89,8 +96,13 @@ func newIncidents(cfg *Config, slos []*sloRuntime, logs consumer.Logs, now time.
 		}
 		rt.liftBucket, rt.liftRotated = max(cfg.EmitInterval, span/incident.Buckets), now
 	}
+	attrs := in.liftAttributes()
+	resourceOnly := make([]bool, len(attrs))
+	for i, a := range attrs {
+		resourceOnly[i] = a == "k8s.pod.name" || a == "service.version"
+	}
 	return &incidents{
-		cfg: in, attrs: in.liftAttributes(), logs: logs, dir: cfg.IncidentsDir,
+		cfg: in, attrs: attrs, resourceOnly: resourceOnly, logs: logs, dir: cfg.IncidentsDir,
 		versions: newVersionTracker(),
 		tracker: incident.NewTracker(incident.Config{
 			EmitInterval: cfg.EmitInterval, MergeWindow: in.MergeWindow, UpdateInterval: in.UpdateInterval,
@@ -100,19 +112,45 @@ func newIncidents(cfg *Config, slos []*sloRuntime, logs consumer.Logs, now time.
 	}
 }
 
+// nextSpan marks a new span: its lift values are read again when an SLO counts it.
+func (in *incidents) nextSpan() { in.spanSeq++ }
+
+// setResource reads the resource's value of every lift attribute, once per resource rather
+// than per span. The caller holds c.mu.
+func (in *incidents) setResource(resAttrs pcommon.Map) {
+	in.resValues = in.resValues[:0]
+	for _, key := range in.attrs {
+		value := ""
+		if v, ok := resAttrs.Get(key); ok {
+			value = valueString(v)
+		}
+		in.resValues = append(in.resValues, value)
+	}
+}
+
 // observeSpan counts one valid event into its series' lift table. A series gets a table at
 // its first bad event: factors compare bad and good events of the buckets that burned budget,
-// so the good events of a series without bad ones are never needed. The caller holds c.mu.
-func (in *incidents) observeSpan(s *series, resAttrs pcommon.Map, span ptrace.Span, bad bool, weight float64) {
+// so the good events of a series without bad ones are never needed. setResource must have
+// been called for the span's resource. The caller holds c.mu.
+func (in *incidents) observeSpan(s *series, span ptrace.Span, bad bool, weight float64) {
 	if s.evidence == nil {
 		if !bad {
 			return
 		}
 		s.evidence = &seriesEvidence{lift: incident.NewLiftTable(in.attrs, symptomAttributes, in.cfg.TopK)}
 	}
-	in.values = in.values[:0]
-	for _, key := range in.attrs {
-		in.values = append(in.values, liftValue(key, resAttrs, span))
+	if in.valuesOf != in.spanSeq { // once per span, however many SLOs count it
+		in.valuesOf = in.spanSeq
+		in.values = in.values[:0]
+		for i, key := range in.attrs {
+			v := in.resValues[i]
+			if !in.resourceOnly[i] {
+				if sv := spanValue(key, span); sv != "" {
+					v = sv
+				}
+			}
+			in.values = append(in.values, v)
+		}
 	}
 	s.evidence.lift.Add(in.values, bad, weight)
 	if bad {
@@ -120,31 +158,54 @@ func (in *incidents) observeSpan(s *series, resAttrs pcommon.Map, span ptrace.Sp
 	}
 }
 
-// liftValue reads one attribute of an event: span attributes first, then the resource's; the
-// exception type from the span's exception events; the status code also under its pre-1.23 name.
-func liftValue(key string, resAttrs pcommon.Map, span ptrace.Span) string {
+// spanValue reads one attribute of a span: the exception type from its exception events, the
+// status code also under its pre-1.23 name.
+func spanValue(key string, span ptrace.Span) string {
 	if key == "exception.type" {
 		events := span.Events()
 		for i := 0; i < events.Len(); i++ {
 			if ev := events.At(i); ev.Name() == "exception" {
 				if v, ok := ev.Attributes().Get(key); ok {
-					return v.AsString()
+					return valueString(v)
 				}
 			}
 		}
+		return ""
 	}
 	if v, ok := span.Attributes().Get(key); ok {
-		return v.AsString()
+		return valueString(v)
 	}
 	if key == "http.response.status_code" {
 		if v, ok := span.Attributes().Get("http.status_code"); ok {
-			return v.AsString()
+			return valueString(v)
 		}
 	}
-	if v, ok := resAttrs.Get(key); ok {
-		return v.AsString()
-	}
 	return ""
+}
+
+// smallInts are the strings of 0–999, so status codes cost no allocation per span.
+var smallInts = func() [1000]string {
+	var out [1000]string
+	for i := range out {
+		out[i] = strconv.Itoa(i)
+	}
+	return out
+}()
+
+// valueString is an attribute value as a lift-table value, without allocating for strings and
+// small integers; "" for an empty value.
+func valueString(v pcommon.Value) string {
+	switch v.Type() {
+	case pcommon.ValueTypeEmpty:
+		return ""
+	case pcommon.ValueTypeStr:
+		return v.Str()
+	case pcommon.ValueTypeInt:
+		if i := v.Int(); i >= 0 && i < int64(len(smallInts)) {
+			return smallInts[i]
+		}
+	}
+	return v.AsString()
 }
 
 // rotate starts a new lift bucket in every SLO whose bucket is over, and drops the tables of
