@@ -73,9 +73,11 @@ type Config struct {
 	// State names the sre_state extension the connector publishes alert state and incidents to.
 	State *component.ID `mapstructure:"state"`
 	// IncidentsDir, when set, receives a Markdown postmortem draft per incident.
-	IncidentsDir string    `mapstructure:"incidents_dir"`
-	Incidents    Incidents `mapstructure:"incidents"`
-	SLOs         []SLO     `mapstructure:"slos"`
+	IncidentsDir string `mapstructure:"incidents_dir"`
+	// MergeWindow: a page that fires again this soon after its incident resolved reopens it.
+	MergeWindow time.Duration `mapstructure:"merge_window"`
+	Incidents   Incidents     `mapstructure:"incidents"`
+	SLOs        []SLO         `mapstructure:"slos"`
 
 	rawErr error // what checkRaw found in the config as written; reported by Validate
 }
@@ -222,6 +224,9 @@ func (c *Config) Validate() error {
 		if info, err := os.Stat(c.IncidentsDir); err == nil && !info.IsDir() {
 			add("incidents_dir: %q is a file, not a directory", c.IncidentsDir)
 		}
+	}
+	if c.MergeWindow < 0 || c.MergeWindow > 24*time.Hour {
+		add("merge_window: %v must be between 0s and 24h", c.MergeWindow)
 	}
 	if err := c.Incidents.validate(); err != nil {
 		errs = append(errs, err)

@@ -140,6 +140,7 @@ func createDefaultConfig() component.Config {
 		SamplingWeight:     weightAdjustedCount,
 		CheckpointInterval: 30 * time.Second,
 		AlertSource:        alertSourceAuto,
+		MergeWindow:        30 * time.Minute,
 		Incidents:          defaultIncidents(),
 	}
 }

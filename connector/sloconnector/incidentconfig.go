@@ -17,8 +17,6 @@ var symptomAttributes = []string{"http.response.status_code", "exception.type"}
 // Incidents paces and bounds incident records. They are tracked when something consumes them:
 // a state extension, incidents_dir, or a logs pipeline fed by this connector.
 type Incidents struct {
-	// MergeWindow: a page that fires again this soon after its incident resolved reopens it.
-	MergeWindow time.Duration `mapstructure:"merge_window"`
 	// UpdateInterval is the least time between two slo.incident.updated records of one
 	// incident (sooner when its peak burn grows by a quarter).
 	UpdateInterval time.Duration `mapstructure:"update_interval"`
@@ -44,7 +42,7 @@ type Incidents struct {
 
 func defaultIncidents() Incidents {
 	return Incidents{
-		MergeWindow: 30 * time.Minute, UpdateInterval: 5 * time.Minute, MaxOpen: 100, MaxHistory: 1000,
+		UpdateInterval: 5 * time.Minute, MaxOpen: 100, MaxHistory: 1000,
 		TopK: 16, MaxFactors: 10, MaxExemplars: 10, DeploymentLookback: 24 * time.Hour,
 	}
 }
@@ -72,9 +70,6 @@ func contains(list []string, v string) bool {
 func (in Incidents) validate() error {
 	var errs []error
 	add := func(format string, args ...any) { errs = append(errs, fmt.Errorf("incidents."+format, args...)) }
-	if in.MergeWindow < 0 || in.MergeWindow > 24*time.Hour {
-		add("merge_window: %v must be between 0s and 24h", in.MergeWindow)
-	}
 	if in.UpdateInterval < time.Second || in.UpdateInterval > 24*time.Hour {
 		add("update_interval: %v must be between 1s and 24h (updates come at most once per emit_interval)", in.UpdateInterval)
 	}

@@ -105,8 +105,8 @@ func newIncidents(cfg *Config, slos []*sloRuntime, logs consumer.Logs, now time.
 		cfg: in, attrs: attrs, resourceOnly: resourceOnly, logs: logs, dir: cfg.IncidentsDir,
 		versions: newVersionTracker(),
 		tracker: incident.NewTracker(incident.Config{
-			EmitInterval: cfg.EmitInterval, MergeWindow: in.MergeWindow, UpdateInterval: in.UpdateInterval,
-			StaleAfter: max(in.MergeWindow, 20*cfg.EmitInterval), MaxOpen: in.MaxOpen, MaxHistory: in.MaxHistory,
+			EmitInterval: cfg.EmitInterval, MergeWindow: cfg.MergeWindow, UpdateInterval: in.UpdateInterval,
+			StaleAfter: max(cfg.MergeWindow, 20*cfg.EmitInterval), MaxOpen: in.MaxOpen, MaxHistory: in.MaxHistory,
 			MaxExemplar: in.MaxExemplars,
 		}),
 	}

@@ -212,14 +212,15 @@ func TestIncidentsConfigErrorsNameTheField(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg.IncidentsDir = file
-	cfg.Incidents = Incidents{MergeWindow: -time.Second, UpdateInterval: 0, MaxOpen: 0, MaxHistory: 1_000_000, LiftWindow: time.Millisecond,
+	cfg.MergeWindow = -time.Second
+	cfg.Incidents = Incidents{UpdateInterval: 0, MaxOpen: 0, MaxHistory: 1_000_000, LiftWindow: time.Millisecond,
 		TopK: 0, MaxFactors: 101, MaxExemplars: 0, DeploymentLookback: 31 * 24 * time.Hour, Attributes: []string{""}}
 	err := cfg.Validate()
 	if err == nil {
 		t.Fatal("accepted")
 	}
 	for _, want := range []string{
-		"incidents_dir: \"" + file + "\" is a file", "incidents.merge_window: -1s", "incidents.update_interval: 0s", "incidents.max_open: 0",
+		"incidents_dir: \"" + file + "\" is a file", "merge_window: -1s", "incidents.update_interval: 0s", "incidents.max_open: 0",
 		"incidents.max_history: 1000000", "incidents.lift_window: 1ms", "incidents.top_k: 0", "incidents.max_factors: 101",
 		"incidents.max_exemplars: 0", "incidents.deployment_lookback: 744h0m0s", "incidents.attributes[0]: must not be empty",
 	} {

@@ -126,13 +126,12 @@ func (p *pillars) Start(ctx context.Context, host component.Host) error {
 	if err := p.openStorage(ctx, host); err != nil {
 		return err
 	}
-	if p.cfg.State != nil {
-		board, err := srestate.Find(host.GetExtensions(), *p.cfg.State)
-		if err != nil {
-			return err
-		}
-		p.board = board
+	// Without a state setting, the collector's one sre_state extension, if it runs one.
+	board, err := srestate.Lookup(host.GetExtensions(), p.cfg.State)
+	if err != nil && p.cfg.State != nil {
+		return err
 	}
+	p.board = board
 	ln, err := p.cfg.HTTP.ToListener(ctx)
 	if err != nil {
 		return err

@@ -89,14 +89,14 @@ func (b *Board) Series() []SeriesState {
 	return out
 }
 
-// Burning returns the services with a series whose page alert fires, or whose ticket alert
-// fires when tickets is true.
-func (b *Board) Burning(tickets bool) map[string]bool {
+// Burning returns the services with a series whose page alert fires (when page is true) or
+// whose ticket alert fires (when ticket is true).
+func (b *Board) Burning(page, ticket bool) map[string]bool {
 	b.mu.RLock()
 	defer b.mu.RUnlock()
 	out := map[string]bool{}
 	for _, s := range b.series {
-		if s.Service != "" && (s.Page || (tickets && s.Ticket)) {
+		if s.Service != "" && ((page && s.Page) || (ticket && s.Ticket)) {
 			out[s.Service] = true
 		}
 	}
@@ -216,6 +216,27 @@ func sortedKeys[V any](m map[string]V) []string {
 // they find under the ID their `state` setting names.
 type Provider interface {
 	SREState() *Board
+}
+
+// Lookup finds the board a reader uses: the extension named id, or without an id the one
+// sre_state extension the collector runs.
+func Lookup[E comparable, C any](extensions map[E]C, id *E) (*Board, error) {
+	if id != nil {
+		return Find(extensions, *id)
+	}
+	var found *Board
+	for _, ext := range extensions {
+		if p, ok := any(ext).(Provider); ok {
+			if found != nil {
+				return nil, fmt.Errorf("state: several sre_state extensions run; name one in state")
+			}
+			found = p.SREState()
+		}
+	}
+	if found == nil {
+		return nil, fmt.Errorf("state: no sre_state extension in service.extensions")
+	}
+	return found, nil
 }
 
 // Find returns the board of the extension named id among the host's extensions.

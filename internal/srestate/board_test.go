@@ -22,10 +22,10 @@ func TestSeriesPerSourceAndBound(t *testing.T) {
 	if s, _ := b.Dropped(); s != 1 {
 		t.Errorf("dropped %d, want 1", s)
 	}
-	if got := fmt.Sprint(b.Burning(false)); got != "map[checkout:true]" {
+	if got := fmt.Sprint(b.Burning(true, false)); got != "map[checkout:true]" {
 		t.Errorf("paging services %s", got)
 	}
-	if got := fmt.Sprint(b.Burning(true)); got != "map[cart:true checkout:true]" {
+	if got := fmt.Sprint(b.Burning(true, true)); got != "map[cart:true checkout:true]" {
 		t.Errorf("paging or ticketing services %s", got)
 	}
 	// A publish replaces what the source published before, and only that.
@@ -37,8 +37,15 @@ func TestSeriesPerSourceAndBound(t *testing.T) {
 	if strings.Join(keys, ",") != "slo/a:checkout,slo/b:search" {
 		t.Errorf("series %v", keys)
 	}
-	if len(b.Burning(true)) != 0 {
+	if len(b.Burning(true, true)) != 0 {
 		t.Error("burning after the page cleared")
+	}
+	b.PublishSeries("slo/c", []SeriesState{{SLO: "latency", Service: "ticketed", Ticket: true}})
+	if got := fmt.Sprint(b.Burning(false, true)); got != "map[ticketed:true]" {
+		t.Errorf("ticketing services %s", got)
+	}
+	if len(b.Burning(false, false)) != 0 {
+		t.Error("burning with no severity asked for")
 	}
 	// Readers get copies.
 	b.PublishSeries("slo/a", []SeriesState{{SLO: "x", BurnRates: map[string]float64{"5m": 1}}})
@@ -154,6 +161,21 @@ func TestFind(t *testing.T) {
 	}
 	if _, err := Find(exts, "other"); err == nil || !strings.Contains(err.Error(), "not an sre_state extension") {
 		t.Errorf("other: %v", err)
+	}
+	// Without a name, the one sre_state extension is found; none or several is an error.
+	if got, err := Lookup(exts, nil); err != nil || got != board {
+		t.Errorf("Lookup: %v %v", got, err)
+	}
+	name := "other"
+	if _, err := Lookup(exts, &name); err == nil {
+		t.Error("Lookup by a name that is not sre_state")
+	}
+	if _, err := Lookup(map[string]any{"x": struct{}{}}, nil); err == nil || !strings.Contains(err.Error(), "no sre_state extension") {
+		t.Errorf("none: %v", err)
+	}
+	two := map[string]any{"a": provider{board}, "b": provider{NewBoard(Limits{})}}
+	if _, err := Lookup(two, nil); err == nil || !strings.Contains(err.Error(), "several") {
+		t.Errorf("several: %v", err)
 	}
 }
 

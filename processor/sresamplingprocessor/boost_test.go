@@ -10,8 +10,11 @@ import (
 
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/component/componenttest"
+	"go.opentelemetry.io/collector/config/configoptional"
+	"go.opentelemetry.io/collector/confmap"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/otelcol-sre/otelcol-sre/internal/srestate"
 )
@@ -35,9 +38,7 @@ func serviceTraces(rng *rand.Rand, td ptrace.Traces, n int, service string, clas
 func TestBudgetAwareBoostsABurningServiceAndStaysUnbiased(t *testing.T) {
 	clock := &fakeClock{now: time.Unix(1_700_000_000, 0)}
 	cfg := testConfig()
-	id := component.MustNewID("sre_state")
-	cfg.State = &id
-	cfg.BudgetAware = BudgetAwareConfig{Enabled: true, RatioWhenBurning: 1, Cooldown: 10 * time.Minute}
+	cfg.BudgetAware = configoptional.Some(BudgetAwareConfig{RatioWhenBurning: 1, Cooldown: 10 * time.Minute, Severities: []string{"page"}})
 	p, sink := newTestProcessor(t, cfg, clock)
 	board := srestate.NewBoard(srestate.Limits{})
 	p.board = board
@@ -59,7 +60,7 @@ func TestBudgetAwareBoostsABurningServiceAndStaysUnbiased(t *testing.T) {
 	phase(3, 4) // burning: the tick before the decisions sees the page
 	page(false)
 	phase(5, 6) // recovered, within the cooldown
-	clock.Add(cfg.BudgetAware.Cooldown)
+	clock.Add(cfg.budgetAware().Cooldown)
 	phase(7, 8) // after the cooldown
 
 	count, est, ts := spansByClass(sink)
@@ -89,14 +90,16 @@ func TestBudgetAwareBoostsABurningServiceAndStaysUnbiased(t *testing.T) {
 	}
 }
 
-// Without a page nothing is boosted, and a ticket boosts only when tickets is set.
+// Without a page nothing is boosted, and a ticket boosts only when its severity is listed.
 func TestBudgetAwareTickets(t *testing.T) {
 	for _, tickets := range []bool{false, true} {
 		clock := &fakeClock{now: time.Unix(1_700_000_000, 0)}
 		cfg := testConfig()
-		id := component.MustNewID("sre_state")
-		cfg.State = &id
-		cfg.BudgetAware = BudgetAwareConfig{Enabled: true, RatioWhenBurning: 0.5, Cooldown: time.Minute, Tickets: tickets}
+		severities := []string{"page"}
+		if tickets {
+			severities = append(severities, "ticket")
+		}
+		cfg.BudgetAware = configoptional.Some(BudgetAwareConfig{RatioWhenBurning: 0.5, Cooldown: time.Minute, Severities: severities})
 		p, sink := newTestProcessor(t, cfg, clock)
 		p.board = srestate.NewBoard(srestate.Limits{})
 		p.board.PublishSeries("slo", []srestate.SeriesState{{SLO: "latency", Service: "shop", Ticket: true}})
@@ -118,33 +121,84 @@ func TestBudgetAwareTickets(t *testing.T) {
 
 func TestBudgetAwareConfig(t *testing.T) {
 	cfg := testConfig()
-	cfg.BudgetAware = BudgetAwareConfig{Enabled: true, RatioWhenBurning: 1.5, Cooldown: 25 * time.Hour}
+	cfg.BudgetAware = configoptional.Some(BudgetAwareConfig{RatioWhenBurning: 1.5, Cooldown: 25 * time.Hour, Severities: []string{"page", "warning"}})
 	err := cfg.Validate()
 	if err == nil {
 		t.Fatal("accepted")
 	}
-	for _, want := range []string{"budget_aware: enabled needs state", "budget_aware.ratio_when_burning: 1.5", "budget_aware.cooldown: 25h0m0s"} {
+	for _, want := range []string{"budget_aware.ratio_when_burning: 1.5", "budget_aware.cooldown: 25h0m0s", `budget_aware.severities[1]: "warning"`} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error lacks %q: %v", want, err)
 		}
 	}
-	cfg.BudgetAware.Enabled = false // a disabled block is not checked
-	if err := cfg.Validate(); err != nil {
-		t.Errorf("disabled: %v", err)
+	cfg.BudgetAware = configoptional.Some(BudgetAwareConfig{RatioWhenBurning: 1})
+	if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), "budget_aware.severities: at least one") {
+		t.Errorf("no severity: %v", err)
 	}
-	def := createDefaultConfig().(*Config)
-	if def.BudgetAware != (BudgetAwareConfig{RatioWhenBurning: 1, Cooldown: 10 * time.Minute}) || def.State != nil {
-		t.Errorf("defaults %+v", def.BudgetAware)
+
+	// The section's presence turns it on with the defaults; enabled: false turns it off.
+	for _, c := range []struct {
+		yaml string
+		want *BudgetAwareConfig
+	}{
+		{`{}`, nil},
+		{`{budget_aware: }`, &BudgetAwareConfig{RatioWhenBurning: 1, Cooldown: 10 * time.Minute, Severities: []string{"page"}}},
+		{`{budget_aware: {ratio_when_burning: 0.5}}`, &BudgetAwareConfig{RatioWhenBurning: 0.5, Cooldown: 10 * time.Minute, Severities: []string{"page"}}},
+		{`{budget_aware: {cooldown: 1m, severities: [page, ticket]}}`, &BudgetAwareConfig{RatioWhenBurning: 1, Cooldown: time.Minute, Severities: []string{"page", "ticket"}}},
+		{`{budget_aware: {enabled: false, ratio_when_burning: 0.5}}`, nil},
+	} {
+		var raw map[string]any
+		if err := yaml.Unmarshal([]byte(c.yaml), &raw); err != nil {
+			t.Fatal(err)
+		}
+		cfg := createDefaultConfig().(*Config)
+		if err := confmap.NewFromStringMap(raw).Unmarshal(cfg); err != nil {
+			t.Fatalf("%s: %v", c.yaml, err)
+		}
+		got := cfg.budgetAware()
+		if (got == nil) != (c.want == nil) || (got != nil && (got.RatioWhenBurning != c.want.RatioWhenBurning || got.Cooldown != c.want.Cooldown ||
+			strings.Join(got.Severities, ",") != strings.Join(c.want.Severities, ","))) {
+			t.Errorf("%s: %+v, want %+v", c.yaml, got, c.want)
+		}
+		if err := cfg.Validate(); err != nil {
+			t.Errorf("%s: %v", c.yaml, err)
+		}
 	}
 }
 
-func TestBudgetAwareNeedsTheExtensionAtStart(t *testing.T) {
+// budget_aware finds the one sre_state extension without a state setting, and fails to start
+// without one.
+func TestBudgetAwareFindsTheExtensionAtStart(t *testing.T) {
 	cfg := testConfig()
-	id := component.MustNewID("sre_state")
-	cfg.State = &id
-	cfg.BudgetAware.Enabled = true
+	cfg.BudgetAware = configoptional.Some(BudgetAwareConfig{RatioWhenBurning: 1, Severities: []string{"page"}})
 	p, _ := newTestProcessor(t, cfg, &fakeClock{now: time.Unix(1_700_000_000, 0)})
-	if err := p.Start(context.Background(), componenttest.NewNopHost()); err == nil || !strings.Contains(err.Error(), "not configured") {
+	if err := p.Start(context.Background(), componenttest.NewNopHost()); err == nil || !strings.Contains(err.Error(), "budget_aware: state: no sre_state extension") {
 		t.Errorf("start without the extension: %v", err)
 	}
+	board := srestate.NewBoard(srestate.Limits{})
+	p, _ = newTestProcessor(t, cfg, &fakeClock{now: time.Unix(1_700_000_000, 0)})
+	host := boardHost{Host: componenttest.NewNopHost(), board: board}
+	if err := p.Start(context.Background(), host); err != nil || p.board != board {
+		t.Fatalf("start: %v", err)
+	}
+	if err := p.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+type boardExt struct {
+	component.StartFunc
+	component.ShutdownFunc
+	board *srestate.Board
+}
+
+func (e boardExt) SREState() *srestate.Board { return e.board }
+
+type boardHost struct {
+	component.Host
+	board *srestate.Board
+}
+
+func (h boardHost) GetExtensions() map[component.ID]component.Component {
+	return map[component.ID]component.Component{component.MustNewIDWithName("sre_state", "x"): boardExt{board: h.board}}
 }

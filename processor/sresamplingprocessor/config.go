@@ -10,6 +10,7 @@ import (
 	"github.com/open-telemetry/opentelemetry-collector-contrib/pkg/ottl/contexts/ottlspan"
 	"github.com/open-telemetry/opentelemetry-collector-contrib/pkg/sampling"
 	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/config/configoptional"
 
 	"github.com/otelcol-sre/otelcol-sre/internal/ottlspanfuncs"
 	"github.com/otelcol-sre/otelcol-sre/processor/sresamplingprocessor/internal/decide"
@@ -38,21 +39,24 @@ type Config struct {
 	AdjustInterval       time.Duration `mapstructure:"adjust_interval"`
 
 	// State names the sre_state extension whose alert state budget_aware reads.
-	State       *component.ID     `mapstructure:"state"`
-	BudgetAware BudgetAwareConfig `mapstructure:"budget_aware"`
+	State *component.ID `mapstructure:"state"`
+	// BudgetAware is on when the section is present (`enabled: false` turns it off).
+	BudgetAware configoptional.Optional[BudgetAwareConfig] `mapstructure:"budget_aware"`
 }
 
 // BudgetAwareConfig raises a service's ratio while one of its SLOs pages, so the good
 // requests a responder compares the bad ones with are there.
 type BudgetAwareConfig struct {
-	Enabled bool `mapstructure:"enabled"`
 	// RatioWhenBurning is the ratio of a burning service's ordinary traces.
 	RatioWhenBurning float64 `mapstructure:"ratio_when_burning"`
 	// Cooldown keeps the boost this long after the alert clears.
 	Cooldown time.Duration `mapstructure:"cooldown"`
-	// Tickets boosts on ticket-severity alerts too, not only pages.
-	Tickets bool `mapstructure:"tickets"`
+	// Severities are the alert severities that boost: page, and optionally ticket.
+	Severities []string `mapstructure:"severities"`
 }
+
+// budgetAware is the budget_aware section when it is on, else nil.
+func (c *Config) budgetAware() *BudgetAwareConfig { return c.BudgetAware.Get() }
 
 // ErrorsConfig says which spans make their trace an error trace.
 type ErrorsConfig struct {
@@ -224,9 +228,14 @@ func (c *Config) validateThroughput() []error {
 	if c.AdjustInterval < time.Second || c.AdjustInterval > time.Hour {
 		add("adjust_interval: %v must be between 1s and 1h", c.AdjustInterval)
 	}
-	if ba := c.BudgetAware; ba.Enabled {
-		if c.State == nil {
-			add("budget_aware: enabled needs state: the ID of an sre_state extension the slo connector publishes to")
+	if ba := c.budgetAware(); ba != nil {
+		if len(ba.Severities) == 0 {
+			add("budget_aware.severities: at least one of page, ticket is required")
+		}
+		for i, sev := range ba.Severities {
+			if sev != "page" && sev != "ticket" {
+				add("budget_aware.severities[%d]: %q must be page or ticket", i, sev)
+			}
 		}
 		if !(ba.RatioWhenBurning > 0 && ba.RatioWhenBurning <= 1) {
 			add("budget_aware.ratio_when_burning: %v must be in (0, 1]", ba.RatioWhenBurning)

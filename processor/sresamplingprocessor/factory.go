@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/config/configoptional"
 	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/processor"
 
@@ -29,7 +30,7 @@ func createDefaultConfig() component.Config {
 		MaxKeys:        10_000,
 		MinErrorRatio:  0.1,
 		AdjustInterval: 10 * time.Second,
-		BudgetAware:    BudgetAwareConfig{RatioWhenBurning: 1, Cooldown: 10 * time.Minute},
+		BudgetAware:    configoptional.Default(BudgetAwareConfig{RatioWhenBurning: 1, Cooldown: 10 * time.Minute, Severities: []string{"page"}}),
 	}
 }
 

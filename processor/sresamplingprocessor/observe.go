@@ -117,7 +117,7 @@ func (p *sreSampling) matchRule(ctx context.Context, rs ptrace.ResourceSpans, ss
 // attributes first, then resource attributes.
 func (p *sreSampling) key(b *batchScratch, resource, span pcommon.Map) uint32 {
 	b.keyParts = b.keyParts[:0]
-	if p.cfg.BudgetAware.Enabled { // budget_aware boosts by service: the key starts with it
+	if p.boost != nil { // budget_aware boosts by service: the key starts with it
 		if v, ok := resource.Get(serviceNameKey); ok {
 			b.keyParts = append(b.keyParts, v.AsString()...)
 		}

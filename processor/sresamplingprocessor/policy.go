@@ -36,9 +36,9 @@ func newSamplingPolicy(cfg *Config) *samplingPolicy {
 		}
 		p.rules = append(p.rules, rule)
 	}
-	if cfg.BudgetAware.Enabled {
+	if ba := cfg.budgetAware(); ba != nil {
 		p.boosted = make([]atomic.Bool, cfg.MaxKeys)
-		p.boostRatio = cfg.BudgetAware.RatioWhenBurning
+		p.boostRatio = ba.RatioWhenBurning
 	}
 	for range cfg.KeepWhen { // keep_when conditions are keep-all rules after the others
 		p.rules = append(p.rules, policy.Rule{Action: policy.Keep})
@@ -81,7 +81,7 @@ func (p *sreSampling) updateBoost(ctx context.Context, now time.Time) {
 		return
 	}
 	p.boostChecked = now
-	changes := p.boost.Update(p.board.Burning(p.cfg.BudgetAware.Tickets), now)
+	changes := p.boost.Update(p.board.Burning(p.boostPage, p.boostTicket), now)
 	for _, ch := range changes {
 		v := int64(0)
 		if ch.Boosted {

@@ -3,6 +3,7 @@ package sresamplingprocessor
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -41,6 +42,8 @@ type sreSampling struct {
 	board        *srestate.Board // the sre_state extension's, for budget_aware
 	boost        *policy.Boost   // budget_aware's services; the run goroutine's alone
 	boostChecked time.Time
+	boostPage    bool // the severities that boost
+	boostTicket  bool
 	budget       *decide.Budget
 	shards       []shard
 	scratch      sync.Pool
@@ -77,10 +80,11 @@ func newProcessor(set component.TelemetrySettings, cfg *Config, next consumer.Tr
 		grpcCodes: map[int64]bool{}, policy: newSamplingPolicy(cfg),
 		budget: decide.NewBudget(cfg.budgetBytes()), lastAdjust: now(),
 	}
-	p.keyed = len(cfg.Keys) > 0 || cfg.BudgetAware.Enabled
-	if cfg.BudgetAware.Enabled {
-		p.boost = policy.NewBoost(cfg.BudgetAware.RatioWhenBurning, cfg.BudgetAware.Cooldown, cfg.MaxKeys)
+	if ba := cfg.budgetAware(); ba != nil {
+		p.boost = policy.NewBoost(ba.RatioWhenBurning, ba.Cooldown, cfg.MaxKeys)
+		p.boostPage, p.boostTicket = slices.Contains(ba.Severities, "page"), slices.Contains(ba.Severities, "ticket")
 	}
+	p.keyed = len(cfg.Keys) > 0 || p.boost != nil
 	p.scratch.New = func() any { return newBatchScratch() }
 	p.budget.Add(p.policy.controller.Bytes())
 	for _, code := range cfg.Errors.RPCGRPCStatusCodes {
@@ -104,10 +108,10 @@ func (p *sreSampling) Capabilities() consumer.Capabilities {
 }
 
 func (p *sreSampling) Start(_ context.Context, host component.Host) error {
-	if p.cfg.State != nil {
-		board, err := srestate.Find(host.GetExtensions(), *p.cfg.State)
+	if p.boost != nil {
+		board, err := srestate.Lookup(host.GetExtensions(), p.cfg.State)
 		if err != nil {
-			return err
+			return fmt.Errorf("budget_aware: %w", err)
 		}
 		p.board = board
 	}

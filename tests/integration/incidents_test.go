@@ -47,7 +47,8 @@ connectors:
     checkpoint_interval: 1s
     state: sre_state
     incidents_dir: "${env:OTELCOL_DATA_DIR}/incidents"
-    incidents: {update_interval: 5s, merge_window: 3s}
+    merge_window: 3s
+    incidents: {update_interval: 5s}
     slos: &slos
       - name: availability
         objective: 99.9
