@@ -91,8 +91,8 @@ func newIncidents(cfg *Config, slos []*sloRuntime, logs consumer.Logs, now time.
 		// A lift table spans lift_window (by default the SLO's shortest alert window: what
 		// made the page fire) in incident.Buckets buckets of at least one emit interval.
 		span := in.LiftWindow
-		if span == 0 {
-			span = rt.spec.ShortestAlertWindow()
+		if w, ok := rt.spec.ShortestAlertWindow(); span == 0 && ok {
+			span = w.Duration
 		}
 		rt.liftBucket, rt.liftRotated = max(cfg.EmitInterval, span/incident.Buckets), now
 	}
@@ -234,6 +234,8 @@ type pendingSeries struct {
 	state    srestate.SeriesState
 	obs      incident.Observation
 	evidence incident.Evidence
+	groupBy  []string      // the SLO's group_by keys
+	short    window.Counts // the shortest alert window's counts, to rank group_by values
 }
 
 // collectState records a series' evaluation for the board and the incident tracker. The
@@ -254,7 +256,14 @@ func (c *sloConnector) collectState(rt *sloRuntime, s *series, st window.Status,
 	p := pendingSeries{state: srestate.SeriesState{
 		SLO: rt.cfg.Name, Service: service, Identity: s.attrs, Page: st.Alerts["page"], Ticket: st.Alerts["ticket"],
 		BurnRates: burn, BudgetRemaining: finiteOr(st.BudgetRemaining, 0), Updated: now,
-	}}
+	}, groupBy: rt.cfg.GroupBy}
+	if short, ok := rt.spec.ShortestAlertWindow(); ok {
+		for _, w := range st.Windows {
+			if w.Name == short.Name {
+				p.short = w.Counts
+			}
+		}
+	}
 	if c.incidents != nil {
 		key := p.state.Key()
 		p.obs = incident.Observation{
@@ -287,6 +296,7 @@ func (c *sloConnector) publish(ctx context.Context, pending []pendingSeries, now
 	if in == nil {
 		return
 	}
+	addGroupFactors(pending, in.cfg.MaxFactors)
 	var events []incident.Event
 	for _, p := range pending {
 		ev, ok := in.tracker.Observe(p.obs, func() incident.Evidence {
@@ -320,6 +330,34 @@ func (c *sloConnector) publish(ctx context.Context, pending []pendingSeries, now
 		}
 	}
 	c.saveIncidents(ctx)
+}
+
+// addGroupFactors ranks each paging series' group_by values against its whole SLO, in the
+// shortest alert window, among the factors from its lift table.
+func addGroupFactors(pending []pendingSeries, n int) {
+	totals := map[string]window.Counts{}
+	for _, p := range pending {
+		totals[p.state.SLO] = totals[p.state.SLO].Add(p.short)
+	}
+	for i := range pending {
+		p := &pending[i]
+		if !p.state.Page || len(p.groupBy) == 0 {
+			continue
+		}
+		total := totals[p.state.SLO]
+		var group []srestate.Factor
+		for _, key := range p.groupBy {
+			for _, kv := range p.state.Identity {
+				if kv[0] != key {
+					continue
+				}
+				if f, ok := incident.GroupFactor(key, kv[1], p.short.Bad, p.short.Good, total.Bad, total.Good); ok {
+					group = append(group, f)
+				}
+			}
+		}
+		p.evidence.Factors = incident.MergeFactors(group, p.evidence.Factors, n)
+	}
 }
 
 // deploymentsBefore merges the version changes this connector saw with the deployments the

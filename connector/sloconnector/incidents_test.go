@@ -240,3 +240,45 @@ func TestIncidentsConfigErrorsNameTheField(t *testing.T) {
 		t.Errorf("lift attributes %s", got)
 	}
 }
+
+// With group_by the failing route is a series of its own: within it the route never varies, so
+// it is ranked against the whole SLO in the window that paged, and comes first.
+func TestGroupByValueRankedAgainstItsSLO(t *testing.T) {
+	clock := testNow
+	cfg := baseConfig(SLO{Name: "availability", Objective: 99.9, SLI: SLI{Bad: "status.code == STATUS_CODE_ERROR"},
+		GroupBy: []string{"http.route"}, Alerting: Alerting{Profile: profileTestSeconds, MinValidEvents: ptrTo(0.0)}})
+	cfg.EmitInterval = time.Hour
+	cfg.IncidentsDir = t.TempDir()
+	c := newTestConnector(t, cfg)
+	c.now = func() time.Time { return clock }
+	logs := new(consumertest.LogsSink)
+	c.logs = logs
+	if err := c.Start(context.Background(), componenttest.NewNopHost()); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = c.Shutdown(context.Background()) }()
+	for step := range 5 {
+		clock = clock.Add(time.Second)
+		td := requests(400, "1.0", true, clock, byte(step))
+		// one pod serves everything: it separates nothing
+		rs := td.ResourceSpans().At(0)
+		rs.Resource().Attributes().PutStr("k8s.pod.name", "pod-a")
+		if err := c.ConsumeTraces(context.Background(), td); err != nil {
+			t.Fatal(err)
+		}
+		c.emit(context.Background())
+	}
+	opened := incidentRecords(logs)["slo.incident.opened"]
+	if len(opened) != 1 {
+		t.Fatalf("%d opened records", len(opened))
+	}
+	factors, _ := opened[0].Attributes().Get("incident.contributing_factors")
+	if factors.Slice().Len() == 0 || !strings.HasPrefix(factors.Slice().At(0).Str(), "http.route=/pay lift=2.00") {
+		t.Errorf("factors %v", factors.AsRaw())
+	}
+	if route, _ := opened[0].Attributes().Get("http.route"); route.Str() != "/pay" {
+		t.Errorf("identity attribute http.route %q", route.Str())
+	}
+}
+
+func ptrTo[T any](v T) *T { return &v }

@@ -197,16 +197,7 @@ func (t *LiftTable) Factors(n int, allowance float64) []srestate.Factor {
 		}
 	}
 	slices.SortFunc(out, func(x, y ranked) int {
-		if x.Symptom != y.Symptom {
-			if x.Symptom {
-				return 1
-			}
-			return -1
-		}
-		if c := cmp.Compare(y.Lift, x.Lift); c != 0 {
-			return c
-		}
-		if c := cmp.Compare(y.Coverage, x.Coverage); c != 0 {
+		if c := compareFactors(x.Factor, y.Factor); c != 0 {
 			return c
 		}
 		if c := cmp.Compare(x.priority, y.priority); c != 0 {
@@ -219,4 +210,41 @@ func (t *LiftTable) Factors(n int, allowance float64) []srestate.Factor {
 		factors = append(factors, r.Factor)
 	}
 	return factors
+}
+
+// compareFactors orders factors: other attributes before symptoms, then by lift and by coverage
+// of the bad events, both descending.
+func compareFactors(x, y srestate.Factor) int {
+	if x.Symptom != y.Symptom {
+		if x.Symptom {
+			return 1
+		}
+		return -1
+	}
+	if c := cmp.Compare(y.Lift, x.Lift); c != 0 {
+		return c
+	}
+	return cmp.Compare(y.Coverage, x.Coverage)
+}
+
+// GroupFactor is a series' own group_by value as a factor: the series' bad share over its whole
+// SLO's, from the same window's counts. Within the series the value never varies, so only this
+// comparison says whether the value separates bad from good.
+func GroupFactor(attr, value string, bad, good, sloBad, sloGood float64) (srestate.Factor, bool) {
+	if bad < minFactorBad || sloBad <= 0 {
+		return srestate.Factor{}, false
+	}
+	lift := bad / (bad + good) / (sloBad / (sloBad + sloGood))
+	if !(lift > 1) {
+		return srestate.Factor{}, false
+	}
+	return srestate.Factor{Attribute: attr, Value: value, Bad: bad, Good: good, Lift: lift, Coverage: bad / sloBad}, true
+}
+
+// MergeFactors ranks group_by factors with a lift table's, the group_by ones first on a tie,
+// and keeps n.
+func MergeFactors(group, table []srestate.Factor, n int) []srestate.Factor {
+	out := append(slices.Clone(group), table...)
+	slices.SortStableFunc(out, compareFactors)
+	return out[:min(n, len(out))]
 }

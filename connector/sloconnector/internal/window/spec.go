@@ -157,21 +157,17 @@ func (s Spec) ringLayout() []struct{ res, span time.Duration } {
 	return layout
 }
 
-// ShortestAlertWindow is the duration of the shortest window any alert tier reads, or of the
-// shortest window when there are no tiers: the span that decided the latest alert.
-func (s *Spec) ShortestAlertWindow() time.Duration {
-	var shortest time.Duration
-	for _, w := range s.Windows {
+// ShortestAlertWindow is the shortest window any alert tier reads (any window when there are
+// no tiers): the span that decided the latest alert. ok is false without windows.
+func (s *Spec) ShortestAlertWindow() (w Window, ok bool) {
+	for _, cand := range s.Windows {
 		used := len(s.Tiers) == 0
 		for _, t := range s.Tiers {
-			used = used || w.Name == t.Short || w.Name == t.Long
+			used = used || cand.Name == t.Short || cand.Name == t.Long
 		}
-		if used && (shortest == 0 || w.Duration < shortest) {
-			shortest = w.Duration
+		if used && (!ok || cand.Duration < w.Duration) {
+			w, ok = cand, true
 		}
 	}
-	if shortest == 0 {
-		shortest = 5 * s.Unit
-	}
-	return shortest
+	return w, ok
 }
