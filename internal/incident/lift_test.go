@@ -224,6 +224,9 @@ func TestGroupFactorsRankWithTheTable(t *testing.T) {
 			t.Errorf("%+v listed: %+v", c, f)
 		}
 	}
+	if f, ok := GroupFactor("k", "v", 2, 0, 2, 98); !ok || f.Lift != 50 { // two bad events suffice
+		t.Errorf("two bad events: %+v %v", f, ok)
+	}
 	table := []srestate.Factor{
 		{Attribute: "k8s.pod.name", Value: "p1", Lift: 10, Coverage: 0.5},
 		{Attribute: "exception.type", Value: "E", Lift: 20, Coverage: 1, Symptom: true},
