@@ -82,9 +82,11 @@ func TestBudgetAwareBoostsABurningServiceAndStaysUnbiased(t *testing.T) {
 	for _, class := range []byte{1, 3, 5, 7} {
 		shop += est[class]
 	}
-	if total := 4.0 * n; math.Abs(shop-total) > 3*math.Sqrt(2)*sigma {
+	total := 4.0 * n
+	if math.Abs(shop-total) > 3*math.Sqrt(2)*sigma {
 		t.Errorf("shop across the cycle: estimated %v of %v", shop, total)
 	}
+	t.Logf("shop across the cycle: estimated %.0f of %.0f (3σ %.0f); kept while boosted %d and %d of %d", shop, total, 3*math.Sqrt(2)*sigma, count[3], count[5], n)
 	if p.boost.Active("shop") || p.boost.Active("other") {
 		t.Errorf("boosted after the cooldown: %v", p.boost.Boosted())
 	}
