@@ -216,7 +216,7 @@ func TestGroupFactorsRankWithTheTable(t *testing.T) {
 		t.Fatalf("group factor %+v %v", pay, ok)
 	}
 	for _, c := range []struct{ bad, good, sloBad, sloGood float64 }{
-		{1, 0, 1, 100}, // one bad event: no support
+		{1, 0, 1, 100},  // one bad event: no support
 		{2, 98, 4, 196}, // the SLO's own share: lift 1
 		{5, 5, 0, 0},    // no bad events in the SLO's window
 	} {
