@@ -3,6 +3,7 @@ package sloconnector
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -51,20 +52,11 @@ func defaultIncidents() Incidents {
 func (in Incidents) liftAttributes() []string {
 	attrs := append([]string(nil), defaultLiftAttributes...)
 	for _, a := range in.Attributes {
-		if !contains(attrs, a) {
+		if !slices.Contains(attrs, a) {
 			attrs = append(attrs, a)
 		}
 	}
 	return attrs
-}
-
-func contains(list []string, v string) bool {
-	for _, x := range list {
-		if x == v {
-			return true
-		}
-	}
-	return false
 }
 
 func (in Incidents) validate() error {

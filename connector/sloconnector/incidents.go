@@ -319,7 +319,7 @@ func (c *sloConnector) publish(ctx context.Context, pending []pendingSeries, now
 	}
 	for _, ev := range events {
 		c.telemetry.ConnectorSloIncidentEvents.Add(ctx, 1, c.eventAttrs[ev.Kind])
-		if c.board != nil {
+		if c.board != nil && ev.Kind == incident.Resolved { // open ones were put above
 			c.board.PutIncident(ev.Incident)
 		}
 		c.writeDraft(ev.Incident, now)

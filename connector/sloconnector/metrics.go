@@ -2,7 +2,6 @@ package sloconnector
 
 import (
 	"context"
-	"math"
 	"strconv"
 	"time"
 
@@ -75,7 +74,7 @@ func (c *sloConnector) buildMetrics(now time.Time) pmetric.Metrics {
 			base := pcommon.NewMap()
 			c.seriesAttributes(rt, s, base, singleWriter)
 			point := func(m pmetric.Metric, v float64, extra ...string) {
-				if math.IsNaN(v) || math.IsInf(v, 0) {
+				if isNonFinite(v) {
 					return
 				}
 				var dp pmetric.NumberDataPoint

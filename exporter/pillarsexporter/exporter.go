@@ -3,7 +3,6 @@ package pillarsexporter
 import (
 	"cmp"
 	"context"
-	"encoding/json"
 	"errors"
 	"net"
 	"net/http"
@@ -215,11 +214,7 @@ func (p *pillars) consumeLogs(_ context.Context, ld plog.Logs) error {
 }
 
 func (p *pillars) serveJSON(w http.ResponseWriter, _ *http.Request) {
-	card := p.latest.Load()
-	w.Header().Set("Content-Type", "application/json")
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	_ = enc.Encode(card)
+	writeJSON(w, p.latest.Load())
 }
 
 func (p *pillars) serveHTML(w http.ResponseWriter, _ *http.Request) {

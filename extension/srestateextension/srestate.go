@@ -58,17 +58,12 @@ func (e *stateExtension) record() {
 			return
 		case <-t.C:
 			ctx := context.Background()
-			e.telemetry.SreStateSeries.Record(ctx, int64(len(e.board.Series())))
-			open := 0
-			for _, i := range e.board.Incidents() {
-				if i.Open() {
-					open++
-				}
-			}
+			series, open := e.board.Counts()
+			e.telemetry.SreStateSeries.Record(ctx, int64(series))
 			e.telemetry.SreStateOpenIncidents.Record(ctx, int64(open))
-			series, _ := e.board.Dropped()
-			e.telemetry.SreStateRefusedSeries.Add(ctx, series-refused)
-			refused = series
+			dropped, _ := e.board.Dropped()
+			e.telemetry.SreStateRefusedSeries.Add(ctx, dropped-refused)
+			refused = dropped
 		}
 	}
 }

@@ -2,6 +2,7 @@ package srestate
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -69,7 +70,7 @@ func (b *Board) PublishSeries(source string, states []SeriesState) {
 			b.seriesDropped++
 			continue
 		}
-		s.BurnRates = cloneMap(s.BurnRates)
+		s.BurnRates = maps.Clone(s.BurnRates)
 		s.Identity = slices.Clone(s.Identity)
 		b.series[k] = s
 	}
@@ -81,7 +82,7 @@ func (b *Board) Series() []SeriesState {
 	defer b.mu.RUnlock()
 	out := make([]SeriesState, 0, len(b.series))
 	for _, s := range b.series {
-		s.BurnRates = cloneMap(s.BurnRates)
+		s.BurnRates = maps.Clone(s.BurnRates)
 		s.Identity = slices.Clone(s.Identity)
 		out = append(out, s)
 	}
@@ -169,7 +170,7 @@ func (b *Board) Incident(id string) (Incident, bool) {
 // MaxDeployments; services past MaxServices are left out.
 func (b *Board) SetDeployments(byService map[string][]Deployment) {
 	next := make(map[string][]Deployment, min(len(byService), b.limits.MaxServices))
-	for _, svc := range sortedKeys(byService) {
+	for _, svc := range slices.Sorted(maps.Keys(byService)) {
 		if len(next) >= b.limits.MaxServices {
 			break
 		}
@@ -196,20 +197,23 @@ func (b *Board) Deployments(service string, from, to time.Time) []Deployment {
 	return out
 }
 
+// Counts reports the series held and the incidents open, without copying them.
+func (b *Board) Counts() (series, openIncidents int) {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	for _, i := range b.incidents {
+		if i.Open() {
+			openIncidents++
+		}
+	}
+	return len(b.series), openIncidents
+}
+
 // Dropped reports the series refused at MaxSeries and the incidents evicted at MaxIncidents.
 func (b *Board) Dropped() (series, incidents int64) {
 	b.mu.RLock()
 	defer b.mu.RUnlock()
 	return b.seriesDropped, b.incidentsEvicted
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }
 
 // Provider is what the sre_state extension implements; components type-assert the extension

@@ -1,6 +1,9 @@
 package srestate
 
-import "time"
+import (
+	"maps"
+	"time"
+)
 
 // SeriesState is one SLO series as its connector last evaluated it. With a sharded connector
 // it is that replica's own estimate from the events it received.
@@ -100,21 +103,10 @@ func (i *Incident) Duration(now time.Time) time.Duration {
 // Clone returns a deep copy, so a reader can keep it while the writer goes on.
 func (i Incident) Clone() Incident {
 	c := i
-	c.Identity = cloneMap(i.Identity)
-	c.BurnAtOpen = cloneMap(i.BurnAtOpen)
+	c.Identity = maps.Clone(i.Identity)
+	c.BurnAtOpen = maps.Clone(i.BurnAtOpen)
 	c.Deployments = append([]Deployment(nil), i.Deployments...)
 	c.Factors = append([]Factor(nil), i.Factors...)
 	c.Exemplars = append([]string(nil), i.Exemplars...)
-	return c
-}
-
-func cloneMap[V any](m map[string]V) map[string]V {
-	if m == nil {
-		return nil
-	}
-	c := make(map[string]V, len(m))
-	for k, v := range m {
-		c[k] = v
-	}
 	return c
 }
