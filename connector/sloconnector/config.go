@@ -47,6 +47,9 @@ const (
 	// fewer valid events in a tier's long window, one bad event is already a burn the page tier
 	// fires on (1 in 69 is 14.4 × the 0.1 % budget of a 99.9 % SLO). See the README.
 	defaultMinValidEvents = 100
+	// defaultConfidence: a tier fires when the 95 % Wilson interval of the error ratio lies
+	// above its threshold (ALERTING.md, "Thin evidence").
+	defaultConfidence = 0.95
 
 	// maxLatenessLimit is the finest ring's horizon (360 one-minute buckets).
 	maxLatenessLimit = 6 * time.Hour
@@ -131,9 +134,14 @@ type Latency struct {
 type Alerting struct {
 	Profile string `mapstructure:"profile"`
 	// MinValidEvents is nil when unset, so an explicit 0 can switch the guard off.
-	MinValidEvents *float64          `mapstructure:"min_valid_events"`
-	Labels         map[string]string `mapstructure:"labels"`
-	Annotations    map[string]string `mapstructure:"annotations"`
+	MinValidEvents *float64 `mapstructure:"min_valid_events"`
+	// Confidence is the two-sided level of the Wilson score interval whose lower bound must
+	// exceed a tier's threshold, in both windows, for the tier to fire (default 0.95, z = 1.96):
+	// a fresh service's 3 errors in 227 requests is not evidence of a 6× burn. 0 turns it off,
+	// leaving the point estimate and min_valid_events. See ALERTING.md.
+	Confidence  *float64          `mapstructure:"confidence"`
+	Labels      map[string]string `mapstructure:"labels"`
+	Annotations map[string]string `mapstructure:"annotations"`
 	// Name is the burn-rate alert's name (default SLOErrorBudgetBurn).
 	Name            string               `mapstructure:"name"`
 	Windows         *AlertWindows        `mapstructure:"windows"`
@@ -141,6 +149,14 @@ type Alerting struct {
 	Ticket          SeverityAlert        `mapstructure:"ticket"`
 	BudgetExhausted BudgetExhaustedAlert `mapstructure:"budget_exhausted"`
 	Absent          AbsentAlert          `mapstructure:"absent"`
+}
+
+// confidence is the configured evidence level, or the default.
+func (a Alerting) confidence() float64 {
+	if a.Confidence == nil {
+		return defaultConfidence
+	}
+	return *a.Confidence
 }
 
 // minValidEvents is the configured guard, or the default.
@@ -339,6 +355,9 @@ func (s *SLO) validate(c *Config) error {
 	if v := s.Alerting.minValidEvents(); v < 0 || math.IsNaN(v) || math.IsInf(v, 0) {
 		return fmt.Errorf("alerting.min_valid_events: %v must be a finite number ≥ 0", v)
 	}
+	if v := s.Alerting.confidence(); !(v >= 0 && v < 1) {
+		return fmt.Errorf("alerting.confidence: %v must be in [0, 1) (0 turns the evidence guard off)", v)
+	}
 	if err := s.Alerting.validate(); err != nil {
 		return err
 	}
@@ -398,6 +417,7 @@ func (s *SLO) spec(maxLateness time.Duration) (window.Spec, error) {
 		MaxLateness:    maxLateness,
 		Unit:           unit,
 		MinValidEvents: s.Alerting.minValidEvents(),
+		Confidence:     s.Alerting.confidence(),
 		Tiers:          s.Alerting.tiers(),
 	}
 	if s.BudgetingMethod != budgetingOccurrences {

@@ -229,6 +229,9 @@ type run struct {
 func (c *sloConnector) ConsumeTraces(ctx context.Context, td ptrace.Traces) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.incidents != nil {
+		c.incidents.scanErrors(td)
+	}
 	now := c.now()
 	nowTS := pcommon.NewTimestampFromTime(now)
 	nowNano := now.UnixNano()

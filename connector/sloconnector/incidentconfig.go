@@ -8,12 +8,22 @@ import (
 )
 
 // defaultLiftAttributes are the attributes an incident's contributing factors are ranked over,
-// in priority order for ties: where the bad requests went, what they returned, what they threw,
-// where they ran and which release served them.
-var defaultLiftAttributes = []string{"http.route", "http.response.status_code", "exception.type", "k8s.pod.name", "service.version"}
+// in priority order for ties: where the bad requests went, what they returned, what they threw
+// and in which span of the request, where they ran and which release served them.
+var defaultLiftAttributes = []string{"http.route", "http.response.status_code", attrExceptionType, attrErrorSpan, "k8s.pod.name", "service.version"}
 
 // symptomAttributes say how a request failed rather than where; they rank after the others.
-var symptomAttributes = []string{"http.response.status_code", "exception.type"}
+var symptomAttributes = []string{"http.response.status_code", attrExceptionType, attrErrorSpan}
+
+const (
+	// attrExceptionType is read from the exception events of the request's span and of every
+	// span of its trace the connector saw (Node and Java record them on the child span that
+	// threw, e.g. charge-card under POST /pay).
+	attrExceptionType = "exception.type"
+	// attrErrorSpan is the name of the span of the request's trace where the exception was
+	// recorded or the status was set to error.
+	attrErrorSpan = "error.span.name"
+)
 
 // Incidents paces and bounds incident records. They are tracked when something consumes them:
 // a state extension, incidents_dir, or a logs pipeline fed by this connector.

@@ -14,69 +14,47 @@ import (
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.uber.org/zap"
 
+	"github.com/otelcol-sre/otelcol-sre/internal/deploy"
 	"github.com/otelcol-sre/otelcol-sre/internal/incident"
 	"github.com/otelcol-sre/otelcol-sre/internal/srestate"
 )
 
-const (
-	maxVersionServices = 1000 // services whose version changes are remembered
-	maxVersionsKept    = 16   // versions remembered per service
-	incidentsKey       = "slo/incidents"
-)
+const incidentsKey = "slo/incidents"
 
-// versionTracker remembers when each (service, version) was first seen: a deployment, as
-// Four Keys counts it. A service's first version is its baseline, not a deployment, and a
-// canary interleaving two versions is one deployment because a version counts once.
+// versionTracker remembers each service's versions (internal/deploy, shared with pillars): a
+// new version is a deployment as Four Keys counts it, a return to an earlier one after it was
+// gone is a rollback, and a canary interleaving two versions is one deployment.
 type versionTracker struct {
 	mu       sync.Mutex
-	services map[string]*serviceVersions
-}
-
-type serviceVersions struct {
-	seen    []string
-	changes []srestate.Deployment
+	versions *deploy.Versions
+	events   map[string][]srestate.Deployment // per service, the latest deploy.MaxVersions
 }
 
 func newVersionTracker() *versionTracker {
-	return &versionTracker{services: map[string]*serviceVersions{}}
+	return &versionTracker{versions: deploy.New(), events: map[string][]srestate.Deployment{}}
 }
 
 func (v *versionTracker) observe(service, version string, at time.Time) {
-	if service == "" || version == "" {
-		return
-	}
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	sv := v.services[service]
-	if sv == nil {
-		if len(v.services) >= maxVersionServices {
-			return
-		}
-		v.services[service] = &serviceVersions{seen: []string{version}}
+	e, ok := v.versions.Observe(service, version, at)
+	if !ok {
 		return
 	}
-	if slices.Contains(sv.seen, version) {
-		return
+	deps := v.events[service]
+	if len(deps) >= deploy.MaxVersions {
+		deps = deps[1:]
 	}
-	if len(sv.seen) >= maxVersionsKept {
-		sv.seen = sv.seen[1:]
-	}
-	sv.seen = append(sv.seen, version)
-	if len(sv.changes) >= maxVersionsKept {
-		sv.changes = sv.changes[1:]
-	}
-	sv.changes = append(sv.changes, srestate.Deployment{Service: service, Version: version, At: at, Source: "version_change"})
+	v.events[service] = append(deps, srestate.Deployment{Service: service, Version: version, At: at, Source: "version_change", Rollback: e.Kind == deploy.Rollback})
 }
 
 func (v *versionTracker) changes(service string, from, to time.Time) []srestate.Deployment {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	var out []srestate.Deployment
-	if sv := v.services[service]; sv != nil {
-		for _, d := range sv.changes {
-			if !d.At.Before(from) && !d.At.After(to) {
-				out = append(out, d)
-			}
+	for _, d := range v.events[service] {
+		if !d.At.Before(from) && !d.At.After(to) {
+			out = append(out, d)
 		}
 	}
 	return out
@@ -129,9 +107,12 @@ func incidentSummary(ev incident.Event) string {
 	inc := ev.Incident
 	switch ev.Kind {
 	case incident.Opened:
+		if inc.Reopened > 0 {
+			return fmt.Sprintf("SLO %s of %s is burning its error budget again (peak burn %.1f×); incident %s episode %d opened", inc.SLO, inc.Service, inc.PeakBurn, inc.ID, len(inc.Episodes))
+		}
 		return fmt.Sprintf("SLO %s of %s is burning its error budget (peak burn %.1f×); incident %s opened", inc.SLO, inc.Service, inc.PeakBurn, inc.ID)
 	case incident.Resolved:
-		return fmt.Sprintf("SLO %s of %s recovered; incident %s resolved after %s, %.1f %% of the budget consumed", inc.SLO, inc.Service, inc.ID, inc.Resolved.Sub(inc.Start).Round(time.Second), 100*inc.BudgetConsumed)
+		return fmt.Sprintf("SLO %s of %s page cleared; incident %s resolved, impact %s, %.1f %% of the budget consumed", inc.SLO, inc.Service, inc.ID, inc.Duration(inc.Resolved).Round(time.Second), 100*inc.BudgetConsumed)
 	}
 	return fmt.Sprintf("SLO %s of %s still burning (peak burn %.1f×, %.1f %% of the budget consumed); incident %s", inc.SLO, inc.Service, inc.PeakBurn, 100*inc.BudgetConsumed, inc.ID)
 }
@@ -145,9 +126,16 @@ func putIncidentAttributes(m pcommon.Map, ev incident.Event) {
 	m.PutStr("incident.severity", inc.Severity)
 	m.PutStr("incident.alert", inc.Alert)
 	m.PutStr("incident.start", inc.Start.UTC().Format(time.RFC3339))
+	m.PutInt("incident.episode", int64(max(len(inc.Episodes), 1)))
+	if !inc.Recovered.IsZero() {
+		m.PutStr("incident.recovered", inc.Recovered.UTC().Format(time.RFC3339))
+	}
 	if !inc.Open() {
 		m.PutStr("incident.resolved", inc.Resolved.UTC().Format(time.RFC3339))
-		m.PutDouble("incident.duration_seconds", inc.Resolved.Sub(inc.Start).Seconds())
+		m.PutDouble("incident.duration_seconds", inc.Duration(inc.Resolved).Seconds())
+	}
+	if d, ok := inc.Trigger(); ok && !d.Rollback {
+		m.PutStr("incident.trigger.version", d.Version)
 	}
 	for _, k := range slices.Sorted(maps.Keys(inc.Identity)) {
 		if k != "service.name" {
@@ -165,7 +153,11 @@ func putIncidentAttributes(m pcommon.Map, ev incident.Event) {
 	m.PutInt("incident.reopened", int64(inc.Reopened))
 	deps := m.PutEmptySlice("incident.deployments")
 	for _, d := range inc.Deployments {
-		deps.AppendEmpty().SetStr(fmt.Sprintf("%s@%s (%s)", d.Version, d.At.UTC().Format(time.RFC3339), d.Source))
+		kind := d.Source
+		if d.Rollback {
+			kind += ", rollback"
+		}
+		deps.AppendEmpty().SetStr(fmt.Sprintf("%s@%s (%s)", d.Version, d.At.UTC().Format(time.RFC3339), kind))
 	}
 	factors := m.PutEmptySlice("incident.contributing_factors")
 	for _, f := range inc.Factors {

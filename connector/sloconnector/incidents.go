@@ -83,6 +83,46 @@ type incidents struct {
 	resValues    []string // the current resource's values; guarded by the connector's mu
 	// spanSeq numbers the spans ConsumeTraces walks; values hold those of span valuesOf.
 	spanSeq, valuesOf uint64
+	// traceErrors holds, per recent trace, where it failed (exception type and span name), so
+	// a request's factors include what its child spans threw. Guarded by the connector's mu.
+	traceErrors map[pcommon.TraceID]traceError
+}
+
+// maxTraceErrors bounds traceErrors (trace IDs come from senders); it is cleared when full,
+// so a burst costs at most one batch of missed child exceptions.
+const maxTraceErrors = 4096
+
+type traceError struct{ exceptionType, spanName string }
+
+// scanErrors remembers the failing spans of a batch by trace, before its requests are counted:
+// a child span that threw is usually exported with, or before, the server span above it.
+// The caller holds c.mu.
+func (in *incidents) scanErrors(td ptrace.Traces) {
+	for i := 0; i < td.ResourceSpans().Len(); i++ {
+		sss := td.ResourceSpans().At(i).ScopeSpans()
+		for j := 0; j < sss.Len(); j++ {
+			spans := sss.At(j).Spans()
+			for k := 0; k < spans.Len(); k++ {
+				span := spans.At(k)
+				failed := span.Status().Code() == ptrace.StatusCodeError
+				if !failed && span.Events().Len() == 0 {
+					continue
+				}
+				exType := spanValue(attrExceptionType, span)
+				if exType == "" && !failed {
+					continue
+				}
+				id := span.TraceID()
+				if prev, ok := in.traceErrors[id]; ok && (prev.exceptionType != "" || exType == "") {
+					continue // the first exception of a trace is where it failed
+				}
+				if len(in.traceErrors) >= maxTraceErrors {
+					clear(in.traceErrors)
+				}
+				in.traceErrors[id] = traceError{exceptionType: exType, spanName: span.Name()}
+			}
+		}
+	}
 }
 
 func newIncidents(cfg *Config, slos []*sloRuntime, logs consumer.Logs, now time.Time) *incidents {
@@ -103,7 +143,7 @@ func newIncidents(cfg *Config, slos []*sloRuntime, logs consumer.Logs, now time.
 	}
 	return &incidents{
 		cfg: in, attrs: attrs, resourceOnly: resourceOnly, logs: logs, dir: cfg.IncidentsDir,
-		versions: newVersionTracker(),
+		versions: newVersionTracker(), traceErrors: map[pcommon.TraceID]traceError{},
 		tracker: incident.NewTracker(incident.Config{
 			EmitInterval: cfg.EmitInterval, MergeWindow: cfg.MergeWindow, UpdateInterval: in.UpdateInterval,
 			StaleAfter: max(cfg.MergeWindow, 20*cfg.EmitInterval), MaxOpen: in.MaxOpen, MaxHistory: in.MaxHistory,
@@ -142,12 +182,19 @@ func (in *incidents) observeSpan(s *series, span ptrace.Span, bad bool, weight f
 	if in.valuesOf != in.spanSeq { // once per span, however many SLOs count it
 		in.valuesOf = in.spanSeq
 		in.values = in.values[:0]
+		te, traceFailed := in.traceErrors[span.TraceID()]
 		for i, key := range in.attrs {
 			v := in.resValues[i]
 			if !in.resourceOnly[i] {
 				if sv := spanValue(key, span); sv != "" {
 					v = sv
 				}
+			}
+			switch {
+			case key == attrExceptionType && v == "" && traceFailed:
+				v = te.exceptionType
+			case key == attrErrorSpan && traceFailed:
+				v = te.spanName
 			}
 			in.values = append(in.values, v)
 		}
@@ -234,8 +281,6 @@ type pendingSeries struct {
 	state    srestate.SeriesState
 	obs      incident.Observation
 	evidence incident.Evidence
-	groupBy  []string      // the SLO's group_by keys
-	short    window.Counts // the shortest alert window's counts, to rank group_by values
 }
 
 // collectState records a series' evaluation for the board and the incident tracker. The
@@ -256,24 +301,19 @@ func (c *sloConnector) collectState(rt *sloRuntime, s *series, st window.Status,
 	p := pendingSeries{state: srestate.SeriesState{
 		SLO: rt.cfg.Name, Service: service, Identity: s.attrs, Page: st.Alerts["page"], Ticket: st.Alerts["ticket"],
 		BurnRates: burn, BudgetRemaining: finiteOr(st.BudgetRemaining, 0), Updated: now,
-	}, groupBy: rt.cfg.GroupBy}
-	if short, ok := rt.spec.ShortestAlertWindow(); ok {
-		for _, w := range st.Windows {
-			if w.Name == short.Name {
-				p.short = w.Counts
-			}
-		}
-	}
+	}}
 	if c.incidents != nil {
 		key := p.state.Key()
+		total := s.state.Total
 		p.obs = incident.Observation{
 			Key: key, SLO: rt.cfg.Name, Service: service, Identity: s.attrs, Page: p.state.Page,
 			Alert: rt.cfg.Alerting.alertName(), BurnRates: burn, BudgetRemaining: p.state.BudgetRemaining,
-			BadTotal: s.state.Total.Bad, ValidTotal: s.state.Total.Good + s.state.Total.Bad, At: now,
+			BadTotal: total.Bad, ValidTotal: total.Valid(), At: now,
+			Interval: s.pulse.Observe(now, total.Bad, total.Valid(), 1-rt.spec.Objective), BurningSince: s.pulse.BurningSince(),
 		}
 		if p.state.Page && s.evidence != nil {
 			p.evidence = incident.Evidence{
-				Factors:   s.evidence.lift.Factors(c.incidents.cfg.MaxFactors, 1-rt.spec.Objective),
+				Factors:   withoutGroup(s.evidence.lift.Factors(c.incidents.cfg.MaxFactors+len(rt.cfg.GroupBy), 1-rt.spec.Objective), rt.cfg.GroupBy, c.incidents.cfg.MaxFactors),
 				Exemplars: s.evidence.exemplars(!c.incidents.tracker.Open(key)),
 			}
 		}
@@ -296,7 +336,6 @@ func (c *sloConnector) publish(ctx context.Context, pending []pendingSeries, now
 	if in == nil {
 		return
 	}
-	addGroupFactors(pending, in.cfg.MaxFactors)
 	var events []incident.Event
 	for _, p := range pending {
 		ev, ok := in.tracker.Observe(p.obs, func() incident.Evidence {
@@ -332,32 +371,12 @@ func (c *sloConnector) publish(ctx context.Context, pending []pendingSeries, now
 	c.saveIncidents(ctx)
 }
 
-// addGroupFactors ranks each paging series' group_by values against its whole SLO, in the
-// shortest alert window, among the factors from its lift table.
-func addGroupFactors(pending []pendingSeries, n int) {
-	totals := map[string]window.Counts{}
-	for _, p := range pending {
-		totals[p.state.SLO] = totals[p.state.SLO].Add(p.short)
-	}
-	for i := range pending {
-		p := &pending[i]
-		if !p.state.Page || len(p.groupBy) == 0 {
-			continue
-		}
-		total := totals[p.state.SLO]
-		var group []srestate.Factor
-		for _, key := range p.groupBy {
-			for _, kv := range p.state.Identity {
-				if kv[0] != key {
-					continue
-				}
-				if f, ok := incident.GroupFactor(key, kv[1], p.short.Bad, p.short.Good, total.Bad, total.Good); ok {
-					group = append(group, f)
-				}
-			}
-		}
-		p.evidence.Factors = incident.MergeFactors(group, p.evidence.Factors, n)
-	}
+// withoutGroup drops the factors that are the series' own group_by values (http.route=/pay in
+// the /pay series): constant within the series, they explain nothing the series' name does
+// not; /incidents shows them as the series' identity.
+func withoutGroup(factors []srestate.Factor, groupBy []string, n int) []srestate.Factor {
+	out := slices.DeleteFunc(factors, func(f srestate.Factor) bool { return slices.Contains(groupBy, f.Attribute) })
+	return out[:min(n, len(out))]
 }
 
 // deploymentsBefore merges the version changes this connector saw with the deployments the

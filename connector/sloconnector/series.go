@@ -10,6 +10,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/ptrace"
 
 	"github.com/otelcol-sre/otelcol-sre/connector/sloconnector/internal/window"
+	"github.com/otelcol-sre/otelcol-sre/internal/incident"
 	"github.com/otelcol-sre/otelcol-sre/internal/slonames"
 )
 
@@ -56,6 +57,7 @@ type series struct {
 	start     pcommon.Timestamp
 	exemplars []exemplar
 	evidence  *seriesEvidence // lift table and recent bad traces, when incidents are tracked
+	pulse     incident.Pulse  // the events since the last emit, when incidents are tracked
 }
 
 type exemplar struct {

@@ -40,10 +40,19 @@ type Observation struct {
 	BudgetRemaining float64
 	// BadTotal and ValidTotal are the series' cumulative weighted counts.
 	BadTotal, ValidTotal float64
-	At                   time.Time
+	// Interval is what arrived since the previous emit (Pulse.Observe); BurningSince is the
+	// end of the first burning interval before the page (Pulse.BurningSince), zero if unknown.
+	Interval     Interval
+	BurningSince time.Time
+	At           time.Time
 }
 
-// Evidence is what a series knows when an incident opens or updates.
+// maxEpisodes bounds the episodes one incident lists: the first and the latest are kept.
+const maxEpisodes = 16
+
+// Evidence is what a series knows when an incident opens or updates. Deployments are the
+// service's within the lookback, up to now: the tracker keeps those before the episode's
+// trigger cutoff, and the rollbacks after it as remediation.
 type Evidence struct {
 	Deployments []srestate.Deployment
 	Factors     []srestate.Factor
@@ -79,6 +88,7 @@ type record struct {
 	LastEvent    time.Time
 	PeakReported float64
 	Observed     time.Time
+	flapped      bool // the latest reopening continued the episode
 }
 
 // Tracker follows the incidents of many series. It is not safe for concurrent use.
@@ -128,7 +138,10 @@ func (t *Tracker) Observe(o Observation, evidence func() Evidence) (Event, bool)
 	case o.Page && r == nil:
 		if r = t.reopen(o); r != nil {
 			r.merge(evidence(), t.cfg.MaxExemplar)
-			return r.event(Updated, o.At), true
+			if r.flapped {
+				return r.event(Updated, o.At), true // one page, cleared for a single emit
+			}
+			return r.event(Opened, o.At), true // a new episode: a new page for every query
 		}
 		if len(t.open) >= t.cfg.MaxOpen {
 			t.refused++
@@ -151,6 +164,18 @@ func (t *Tracker) Observe(o Observation, evidence func() Evidence) (Event, bool)
 	return Event{}, false
 }
 
+// recover follows the service under an open page: recovered from the first clean interval of
+// the run that goes on until the page clears; a burning interval undoes it.
+func (r *record) recover(iv Interval) {
+	inc := &r.Incident
+	switch {
+	case iv.Clean && inc.Recovered.IsZero():
+		inc.Recovered = iv.From
+	case iv.Burning:
+		inc.Recovered = time.Time{}
+	}
+}
+
 // Expire resolves open incidents whose series was not observed since now − StaleAfter.
 func (t *Tracker) Expire(now time.Time) []Event {
 	if t.cfg.StaleAfter <= 0 {
@@ -171,18 +196,37 @@ func (t *Tracker) start(o Observation, ev Evidence) *record {
 		identity[kv[0]] = kv[1]
 	}
 	r := &record{
-		Key: o.Key, BadAtOpen: o.BadTotal, ValidAtOpen: o.ValidTotal, Observed: o.At,
+		Key: o.Key, Observed: o.At,
 		Incident: srestate.Incident{
 			ID: ID(o.SLO, o.Identity, o.At, t.cfg.EmitInterval), SLO: o.SLO, Service: o.Service,
-			Identity: identity, Severity: "page", Start: o.At, Alert: o.Alert,
-			BurnAtOpen: maps.Clone(o.BurnRates), BudgetAtOpen: o.BudgetRemaining,
+			Identity: identity, Severity: "page", Alert: o.Alert,
 		},
 	}
+	r.newEpisode(o)
 	r.follow(o)
 	r.merge(ev, t.cfg.MaxExemplar)
 	r.PeakReported = r.Incident.PeakBurn
 	t.open[o.Key] = r
 	return r
+}
+
+// newEpisode starts the headline figures afresh at o: what the previous episode burned, its
+// exemplars and its trigger are its own.
+func (r *record) newEpisode(o Observation) {
+	inc := &r.Incident
+	inc.Start, inc.Resolved, inc.Recovered = o.At, time.Time{}, time.Time{}
+	inc.BurnAtOpen, inc.BudgetAtOpen = maps.Clone(o.BurnRates), o.BudgetRemaining
+	inc.PeakBurn, inc.PeakAt, inc.BudgetConsumed = 0, time.Time{}, 0
+	inc.Exemplars, inc.Factors, inc.Deployments = nil, nil, nil
+	inc.TriggerCutoff = o.At
+	if !o.BurningSince.IsZero() && o.BurningSince.Before(o.At) {
+		inc.TriggerCutoff = o.BurningSince
+	}
+	r.BadAtOpen, r.ValidAtOpen = o.BadTotal, o.ValidTotal
+	inc.Episodes = append(inc.Episodes, srestate.Episode{Start: o.At})
+	if n := len(inc.Episodes); n > maxEpisodes {
+		inc.Episodes = slices.Delete(inc.Episodes, 1, n-maxEpisodes+1)
+	}
 }
 
 // reopen takes back the series' last incident when it resolved within the merge window.
@@ -196,8 +240,15 @@ func (t *Tracker) reopen(o Observation) *record {
 			return nil
 		}
 		t.history = slices.Delete(t.history, i, i+1)
-		r.Incident.Resolved = time.Time{}
-		r.Incident.Reopened++
+		// Cleared for no more than one emit: the same page, not a new one.
+		r.flapped = o.At.Sub(r.Incident.Resolved) <= t.cfg.EmitInterval
+		if r.flapped {
+			r.Incident.Resolved = time.Time{}
+			r.episode().Resolved = time.Time{}
+		} else {
+			r.Incident.Reopened++
+			r.newEpisode(o)
+		}
 		r.Observed = o.At
 		r.follow(o)
 		t.open[o.Key] = r
@@ -206,9 +257,18 @@ func (t *Tracker) reopen(o Observation) *record {
 	return nil
 }
 
+// episode is the latest episode.
+func (r *record) episode() *srestate.Episode {
+	if len(r.Incident.Episodes) == 0 { // a record stored before episodes were kept
+		r.Incident.Episodes = []srestate.Episode{{Start: r.Incident.Start}}
+	}
+	return &r.Incident.Episodes[len(r.Incident.Episodes)-1]
+}
+
 func (t *Tracker) resolve(r *record, at time.Time) Event {
 	delete(t.open, r.Key)
 	r.Incident.Resolved = at
+	r.episode().Resolved = at
 	t.history = append(t.history, r)
 	t.history = slices.Delete(t.history, 0, max(0, len(t.history)-t.cfg.MaxHistory))
 	return r.event(Resolved, at)
@@ -226,6 +286,13 @@ func (r *record) follow(o Observation) {
 	inc.BadEvents = max(0, o.BadTotal-r.BadAtOpen)
 	inc.ValidEvents = max(0, o.ValidTotal-r.ValidAtOpen)
 	inc.Updated = o.At
+	if o.At.After(inc.Start) { // the interval that opened the page is not a recovery
+		r.recover(o.Interval)
+	}
+	e := r.episode()
+	e.Recovered, e.BurnAtOpen, e.BudgetAtOpen = inc.Recovered, inc.BurnAtOpen, inc.BudgetAtOpen
+	e.PeakBurn, e.PeakAt, e.BudgetConsumed = inc.PeakBurn, inc.PeakAt, inc.BudgetConsumed
+	e.BadEvents, e.ValidEvents = inc.BadEvents, inc.ValidEvents
 }
 
 // merge adds evidence: deployments and factors are replaced when new ones are known, exemplars
@@ -233,7 +300,12 @@ func (r *record) follow(o Observation) {
 func (r *record) merge(ev Evidence, maxExemplars int) {
 	inc := &r.Incident
 	if len(ev.Deployments) > 0 {
-		inc.Deployments = ev.Deployments
+		inc.Deployments = inc.Deployments[:0:0]
+		for _, d := range ev.Deployments {
+			if !d.At.After(inc.TriggerCutoff) || d.Rollback {
+				inc.Deployments = append(inc.Deployments, d)
+			}
+		}
 	}
 	if len(ev.Factors) > 0 {
 		inc.Factors = ev.Factors

@@ -94,10 +94,17 @@ func TestIncidentLifecycle(t *testing.T) {
 		t.Error("event after resolution without a page")
 	}
 
-	// The page comes back within the merge window: the same incident reopens.
-	inc = expect(t, tr, obs(15*time.Minute, true, 18, 0.5, 150, 17000), evidence(), Updated)
-	if inc.ID != wantID || !inc.Open() || inc.Reopened != 1 || inc.Start != t0.Add(time.Minute) {
+	// The page comes back within the merge window: the same incident reopens as a new episode,
+	// announced as opened, whose headline figures are its own.
+	inc = expect(t, tr, obs(15*time.Minute, true, 18, 0.5, 150, 17000), evidence(), Opened)
+	if inc.ID != wantID || !inc.Open() || inc.Reopened != 1 || inc.Start != t0.Add(15*time.Minute) {
 		t.Errorf("reopened %+v", inc)
+	}
+	if inc.BurnAtOpen["5m"] != 18 || inc.BudgetAtOpen != 0.5 || inc.BadEvents != 0 || inc.PeakBurn != 18 || len(inc.Episodes) != 2 {
+		t.Errorf("the new episode carries the old one's figures: %+v", inc)
+	}
+	if first := inc.Episodes[0]; first.Start != t0.Add(time.Minute) || first.Resolved != t0.Add(10*time.Minute) || first.PeakBurn != 30 || first.BadEvents != 71 {
+		t.Errorf("first episode %+v", first)
 	}
 	expect(t, tr, obs(16*time.Minute, false, 0, 0.5, 150, 17000), evidence(), Resolved)
 	// Beyond the merge window: a new incident with a new ID.
@@ -243,7 +250,7 @@ func TestTrackerEdges(t *testing.T) {
 	}
 	expect(t, tr, obs(4*time.Second, false, 0, 0.8, 0, 0), evidence(), Resolved)
 	// A page exactly MergeWindow after the resolution reopens.
-	inc = expect(t, tr, obs(4*time.Second+time.Minute, true, 20, 0.8, 0, 0), evidence(), Updated)
+	inc = expect(t, tr, obs(4*time.Second+time.Minute, true, 20, 0.8, 0, 0), evidence(), Opened)
 	if inc.Reopened != 1 {
 		t.Errorf("reopened %d", inc.Reopened)
 	}

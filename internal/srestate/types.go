@@ -43,6 +43,9 @@ type Deployment struct {
 	SHA     string    `json:"sha,omitempty"`
 	At      time.Time `json:"at"`
 	Source  string    `json:"source"` // version_change, cicd or log_event
+	// Rollback marks a return to a version seen before: remediation, DORA's deployment rework,
+	// never a change of its own.
+	Rollback bool `json:"rollback,omitempty"`
 }
 
 // Factor is one attribute value that separates bad from good events: among events with it,
@@ -60,7 +63,39 @@ type Factor struct {
 	Symptom bool `json:"symptom"`
 }
 
-// Incident is the record of one page-severity burn of an SLO series.
+// Episode is one page of an incident: from the page firing to it clearing. A page that fires
+// again within the merge window after its incident resolved is a new episode of it.
+type Episode struct {
+	Start time.Time `json:"start"`
+	// Recovered is when the SLI came back inside the objective and stayed there: the start of
+	// the first emit interval, of the run that lasted until the page cleared, whose events
+	// burned less than the budget allows. Zero while the service has not recovered.
+	Recovered time.Time `json:"recovered,omitzero"`
+	// Resolved is when the page cleared; zero while it fires.
+	Resolved       time.Time          `json:"resolved,omitzero"`
+	BurnAtOpen     map[string]float64 `json:"burn_rates_at_open"`
+	BudgetAtOpen   float64            `json:"budget_remaining_at_open"`
+	PeakBurn       float64            `json:"peak_burn_rate"`
+	PeakAt         time.Time          `json:"peak_at"`
+	BudgetConsumed float64            `json:"budget_consumed"`
+	BadEvents      float64            `json:"bad_events"`
+	ValidEvents    float64            `json:"valid_events"`
+}
+
+// End is when the episode's impact ended: recovery, else the page clearing, else now.
+func (e *Episode) End(now time.Time) time.Time {
+	switch {
+	case !e.Recovered.IsZero():
+		return e.Recovered
+	case !e.Resolved.IsZero():
+		return e.Resolved
+	}
+	return now
+}
+
+// Incident is the record of one page-severity burn of an SLO series. Its headline figures
+// (start, burn, budget, events, exemplars, trigger) are those of its latest episode; Episodes
+// lists every one, the latest last.
 type Incident struct {
 	ID       string            `json:"id"`
 	SLO      string            `json:"slo"`
@@ -87,17 +122,34 @@ type Incident struct {
 	Updated     time.Time    `json:"updated"`
 	// Reopened counts the times a page came back within the merge window.
 	Reopened int `json:"reopened"`
+	// Recovered is the latest episode's recovery (see Episode.Recovered).
+	Recovered time.Time `json:"recovered,omitzero"`
+	// TriggerCutoff is the end of the first emit interval that burned budget in the latest
+	// episode: its trigger is a deployment at or before it.
+	TriggerCutoff time.Time `json:"trigger_cutoff,omitzero"`
+	Episodes      []Episode `json:"episodes"`
+}
+
+// Trigger is the hypothesis for the latest episode: its last deployment at or before the
+// trigger cutoff, never one after the burn began; ok is false when there is none. When it is a
+// rollback, no new version ran since.
+func (i *Incident) Trigger() (Deployment, bool) {
+	for j := len(i.Deployments) - 1; j >= 0; j-- {
+		if d := i.Deployments[j]; !d.At.After(i.TriggerCutoff) {
+			return d, true
+		}
+	}
+	return Deployment{}, false
 }
 
 // Open reports whether the incident has not been resolved.
 func (i *Incident) Open() bool { return i.Resolved.IsZero() }
 
-// Duration is the time from start to resolution, or to now while open.
+// Duration is the latest episode's impact: from its start to the service's recovery, or to
+// the page clearing when no recovery was seen, or to now.
 func (i *Incident) Duration(now time.Time) time.Duration {
-	if i.Open() {
-		return now.Sub(i.Start)
-	}
-	return i.Resolved.Sub(i.Start)
+	e := Episode{Recovered: i.Recovered, Resolved: i.Resolved}
+	return e.End(now).Sub(i.Start)
 }
 
 // Clone returns a deep copy, so a reader can keep it while the writer goes on.
@@ -108,5 +160,10 @@ func (i Incident) Clone() Incident {
 	c.Deployments = append([]Deployment(nil), i.Deployments...)
 	c.Factors = append([]Factor(nil), i.Factors...)
 	c.Exemplars = append([]string(nil), i.Exemplars...)
+	c.Episodes = make([]Episode, len(i.Episodes))
+	for j, e := range i.Episodes {
+		e.BurnAtOpen = maps.Clone(e.BurnAtOpen)
+		c.Episodes[j] = e
+	}
 	return c
 }

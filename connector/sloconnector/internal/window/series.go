@@ -228,8 +228,10 @@ func (s *Series) Evaluate(spec *Spec, now time.Time) Status {
 	for _, tier := range spec.Tiers {
 		short, long := byName[tier.Short], byName[tier.Long]
 		factor := spec.BurnFactor(tier, now)
+		threshold := factor * (1 - spec.Objective)
 		if short.OK && long.OK && s.guardEvents(spec, now, tier.Long, long.Counts) >= spec.MinValidEvents &&
-			short.BurnRate > factor && long.BurnRate > factor {
+			short.BurnRate > factor && long.BurnRate > factor &&
+			spec.supports(short.Counts, threshold) && spec.supports(long.Counts, threshold) {
 			st.Alerts[tier.Severity] = true
 		}
 	}

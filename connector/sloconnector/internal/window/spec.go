@@ -57,6 +57,10 @@ type Spec struct {
 	Windows        []Window
 	Tiers          []AlertTier
 	MinValidEvents float64
+	// Confidence > 0 makes a tier fire only when the lower bound of the Wilson score interval
+	// of each window's error ratio, at this two-sided confidence, exceeds the tier's threshold:
+	// the evidence, not only the point estimate, must support the burn. 0 turns it off.
+	Confidence float64
 	// Timeslice > 0 selects the timeslices budgeting method: each closed slice with traffic is
 	// one good event when good ÷ valid ≥ SliceTarget, else one bad event. With SliceRatio
 	// (OpenSLO's RatioTimeslices) a slice counts good ÷ valid as good and the rest as bad, so a
@@ -120,6 +124,9 @@ func NewSpec(s Spec) (Spec, error) {
 	}
 	if s.Timeslice < 0 || s.Timeslice%s.Unit != 0 {
 		return s, fmt.Errorf("timeslice %v: must be a whole number of %v", s.Timeslice, s.Unit)
+	}
+	if !(s.Confidence >= 0 && s.Confidence < 1) {
+		return s, fmt.Errorf("confidence %v: must be in [0, 1)", s.Confidence)
 	}
 	if s.Period.Longest() <= 0 {
 		return s, fmt.Errorf("period must be positive")
