@@ -411,7 +411,11 @@ func (c *sloConnector) writeDraft(inc srestate.Incident, now time.Time) {
 	name := filepath.Join(c.incidents.dir, draftName(inc))
 	tmp, err := os.CreateTemp(c.incidents.dir, ".draft-*")
 	if err == nil {
-		_, err = tmp.WriteString(incident.Postmortem(inc, now, c.incidents.cfg.TraceURL))
+		// CreateTemp makes 0600; a draft is for the team to read and edit, like any file the
+		// collector's user writes (the umask still applies to neither).
+		err = tmp.Chmod(0o644)
+		_, werr := tmp.WriteString(incident.Postmortem(inc, now, c.incidents.cfg.TraceURL))
+		err = errors.Join(err, werr)
 		err = errors.Join(err, tmp.Close())
 		if err == nil {
 			err = os.Rename(tmp.Name(), name)

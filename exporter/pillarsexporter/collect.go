@@ -15,6 +15,7 @@ import (
 
 	"github.com/otelcol-sre/otelcol-sre/exporter/pillarsexporter/internal/score"
 	"github.com/otelcol-sre/otelcol-sre/internal/attr"
+	"github.com/otelcol-sre/otelcol-sre/internal/deploy"
 	"github.com/otelcol-sre/otelcol-sre/internal/slonames"
 )
 
@@ -150,51 +151,6 @@ func (s *serviceState) addIncident(i score.Incident) {
 	s.incidents = append(s.incidents, i)
 }
 
-// identity returns the service identity values, datapoint attributes first (the slo connector
-// puts service.name there), then resource attributes; ok is false without a service.name.
-func (p *pillars) identity(attrs ...pcommon.Map) ([]string, string, bool) {
-	vals := make([]string, len(p.cfg.ServiceIdentity))
-	hasService := false
-	for i, key := range p.cfg.ServiceIdentity {
-		for _, m := range attrs {
-			if v, ok := m.Get(key); ok && v.AsString() != "" {
-				// Label values must be UTF-8: the Prometheus client panics on anything else, and
-				// it would do so on the evaluation goroutine, taking the collector down.
-				vals[i] = strings.ToValidUTF8(v.AsString(), "\uFFFD")
-				hasService = hasService || key == "service.name"
-				break
-			}
-		}
-	}
-	return vals, strings.Join(vals, "\x00"), hasService
-}
-
-// completeIdentity matches a partial identity (the slo connector's series carry service.name
-// only) to the one known service it agrees with on every value it has.
-func (p *pillars) completeIdentity(vals []string, key string) ([]string, string) {
-	if _, ok := p.services[key]; ok {
-		return vals, key
-	}
-	var match *serviceState
-	var matchKey string
-	for k, s := range p.services {
-		agrees := true
-		for i, v := range vals {
-			agrees = agrees && (v == "" || v == s.labels[i])
-		}
-		if agrees {
-			if match != nil {
-				return vals, key // ambiguous: keep it apart
-			}
-			match, matchKey = s, k
-		}
-	}
-	if match == nil {
-		return vals, key
-	}
-	return match.labels, matchKey
-}
-
 // service returns the state of one identity, creating it when there is room; ok is false when
 // max_services identities are held and none has been idle for service_ttl.
 func (p *pillars) service(vals []string, key string, now time.Time) (s *serviceState, ok bool) {
@@ -211,6 +167,7 @@ func (p *pillars) service(vals []string, key string, now time.Time) (s *serviceS
 			exemplars: map[score.CheckID][]string{}, openAlerts: map[string]time.Time{}, slos: map[string]*sloState{}}
 		s.targets = p.targetsFor(s.profile)
 		p.services[key] = s
+		clear(p.aliases)
 	}
 	s.lastSeen = now
 	return s, true
@@ -224,6 +181,7 @@ func (p *pillars) evictIdle(now time.Time) int {
 		if now.Sub(s.lastSeen) > p.cfg.ServiceTTL {
 			delete(p.services, key)
 			evicted[key] = true
+			clear(p.aliases)
 		}
 	}
 	if len(evicted) > 0 {
@@ -265,7 +223,7 @@ func (p *pillars) collectTraces(td ptrace.Traces, now time.Time) {
 		if !ok {
 			continue
 		}
-		s, ok := p.service(vals, key, now)
+		s, ok := p.lookup(vals, key, now)
 		if !ok {
 			continue
 		}
@@ -273,7 +231,7 @@ func (p *pillars) collectTraces(td ptrace.Traces, now time.Time) {
 		c := s.window.at(now, p.bucketWidth())
 		c.bytes += float64(sizer.ResourceSpansSize(rs))
 		version := str(rs.Resource().Attributes(), "service.version")
-		p.observeVersion(s, version, now)
+		p.observeVersion(s, key, version, now)
 		for j := 0; j < rs.ScopeSpans().Len(); j++ {
 			spans := rs.ScopeSpans().At(j).Spans()
 			for k := 0; k < spans.Len(); k++ {
@@ -344,16 +302,20 @@ func (p *pillars) collectSpan(s *serviceState, c *counters, span ptrace.Span, ve
 	}
 }
 
-// observeVersion counts a new service.version as a deployment; the first version seen is the
-// baseline, not a deployment.
-func (p *pillars) observeVersion(s *serviceState, version string, now time.Time) {
-	if version == "" || version == s.version {
+// observeVersion counts a new service.version as a deployment and a return to an earlier one
+// as a rollback (internal/deploy); the first version seen is the baseline, not a deployment.
+func (p *pillars) observeVersion(s *serviceState, key, version string, now time.Time) {
+	if version == "" {
 		return
 	}
-	if s.version != "" {
-		s.addDeployment(score.Deployment{Version: version, At: now, Source: score.SourceVersionChange})
+	if s.version != "" && s.version != version {
+		// A restored history has no sightings: the stored version is the baseline again.
+		p.versions.Observe(key, s.version, now.Add(-time.Nanosecond))
 	}
 	s.version = version
+	if e, ok := p.versions.Observe(key, version, now); ok {
+		s.addDeployment(score.Deployment{Version: version, At: now, Source: score.SourceVersionChange, Rollback: e.Kind == deploy.Rollback})
+	}
 }
 
 func (p *pillars) collectLogs(ld plog.Logs, now time.Time) {
@@ -363,7 +325,7 @@ func (p *pillars) collectLogs(ld plog.Logs, now time.Time) {
 		if !ok {
 			continue
 		}
-		s, ok := p.service(vals, key, now)
+		s, ok := p.lookup(vals, key, now)
 		if !ok {
 			continue
 		}
@@ -461,8 +423,7 @@ func (p *pillars) collectMetric(res pcommon.Map, m pmetric.Metric, now time.Time
 		if !ok {
 			continue
 		}
-		vals, key = p.completeIdentity(vals, key)
-		s, ok := p.service(vals, key, now)
+		s, ok := p.lookup(vals, key, now)
 		if !ok {
 			continue
 		}

@@ -23,6 +23,7 @@ import (
 
 	"github.com/otelcol-sre/otelcol-sre/exporter/pillarsexporter/internal/metadata"
 	"github.com/otelcol-sre/otelcol-sre/exporter/pillarsexporter/internal/score"
+	"github.com/otelcol-sre/otelcol-sre/internal/deploy"
 	"github.com/otelcol-sre/otelcol-sre/internal/slonames"
 	"github.com/otelcol-sre/otelcol-sre/internal/srestate"
 )
@@ -38,6 +39,12 @@ type pillars struct {
 	// only to copy each service's evidence, then scores and publishes without it.
 	mu       sync.Mutex
 	services map[string]*serviceState
+	// aliases memoises which entry an identity resolved to (see lookup); guarded by mu.
+	aliases map[string]string
+	// versions tells deployments and rollbacks apart per service key (internal/deploy, shared
+	// with the slo connector); guarded by mu.
+	versions *deploy.Versions
+	started  time.Time // window counts are not stored: rates cover at most the time since
 	// evictedServices and refusedServices count what max_services and service_ttl shed;
 	// droppedPoints the NaN and ±Inf metric points refused.
 	evictedServices, refusedServices, droppedPoints uint64
@@ -64,7 +71,8 @@ func newPillars(cfg *Config, set component.TelemetrySettings, now func() time.Ti
 	table, _ := score.LookupLevelTable(cfg.Dora.Levels)
 	p := &pillars{
 		cfg: cfg, set: set, now: now, table: table,
-		services: map[string]*serviceState{}, hysteresis: map[string]*score.Hysteresis{},
+		services: map[string]*serviceState{}, aliases: map[string]string{}, hysteresis: map[string]*score.Hysteresis{},
+		versions: deploy.New(), started: now(),
 	}
 	p.latest.Store(&Scorecard{Disclaimer: Disclaimer})
 	tb, err := metadata.NewTelemetryBuilder(set)
@@ -273,6 +281,12 @@ func (p *pillars) evaluate() {
 		}
 		service := p.serviceName(snaps[i].labels)
 		snaps[i].incidents = append(snaps[i].incidents, fromBoard[service]...)
+		if p.board != nil { // pages are the board's episodes, which pillars does not see as metrics
+			snaps[i].evidence.Pages, snaps[i].evidence.PagesPerWeek = pagesPerWeek(fromBoard[service], now, p.cfg.Dora.Period, snaps[i].evidence.ObservedDays)
+			if stats, ok := p.board.Sampling(); ok {
+				snaps[i].evidence.Sampler = &score.SamplerEvidence{DecidedSpans: stats.DecidedSpans, KeptSpans: stats.KeptSpans, Seconds: stats.Updated.Sub(stats.Since).Seconds()}
+			}
+		}
 		res := p.evaluateService(&snaps[i], d, now)
 		if service != "" {
 			deploys[service] = append(deploys[service], res.deployments...)
@@ -437,7 +451,7 @@ func (p *pillars) observeHysteresis(key string, r score.Result) score.Result {
 
 func (p *pillars) doraOutputs(d score.Dora) DoraJSON {
 	out := DoraJSON{Table: p.table.Name, Deployments: d.Deployments, DeploymentFrequency: d.DeploymentsPerDay,
-		FailedDeployments: d.FailedDeployments, Level: d.Level, LevelByKey: d.LevelByKey, ObservedDays: d.PeriodDays,
+		FailedDeployments: d.FailedDeployments, ReworkDeployments: d.ReworkDeployments, Level: d.Level, LevelByKey: d.LevelByKey, ObservedDays: d.PeriodDays,
 		RejectedCommitTimes: d.RejectedCommits}
 	if d.HasLeadTime {
 		out.LeadTimeSeconds = ptr(d.LeadTime.Seconds())
@@ -447,6 +461,9 @@ func (p *pillars) doraOutputs(d score.Dora) DoraJSON {
 	}
 	if d.HasRecoveryTime {
 		out.RecoveryTimeSeconds = ptr(d.RecoveryTime.Seconds())
+	}
+	if d.Deployments+d.ReworkDeployments > 0 {
+		out.ReworkRate = ptr(d.ReworkRate)
 	}
 	return out
 }

@@ -3,6 +3,8 @@ package pillarsexporter
 import (
 	"encoding/json"
 	"html/template"
+	"maps"
+	"slices"
 	"net/http"
 	"strings"
 	"time"
@@ -112,8 +114,14 @@ func (p *pillars) boardIncidents() map[string][]score.Incident {
 	}
 	out := map[string][]score.Incident{}
 	for _, inc := range p.board.Incidents() {
-		// Per-service lists, as the deployments they are matched with: no service on the record.
-		out[inc.Service] = append(out[inc.Service], score.Incident{Start: inc.Start, Resolved: inc.Resolved})
+		// One per episode: each page is a failure after the deployment before it. Per-service
+		// lists, as the deployments they are matched with: no service on the record.
+		if len(inc.Episodes) == 0 {
+			out[inc.Service] = append(out[inc.Service], score.Incident{Start: inc.Start, Resolved: inc.Resolved, Recovered: inc.Recovered})
+		}
+		for _, e := range inc.Episodes {
+			out[inc.Service] = append(out[inc.Service], score.Incident{Start: e.Start, Resolved: e.Resolved, Recovered: e.Recovered})
+		}
 	}
 	return out
 }
@@ -126,51 +134,71 @@ func (p *pillars) publishDeployments(byService map[string][]score.Deployment) {
 	out := make(map[string][]srestate.Deployment, len(byService))
 	for svc, deps := range byService {
 		for _, d := range deps {
-			if d.Rollback {
-				continue
-			}
-			out[svc] = append(out[svc], srestate.Deployment{Service: svc, Version: d.Version, SHA: d.Revision, At: d.At, Source: d.Source.String()})
+			out[svc] = append(out[svc], srestate.Deployment{Service: svc, Version: d.Version, SHA: d.Revision, At: d.At, Source: d.Source.String(), Rollback: d.Rollback})
 		}
 	}
 	p.board.SetDeployments(out)
 }
 
 var pageFuncs = template.FuncMap{
-	"pct":  func(v float64) string { return formatFloat(100*v, 1) + " %" },
-	"num":  func(v float64) string { return formatFloat(v, 2) },
-	"when": func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05Z") },
-	"dur":  func(s float64) string { return (time.Duration(s) * time.Second).String() },
-	"rank": func(i int) int { return i + 1 },
+	"pct":   func(v float64) string { return formatFloat(100*v, 1) + " %" },
+	"num":   func(v float64) string { return formatFloat(v, 2) },
+	"count": func(v float64) string { return formatFloat(v, 0) },
+	"when":  func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05Z") },
+	"dur":   func(s float64) string { return (time.Duration(s) * time.Second).String() },
+	"since": func(from, to time.Time) string { return to.Sub(from).Round(time.Second).String() },
+	"rank":  func(i int) int { return i + 1 },
+	"inc":   func(i int) int { return i + 1 },
 	"index0": func(fs []srestate.Factor) *srestate.Factor {
 		if len(fs) == 0 {
 			return nil
 		}
 		return &fs[0]
 	},
+	// group is a series' identity beyond service.name: its group_by values.
+	"group": func(id map[string]string) string {
+		var parts []string
+		for _, k := range slices.Sorted(maps.Keys(id)) {
+			if k != "service.name" {
+				parts = append(parts, k+"="+id[k])
+			}
+		}
+		return strings.Join(parts, ", ")
+	},
+	"trigger": func(i srestate.Incident) *srestate.Deployment {
+		if d, ok := i.Trigger(); ok {
+			return &d
+		}
+		return nil
+	},
 }
+
+const pageStyle = `body{font-family:system-ui,sans-serif;margin:2em;max-width:1400px}table{border-collapse:collapse;width:100%;table-layout:auto}td,th{border:1px solid #ccc;padding:.3em .6em;text-align:left;overflow-wrap:anywhere;word-break:break-word}.open{color:#b00;font-weight:bold}pre{background:#f6f6f6;padding:1em;white-space:pre-wrap}`
 
 var incidentsPage = template.Must(template.New("incidents").Funcs(pageFuncs).Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Incidents · otelcol-sre</title>
-<style>body{font-family:system-ui,sans-serif;margin:2em}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.3em .6em;text-align:left}.open{color:#b00;font-weight:bold}</style></head>
+<style>` + pageStyle + `</style></head>
 <body><h1>Incidents</h1><p><a href="/scorecard">Scorecard</a> · <a href="/incidents.json">JSON</a></p>
 {{if not .State}}<p>No <code>state</code> is configured for this exporter: incidents come from an sre_state extension the slo connector publishes to.</p>{{end}}
-{{if .Incidents}}<table><thead><tr><th>Incident</th><th>Status</th><th>SLO</th><th>Service</th><th>Start</th><th>Duration</th><th>Peak burn</th><th>Budget consumed</th><th>Top contributing factor</th><th>Deployments</th></tr></thead><tbody>
-{{range .Incidents}}<tr><td><a href="{{.URL}}">{{.ID}}</a></td><td class="{{.Status}}">{{.Status}}</td><td>{{.SLO}}</td><td>{{.Service}}</td><td>{{when .Start}}</td><td>{{dur .DurationSeconds}}</td><td>{{num .PeakBurn}}×</td><td>{{pct .BudgetConsumed}}</td><td>{{with index0 .Factors}}{{.Attribute}}={{.Value}} (lift {{num .Lift}}){{else}}–{{end}}</td><td>{{len .Deployments}}</td></tr>
+{{if .Incidents}}<table><thead><tr><th>Incident</th><th>Status</th><th>SLO</th><th>Service</th><th>Series</th><th>Start</th><th>Impact</th><th>Episodes</th><th>Peak burn</th><th>Budget consumed since open</th><th>Trigger</th><th>Top contributing factor</th></tr></thead><tbody>
+{{range .Incidents}}<tr><td><a href="{{.URL}}">{{.ID}}</a></td><td class="{{.Status}}">{{.Status}}</td><td>{{.SLO}}</td><td>{{.Service}}</td><td>{{with group .Identity}}{{.}}{{else}}–{{end}}</td><td>{{when .Start}}</td><td>{{dur .DurationSeconds}}{{if not .Recovered.IsZero}} (recovered){{end}}</td><td>{{len .Episodes}}</td><td>{{num .PeakBurn}}×</td><td>{{pct .BudgetConsumed}}</td><td>{{with trigger .Incident}}{{if .Rollback}}rollback to {{.Version}}{{else}}{{.Version}}{{end}}{{else}}–{{end}}</td><td>{{with index0 .Factors}}{{.Attribute}}={{.Value}} (lift {{num .Lift}}){{else}}–{{end}}</td></tr>
 {{end}}</tbody></table>{{else}}<p>No incidents.</p>{{end}}
 </body></html>`))
 
 var incidentPage = template.Must(template.New("incident").Funcs(pageFuncs).Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Incident {{.I.ID}} · otelcol-sre</title>
-<style>body{font-family:system-ui,sans-serif;margin:2em;max-width:70em}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.3em .6em;text-align:left}pre{background:#f6f6f6;padding:1em;white-space:pre-wrap}</style></head>
+<style>` + pageStyle + `</style></head>
 <body><p><a href="/incidents">All incidents</a> · <a href="{{.I.URL}}.json">JSON</a> · <a href="{{.I.URL}}.md">Postmortem draft (Markdown)</a></p>
-<h1>{{.I.SLO}} · {{.I.Service}} · {{.I.Status}}</h1>
-<p>Incident <code>{{.I.ID}}</code>, severity {{.I.Severity}}, alert <code>{{.I.Alert}}</code>. Started {{when .I.Start}}{{if eq .I.Status "resolved"}}, resolved {{when .I.Resolved}}{{end}} ({{dur .I.DurationSeconds}}).</p>
-<p>Peak burn {{num .I.PeakBurn}}× at {{when .I.PeakAt}}; budget remaining at open {{pct .I.BudgetAtOpen}}; consumed since {{pct .I.BudgetConsumed}}; {{num .I.BadEvents}} bad of {{num .I.ValidEvents}} valid events.</p>
-<h2>Timeline</h2><ul>{{range .I.Deployments}}<li>{{when .At}}: deployment of {{.Service}} version <code>{{.Version}}</code> ({{.Source}}){{if .SHA}}, commit {{.SHA}}{{end}}</li>{{end}}
-<li>{{when .I.Start}}: page fires, incident opened</li>{{if eq .I.Status "resolved"}}<li>{{when .I.Resolved}}: page clears, incident resolved</li>{{end}}</ul>
+<h1>{{.I.SLO}} · {{.I.Service}}{{with group .I.Identity}} · {{.}}{{end}} · {{.I.Status}}</h1>
+<p>Incident <code>{{.I.ID}}</code>, severity {{.I.Severity}}, alert <code>{{.I.Alert}}</code>.{{if gt (len .I.Episodes) 1}} Episode {{len .I.Episodes}} of {{len .I.Episodes}}: the figures below are the latest episode's.{{end}}</p>
+<p>Page fired {{when .I.Start}}; {{if .I.Recovered.IsZero}}no recovery seen yet{{else}}service recovered {{when .I.Recovered}} ({{since .I.Start .I.Recovered}} of impact){{end}}; {{if eq .I.Status "resolved"}}alert cleared {{when .I.Resolved}} ({{since .I.Start .I.Resolved}} after it fired: the alert waits for its long window to cool){{else}}alert still firing{{end}}.</p>
+<p>Peak burn {{num .I.PeakBurn}}× at {{when .I.PeakAt}}; budget remaining at open {{pct .I.BudgetAtOpen}}; consumed since open {{pct .I.BudgetConsumed}}; {{count .I.BadEvents}} bad of {{count .I.ValidEvents}} valid events since open.</p>
+<p>Trigger hypothesis: {{with trigger .I.Incident}}{{if .Rollback}}no new version before the burn (last change: rollback to <code>{{.Version}}</code> at {{when .At}}){{else}}deployment of <code>{{.Version}}</code> at {{when .At}}, the last before the burn began{{end}}{{else}}no deployment before the burn{{end}}.</p>
+<h2>Timeline</h2><ul>{{range .I.Deployments}}<li>{{when .At}}: {{if .Rollback}}rollback of {{.Service}} to version <code>{{.Version}}</code> ({{.Source}}): remediation{{else}}deployment of {{.Service}} version <code>{{.Version}}</code> ({{.Source}}){{end}}{{if .SHA}}, commit {{.SHA}}{{end}}</li>{{end}}
+{{range $n, $e := .I.Episodes}}<li>{{when $e.Start}}: page fires{{if $n}} again (episode {{inc $n}}){{else}}, incident opened{{end}}</li>{{if not $e.Recovered.IsZero}}<li>{{when $e.Recovered}}: the service recovers</li>{{end}}{{if not $e.Resolved.IsZero}}<li>{{when $e.Resolved}}: page clears</li>{{end}}{{end}}</ul>
 <h2>Contributing factors (hypotheses, ranked by lift)</h2>
 {{if .I.Factors}}<table><thead><tr><th>#</th><th>Attribute</th><th>Value</th><th>Bad events</th><th>Good events</th><th>Lift</th><th>Share of bad events</th></tr></thead><tbody>
-{{range $i, $f := .I.Factors}}<tr><td>{{rank $i}}</td><td>{{$f.Attribute}}</td><td>{{$f.Value}}</td><td>{{num $f.Bad}}</td><td>{{num $f.Good}}</td><td>{{num $f.Lift}}</td><td>{{pct $f.Coverage}}</td></tr>{{end}}
+{{range $i, $f := .I.Factors}}<tr><td>{{rank $i}}</td><td>{{$f.Attribute}}</td><td>{{$f.Value}}</td><td>{{count $f.Bad}}</td><td>{{count $f.Good}}</td><td>{{num $f.Lift}}</td><td>{{pct $f.Coverage}}</td></tr>{{end}}
 </tbody></table>{{else}}<p>No attribute value separated bad from good events.</p>{{end}}
 <h2>Exemplar traces</h2><ul>{{range .I.Exemplars}}<li><code>{{.}}</code></li>{{else}}<li>none</li>{{end}}</ul>
 <h2>Postmortem draft</h2><pre>{{.Draft}}</pre>

@@ -6,6 +6,7 @@ import (
 	"encoding/gob"
 	"fmt"
 	"maps"
+	"slices"
 	"time"
 
 	"go.opentelemetry.io/collector/component"
@@ -73,6 +74,12 @@ func (p *pillars) openStorage(ctx context.Context, host component.Host) error {
 		}
 		for _, r := range st.Exhausted {
 			s.exhausted = append(s.exhausted, timeRange{from: r[0], to: r[1]})
+		}
+	}
+	// A history stored before identities were unified may hold one service twice: join them.
+	for _, key := range slices.Sorted(maps.Keys(p.services)) {
+		if s, ok := p.services[key]; ok {
+			p.lookup(s.labels, key, p.now())
 		}
 	}
 	p.set.Logger.Info("restored pillars event history", zap.Int("services", len(stored)))

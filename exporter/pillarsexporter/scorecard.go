@@ -89,6 +89,9 @@ type DoraJSON struct {
 	LeadTimeSeconds     *float64          `json:"lead_time_seconds"`
 	ChangeFailureRate   *float64          `json:"change_failure_rate"`
 	FailedDeployments   int               `json:"failed_deployments"`
+	// ReworkDeployments are rollbacks; ReworkRate is their share of all deployments.
+	ReworkDeployments int      `json:"rework_deployments"`
+	ReworkRate        *float64 `json:"rework_rate"`
 	ObservedDays        float64           `json:"observed_days"`
 	RejectedCommitTimes int               `json:"rejected_commit_times"`
 	RecoveryTimeSeconds *float64          `json:"recovery_time_seconds"`

@@ -98,8 +98,11 @@ func latenciesSince(samples []latencySample, from time.Time) []float64 {
 // additions, so ingest waits little.
 func (p *pillars) evidence(s *serviceState, now time.Time) score.Evidence {
 	c := s.window.sum(now, p.bucketWidth())
+	// Rates divide by the time the counts cover: a service seen for four minutes has four
+	// minutes of spans, not an hour's.
+	observed := min(p.cfg.Window, now.Sub(maxTime(s.firstSeen, p.started)))
 	e := score.Evidence{
-		WindowSeconds: p.cfg.Window.Seconds(), Spans: c.spans, Weight: c.weight, SampledSpans: c.sampled,
+		WindowSeconds: max(observed, p.bucketWidth()).Seconds(), Spans: c.spans, Weight: c.weight, SampledSpans: c.sampled,
 		ServerSpans: c.server, ServerErrors: c.serverErrors, AuthFailures: c.auth, SpansWithExceptions: c.exceptions,
 		Bytes:             c.bytes, // latencies are filtered outside the lock, from the snapshot's copy
 		TLSTerminationApp: s.profile.TLSTermination == "app", ServerTLS: c.serverTLS, ServerSpansForTLS: c.server,
@@ -108,16 +111,27 @@ func (p *pillars) evidence(s *serviceState, now time.Time) score.Evidence {
 		Budget: s.budgetEvidence(), PagesSeen: s.alertSeen,
 	}
 	e.ObservedDays = min(now.Sub(s.firstSeen), p.cfg.Dora.Period).Hours() / 24
-	pages := 0
+	var pages []score.Incident
 	for _, at := range s.pageAlerts {
-		if now.Sub(at) <= p.cfg.Dora.Period {
-			pages++
+		pages = append(pages, score.Incident{Start: at})
+	}
+	e.Pages, e.PagesPerWeek = pagesPerWeek(pages, now, p.cfg.Dora.Period, e.ObservedDays)
+	return e
+}
+
+// pagesPerWeek counts the pages that started within the period, per week of observed history
+// (at least a week, so a day with two pages is not read as fourteen a week).
+func pagesPerWeek(pages []score.Incident, now time.Time, period time.Duration, observedDays float64) (int, float64) {
+	n := 0
+	for _, pg := range pages {
+		if now.Sub(pg.Start) <= period {
+			n++
 		}
 	}
-	if weeks := e.ObservedDays / 7; weeks > 0 {
-		e.PagesPerWeek = float64(pages) / max(weeks, 1)
+	if observedDays <= 0 {
+		return n, 0
 	}
-	return e
+	return n, float64(n) / max(observedDays/7, 1)
 }
 
 func (p *pillars) bucketWidth() time.Duration { return p.cfg.Window / windowBuckets }

@@ -30,6 +30,7 @@ type Board struct {
 	series      map[string]SeriesState
 	incidents   map[string]Incident
 	deployments map[string][]Deployment
+	sampling    map[string]SamplingStats
 
 	seriesDropped    int64
 	incidentsEvicted int64
@@ -50,7 +51,7 @@ func NewBoard(l Limits) *Board {
 	if l.MaxDeployments <= 0 {
 		l.MaxDeployments = d.MaxDeployments
 	}
-	return &Board{limits: l, series: map[string]SeriesState{}, incidents: map[string]Incident{}, deployments: map[string][]Deployment{}}
+	return &Board{limits: l, series: map[string]SeriesState{}, incidents: map[string]Incident{}, deployments: map[string][]Deployment{}, sampling: map[string]SamplingStats{}}
 }
 
 // PublishSeries replaces everything source published before with states. Series past

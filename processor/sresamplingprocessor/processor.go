@@ -50,6 +50,11 @@ type sreSampling struct {
 
 	releases   releaseQueue
 	earlyTotal atomic.Int64 // early and giant decisions, for tests and logs
+	// decidedSpans and keptSpans are published to the board, so pillars judges the keep ratio
+	// from the decisions rather than from a stream it may see before the sampler.
+	decidedSpans, keptSpans atomic.Int64
+	started                 time.Time
+	boardSource             string
 	lastAdjust time.Time
 	done       chan struct{}
 	wg         sync.WaitGroup
@@ -108,13 +113,14 @@ func (p *sreSampling) Capabilities() consumer.Capabilities {
 }
 
 func (p *sreSampling) Start(_ context.Context, host component.Host) error {
-	if p.boost != nil {
-		board, err := srestate.Lookup(host.GetExtensions(), p.cfg.State)
-		if err != nil {
-			return fmt.Errorf("budget_aware: %w", err)
-		}
+	board, err := srestate.Lookup(host.GetExtensions(), p.cfg.State)
+	switch {
+	case err == nil:
 		p.board = board
+	case p.boost != nil || p.cfg.State != nil:
+		return fmt.Errorf("budget_aware: %w", err)
 	}
+	p.started, p.boardSource = p.now(), fmt.Sprintf("sre_sampling/%p", p)
 	p.done = make(chan struct{})
 	p.wg.Add(1)
 	go p.run()
@@ -334,8 +340,10 @@ func (p *sreSampling) dispatch(ctx context.Context, decisions []*decide.Decision
 			coverage = d.Verdict.Coverage(d.Range, composeThreshold)
 		}
 		if !d.Late {
+			p.decidedSpans.Add(int64(d.Spans))
 			if d.Keep() && (coverage != decide.KeepNone || len(d.Chunks) == 0) {
 				kept[d.Reason]++
+				p.keptSpans.Add(int64(d.Spans))
 			} else {
 				dropped++
 			}
@@ -393,6 +401,10 @@ func (p *sreSampling) tick(ctx context.Context) {
 		p.lastAdjust = wall
 	}
 	p.updateBoost(ctx, wall)
+	if p.board != nil {
+		p.board.PublishSampling(p.boardSource, srestate.SamplingStats{
+			DecidedSpans: float64(p.decidedSpans.Load()), KeptSpans: float64(p.keptSpans.Load()), Since: p.started, Updated: wall})
+	}
 	now := wall.UnixNano()
 	var stats decide.Stats
 	buffered := 0

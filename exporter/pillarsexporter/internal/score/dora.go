@@ -39,6 +39,18 @@ type Incident struct {
 	Service  string
 	Start    time.Time
 	Resolved time.Time
+	// Recovered is when the service came back inside its objective, when known: a page stays
+	// up until its long window cools, so recovery time is measured to it rather than to
+	// Resolved.
+	Recovered time.Time
+}
+
+// end is when the incident's impact ended; zero while it lasts.
+func (i Incident) end() time.Time {
+	if !i.Recovered.IsZero() {
+		return i.Recovered
+	}
+	return i.Resolved
 }
 
 // DedupeDeployments makes one deployment per (service, version), as Four Keys counts them:
@@ -101,6 +113,10 @@ type Dora struct {
 	RejectedCommits   int // change timestamps in the future of their deployment or over a year before it
 	FailedDeployments int
 	ChangeFailureRate float64
+	// ReworkDeployments are rollbacks: unplanned deployments that undo a change. ReworkRate is
+	// their share of all deployments, changes and rework together (DORA 2024's rework rate).
+	ReworkDeployments int
+	ReworkRate        float64
 	RecoveryTime      time.Duration // median page start → resolve over failed deployments
 	HasRecoveryTime   bool
 	ResolvedIncidents int
@@ -121,9 +137,16 @@ func ComputeDora(deploys []Deployment, incidents []Incident, from, to time.Time,
 	d := Dora{AttributionWindow: window, PeriodDays: math.Max(to.Sub(from).Hours()/24, 1.0/24), LevelByKey: map[string]string{}}
 	var inPeriod []Deployment
 	for _, dep := range deploys {
-		if !dep.At.Before(from) && !dep.At.After(to) && !dep.Rollback {
+		switch {
+		case dep.At.Before(from) || dep.At.After(to):
+		case dep.Rollback:
+			d.ReworkDeployments++
+		default:
 			inPeriod = append(inPeriod, dep)
 		}
+	}
+	if all := len(inPeriod) + d.ReworkDeployments; all > 0 {
+		d.ReworkRate = float64(d.ReworkDeployments) / float64(all)
 	}
 	sort.SliceStable(inPeriod, func(i, j int) bool { return inPeriod[i].At.Before(inPeriod[j].At) })
 	d.Deployments = len(inPeriod)
@@ -179,8 +202,8 @@ func failedWithin(dep Deployment, end time.Time, deploys []Deployment, incidents
 		}
 	}
 	if first != nil {
-		if !first.Resolved.IsZero() && first.Resolved.After(first.Start) {
-			return true, first.Resolved.Sub(first.Start), true
+		if end := first.end(); !end.IsZero() && end.After(first.Start) {
+			return true, end.Sub(first.Start), true
 		}
 		return true, 0, false
 	}
@@ -250,7 +273,9 @@ func LookupLevelTable(name string) (LevelTable, error) {
 // Classify returns the overall level (the worst of the keys that have data) and each key's level.
 func (t LevelTable) Classify(d Dora) (string, map[string]string) {
 	byKey := map[string]string{}
-	byKey["deployment_frequency"] = Levels[bucketMin(d.DeploymentsPerDay, t.MinDeploysPerDay)]
+	if d.PeriodDays >= 1 { // a rate over less than a day of history says nothing per day
+		byKey["deployment_frequency"] = Levels[bucketMin(d.DeploymentsPerDay, t.MinDeploysPerDay)]
+	}
 	byKey["change_failure_rate"] = Levels[bucketMax(d.ChangeFailureRate, t.MaxFailureRate)]
 	if d.HasLeadTime {
 		byKey["lead_time"] = Levels[bucketMax(d.LeadTime.Seconds(), seconds(t.MaxLeadTime))]

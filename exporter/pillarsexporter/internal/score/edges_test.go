@@ -44,7 +44,7 @@ func TestDoraBoundaries(t *testing.T) {
 		t.Errorf("3 deployments with a minimum of 3: no level")
 	}
 	// A value exactly on a bound belongs to the better level.
-	five := Dora{ChangeFailureRate: 0.05, DeploymentsPerDay: 1}
+	five := Dora{ChangeFailureRate: 0.05, DeploymentsPerDay: 1, PeriodDays: 1}
 	if _, by := table.Classify(five); by["change_failure_rate"] != "elite" || by["deployment_frequency"] != "elite" {
 		t.Errorf("on the bound: %v", by)
 	}
@@ -135,7 +135,7 @@ func TestRegistryEdges(t *testing.T) {
 		t.Errorf("keep ratio without a window: %+v", m)
 	}
 	// Exactly the minimum rate applies: 36 000 represented spans over an hour is 10/s.
-	if m := measure(t, CheckSamplingKeepRatio, &Evidence{WindowSeconds: 3600, Spans: 3600, Weight: 36_000}); m.NotApplicable || !near(m.Value, 0.1) {
+	if m := measure(t, CheckSamplingKeepRatio, &Evidence{WindowSeconds: 3600, Spans: 3600, Weight: 36_000, SampledSpans: 3600}); m.NotApplicable || !near(m.Value, 0.1) {
 		t.Errorf("keep ratio at the minimum rate: %+v", m)
 	}
 }

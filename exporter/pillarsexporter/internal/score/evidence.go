@@ -10,7 +10,11 @@ import (
 // evaluation window (adjusted-count weighted, so a sampled stream still counts its requests),
 // taken under the ingest lock and scored outside it.
 type Evidence struct {
+	// WindowSeconds is the time the window's counts cover: the window, or less when the
+	// service (or the collector) has been observed for less. Rates divide by it.
 	WindowSeconds float64
+	// Sampler is what sre_sampling decided, from the board; nil when no sampler publishes.
+	Sampler *SamplerEvidence
 
 	Spans, Weight, SampledSpans float64 // raw spans, Σ adjusted count, spans carrying a threshold
 	ServerSpans, ServerErrors   float64
@@ -30,8 +34,14 @@ type Evidence struct {
 	Budget                      BudgetEvidence
 	Dora                        Dora
 	PagesPerWeek                float64
+	Pages                       int
 	PagesSeen                   bool
 	ObservedDays                float64
+}
+
+// SamplerEvidence is the spans a tail sampler decided on and kept since it started.
+type SamplerEvidence struct {
+	DecidedSpans, KeptSpans, Seconds float64
 }
 
 // BudgetEvidence is an SLO's error budget as the slo connector reports it now.

@@ -80,7 +80,7 @@ func Registry(t Targets) []Def {
 			"Define an SLO for this service in the slo connector; meanwhile fix the top error routes (see exemplars).",
 			Refs{"REL06-BP01", "RE:10", "Reliability: define reliability based on user-experience goals"}, measureSuccess},
 		{CheckExceptions, Reliability, 1, false, lin(0.001, 0.05),
-			"share of spans carrying an exception event in the window",
+			"spans carrying an exception event per server request in the window",
 			"Handle or fix the most frequent exception types; an exception on a healthy path is a latent failure.",
 			Refs{"REL11-BP01", "RE:07", "Reliability: detect potential failures by using observability"}, measureExceptions},
 		{CheckLatencyP95, PerformanceEfficiency, 1, false, lin(t.LatencyP95Ms, 2*t.LatencyP95Ms),
@@ -92,7 +92,7 @@ func Registry(t Targets) []Def {
 			"Serve and call over HTTPS/TLS; for calls leaving the cluster use https:// endpoints.",
 			Refs{"SEC09-BP02", "SE:07", "Security, privacy, and compliance: encrypt data in transit"}, measureTLS},
 		{CheckAuthFailures, Security, 1, false, lin(0.01, 0.10),
-			"share of server responses with HTTP 401 or 403 in the window",
+			"share of server responses with HTTP 401 or 403 in the window; their absence alone is no evidence of access control",
 			"Look for a misconfigured client or credential rotation; sustained 401/403 can also be probing.",
 			Refs{"SEC04-BP01", "SE:05", "Security, privacy, and compliance: manage identity and access"}, measureAuth},
 		{CheckSpansPerRequest, CostOptimization, 1, false, Normaliser{Method: LogLinear, Good: 10, Bad: 1000},
@@ -104,7 +104,7 @@ func Registry(t Targets) []Def {
 			"Remove large attributes (payloads, SQL with values, stack traces on success) from spans.",
 			Refs{"COST03", "CO:07", "Cost optimization: optimize resource usage"}, measureBytesPerRequest},
 		{CheckSamplingKeepRatio, CostOptimization, 0.5, false, lin(0.05, 1),
-			fmt.Sprintf("spans kept ÷ spans represented (Σ1 ÷ Σ adjusted count); only above %.0f spans/s", t.KeepRatioMinSpansPerSecond),
+			fmt.Sprintf("spans sre_sampling kept ÷ spans it decided on (from the sre_state board), or Σ1 ÷ Σ adjusted count of a sampled stream; only above %.0f spans/s", t.KeepRatioMinSpansPerSecond),
 			"Sample head or tail (sre_sampling) so backends store a consistent share of ordinary traffic.",
 			Refs{"COST03", "CO:07", "Cost optimization: optimize resource usage"}, measureKeepRatio},
 		{CheckIdleCapacity, CostOptimization, 1, false, lin(0.6, 0.1),
@@ -132,7 +132,7 @@ func Registry(t Targets) []Def {
 			"Make rollback one click and rehearse it; page on burn rate so restoration starts early.",
 			Refs{"OPS10", "OE:08", "Operational excellence: manage incidents and problems"}, measureDora("recovery_time")},
 		{CheckAlertNoise, OperationalExcellence, 1, false, lin(1, 20),
-			"page alerts per week over the observed history",
+			"pages per week over the observed history (incident episodes on the sre_state board, else slo.alert.active)",
 			"Page only on multi-window burn rates; move the rest to tickets.",
 			Refs{"OPS08", "OE:07", "Operational excellence: manage incidents and problems"}, measureAlertNoise},
 	}
@@ -154,9 +154,14 @@ func measureSuccess(e *Evidence, t Targets) Measurement {
 		fmt.Sprintf("%.0f server spans, %.0f errors", e.ServerSpans, e.ServerErrors))
 }
 
+// measureExceptions counts exceptions per request: a request's exception is often recorded on
+// a child span (Node, Java), and dividing by every span would dilute it by the spans per request.
 func measureExceptions(e *Evidence, t Targets) Measurement {
-	return ratioOf(e.SpansWithExceptions, e.Weight, t.MinEvents,
-		fmt.Sprintf("%.0f of %.0f spans with an exception event", e.SpansWithExceptions, e.Weight))
+	if e.ServerSpans == 0 {
+		return Measurement{Reason: "no server spans to count requests by"}
+	}
+	return ratioOf(e.SpansWithExceptions, e.ServerSpans, t.MinEvents,
+		fmt.Sprintf("%.0f spans with an exception event for %.0f server requests", e.SpansWithExceptions, e.ServerSpans))
 }
 
 func measureLatency(e *Evidence, t Targets) Measurement {
@@ -182,9 +187,15 @@ func measureTLS(e *Evidence, t Targets) Measurement {
 	return ratioOf(n, d, t.MinEvents, inputs)
 }
 
+// measureAuth scores the share of 401/403 only when there are some: a service without
+// authentication answers none either, so their absence is not evidence of access control.
 func measureAuth(e *Evidence, t Targets) Measurement {
-	return ratioOf(e.AuthFailures, e.ServerSpans, t.MinEvents,
-		fmt.Sprintf("%.0f of %.0f server responses 401/403", e.AuthFailures, e.ServerSpans))
+	inputs := fmt.Sprintf("%.0f of %.0f server responses 401/403", e.AuthFailures, e.ServerSpans)
+	if e.AuthFailures == 0 {
+		return Measurement{Events: e.ServerSpans, MinEvents: t.MinEvents, Inputs: []string{inputs},
+			Reason: "no 401/403 responses: their absence alone does not show that access is controlled"}
+	}
+	return ratioOf(e.AuthFailures, e.ServerSpans, t.MinEvents, inputs)
 }
 
 func measureSpansPerRequest(e *Evidence, t Targets) Measurement {
@@ -201,6 +212,9 @@ func measureBytesPerRequest(e *Evidence, t Targets) Measurement {
 	return ratioOf(bytes, e.ServerSpans, t.MinEvents, fmt.Sprintf("%.0f bytes for %.0f server requests", bytes, e.ServerSpans))
 }
 
+// measureKeepRatio reads the sampler's own decisions when one publishes them; otherwise the
+// stream's thresholds, which show sampling only when this exporter sits after a sampler. A
+// stream without thresholds and no sampler on the board is unsampled: nothing to score.
 func measureKeepRatio(e *Evidence, t Targets) Measurement {
 	rate := 0.0
 	if e.WindowSeconds > 0 {
@@ -208,6 +222,16 @@ func measureKeepRatio(e *Evidence, t Targets) Measurement {
 	}
 	if rate < t.KeepRatioMinSpansPerSecond {
 		return Measurement{NotApplicable: true, Reason: fmt.Sprintf("%.1f spans/s: below %.0f spans/s sampling saves little", rate, t.KeepRatioMinSpansPerSecond)}
+	}
+	if s := e.Sampler; s != nil {
+		m := ratioOf(s.KeptSpans, s.DecidedSpans, t.MinEvents, fmt.Sprintf("sre_sampling kept %.0f of the %.0f spans it decided on over %.0f s (all services; this service %.0f spans/s)", s.KeptSpans, s.DecidedSpans, s.Seconds, rate))
+		if !m.HasData {
+			m.Reason = "sre_sampling has decided no trace yet"
+		}
+		return m
+	}
+	if e.SampledSpans == 0 {
+		return Measurement{NotApplicable: true, Reason: "no sampler in the pipeline: no sre_sampling decisions on the sre_state board and no sampling threshold (ot=th) on the spans"}
 	}
 	return ratioOf(e.Spans, e.Weight, t.MinEvents, fmt.Sprintf("%.0f spans kept of %.0f represented (%.0f spans/s)", e.Spans, e.Weight, rate))
 }
@@ -230,11 +254,14 @@ func measureDora(key string) func(*Evidence, Targets) Measurement {
 		case "lead_time":
 			m.Inputs = append(m.Inputs, leadTimeInput(d))
 		case "change_failure_rate":
-			m.Inputs = append(m.Inputs, fmt.Sprintf("%d of %d deployments failed", d.FailedDeployments, d.Deployments))
+			m.Inputs = append(m.Inputs, fmt.Sprintf("%d of %d deployments failed; %d rollbacks (rework, not changes)", d.FailedDeployments, d.Deployments, d.ReworkDeployments))
 		case "recovery_time":
 			m.Inputs = append(m.Inputs, fmt.Sprintf("median %v over %d failed deployments restored", d.RecoveryTime, d.ResolvedIncidents))
 		}
-		if !ok {
+		switch {
+		case key == "deployment_frequency" && d.Deployments > 0 && d.PeriodDays < 1:
+			m.Reason = fmt.Sprintf("%.1f observed days: a deployment rate needs at least a day of history", d.PeriodDays)
+		case !ok:
 			m.Reason = "no " + key + " measured yet"
 		}
 		return m
@@ -254,7 +281,7 @@ func measureAlertNoise(e *Evidence, _ Targets) Measurement {
 	}
 	// A week's rate needs at least a day of history behind it.
 	return Measurement{Value: e.PagesPerWeek, HasData: true, Events: e.ObservedDays, MinEvents: 1,
-		Inputs: []string{fmt.Sprintf("%.1f page alerts per week over %.1f observed days", e.PagesPerWeek, e.ObservedDays)}}
+		Inputs: []string{fmt.Sprintf("%d pages over %.1f observed days: %.1f per week", e.Pages, e.ObservedDays, e.PagesPerWeek)}}
 }
 
 // DefByID returns a built-in check.

@@ -34,7 +34,7 @@ func TestMeasuresByHand(t *testing.T) {
 		events float64
 	}{
 		{CheckSuccessRatio, 9975.0 / 10000, 10_000}, // (10 000 − 25) ÷ 10 000
-		{CheckExceptions, 80.0 / 40_000, 40_000},    // weighted spans
+		{CheckExceptions, 80.0 / 10_000, 10_000},    // per server request
 		{CheckLatencyP95, 190, 20},                  // nearest rank: ⌈0.95·20⌉ = 19th = 190
 		{CheckTLS, 0.9, 50},                         // external calls only: 45 ÷ 50
 		{CheckAuthFailures, 0.03, 10_000},           // 300 ÷ 10 000
@@ -174,5 +174,81 @@ func TestPillarEvidenceRules(t *testing.T) {
 	only := ScorePillar("y", []Check{checks[2], checks[3]}, th, 0.5)
 	if only.Status != InsufficientData || only.HighRisk+only.MediumRisk != 0 {
 		t.Errorf("no evidence: %+v", only)
+	}
+}
+
+var t0 = time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+
+// Each verdict the rollout showed wrong, on both sides of its rule.
+func TestVerdictsOnTheRightStreamAndDenominator(t *testing.T) {
+	busy := Evidence{WindowSeconds: 60, Spans: 65_913, Weight: 65_913, ServerSpans: 20_000}
+	// The stream before the sampler: no thresholds. Without a sampler on the board, nothing to
+	// score; with one, its decisions.
+	if m := measure(t, CheckSamplingKeepRatio, &busy); !m.NotApplicable || !strings.Contains(m.Reason, "no sampler") {
+		t.Errorf("unsampled stream without a sampler: %+v", m)
+	}
+	withSampler := busy
+	withSampler.Sampler = &SamplerEvidence{DecidedSpans: 60_000, KeptSpans: 6_600, Seconds: 600}
+	if m := measure(t, CheckSamplingKeepRatio, &withSampler); !m.HasData || !near(m.Value, 0.11) || m.Events != 60_000 {
+		t.Errorf("keep ratio from the sampler: %+v", m)
+	}
+	withSampler.Sampler = &SamplerEvidence{}
+	if m := measure(t, CheckSamplingKeepRatio, &withSampler); m.HasData || !strings.Contains(m.Reason, "decided no trace") {
+		t.Errorf("a sampler without decisions: %+v", m)
+	}
+	// Exceptions per request; none without requests.
+	e := Evidence{ServerSpans: 1000, SpansWithExceptions: 49, Weight: 4400}
+	if m := measure(t, CheckExceptions, &e); !near(m.Value, 0.049) {
+		t.Errorf("exceptions per request: %+v", m)
+	}
+	if m := measure(t, CheckExceptions, &Evidence{Weight: 100, SpansWithExceptions: 3}); m.HasData || !strings.Contains(m.Reason, "no server spans") {
+		t.Errorf("exceptions without requests: %+v", m)
+	}
+	// No 401/403 at all is not a pass; one is measured.
+	if m := measure(t, CheckAuthFailures, &Evidence{ServerSpans: 14_653}); m.HasData || !strings.Contains(m.Reason, "absence alone") {
+		t.Errorf("auth without failures: %+v", m)
+	}
+	if m := measure(t, CheckAuthFailures, &Evidence{ServerSpans: 1000, AuthFailures: 1}); !m.HasData || !near(m.Value, 0.001) {
+		t.Errorf("auth with one failure: %+v", m)
+	}
+	// Deployment frequency needs a day of history; a day is enough.
+	table := LevelTables["dora2024"]
+	deploys := []Deployment{{Service: "a", Version: "2", At: t0.Add(time.Hour)}}
+	short := ComputeDora(deploys, nil, t0, t0.Add(2*time.Hour), 24*time.Hour, table, 1)
+	if _, ok := short.LevelByKey["deployment_frequency"]; ok {
+		t.Errorf("frequency over two hours: %+v", short.LevelByKey)
+	}
+	if m := measure(t, CheckDeploymentFrequency, &Evidence{Dora: short}); m.HasData || !strings.Contains(m.Reason, "at least a day") {
+		t.Errorf("frequency measure over two hours: %+v", m)
+	}
+	day := ComputeDora(deploys, nil, t0, t0.Add(24*time.Hour), 24*time.Hour, table, 1)
+	if day.LevelByKey["deployment_frequency"] != "elite" {
+		t.Errorf("frequency over a day: %+v", day.LevelByKey)
+	}
+}
+
+// A bad deploy rolled back: one change, failed; the rollback is rework, neither a change nor
+// a failure; recovery is measured to when the service recovered, not to the page clearing.
+func TestDoraRollbackIsRework(t *testing.T) {
+	table := LevelTables["dora2024"]
+	deploys := []Deployment{
+		{Service: "checkout", Version: "1.5.0", At: t0.Add(time.Hour)},
+		{Service: "checkout", Version: "1.4.0", At: t0.Add(time.Hour + 10*time.Minute), Rollback: true},
+	}
+	incidents := []Incident{{Service: "checkout", Start: t0.Add(time.Hour + 2*time.Minute),
+		Recovered: t0.Add(time.Hour + 11*time.Minute), Resolved: t0.Add(time.Hour + 40*time.Minute)}}
+	d := ComputeDora(deploys, incidents, t0, t0.Add(48*time.Hour), 24*time.Hour, table, 1)
+	if d.Deployments != 1 || d.FailedDeployments != 1 || d.ChangeFailureRate != 1 || d.ReworkDeployments != 1 || d.ReworkRate != 0.5 {
+		t.Errorf("dora %+v", d)
+	}
+	if d.RecoveryTime != 9*time.Minute {
+		t.Errorf("recovery %v, want 9m (to the recovery, not the page clearing)", d.RecoveryTime)
+	}
+	incidents[0].Recovered = time.Time{}
+	if d := ComputeDora(deploys, incidents, t0, t0.Add(48*time.Hour), 24*time.Hour, table, 1); d.RecoveryTime != 38*time.Minute {
+		t.Errorf("recovery without a recovery time %v, want 38m (to the page clearing)", d.RecoveryTime)
+	}
+	if d := ComputeDora(nil, nil, t0, t0.Add(48*time.Hour), 24*time.Hour, table, 1); d.ReworkRate != 0 {
+		t.Errorf("rework without deployments %v", d.ReworkRate)
 	}
 }

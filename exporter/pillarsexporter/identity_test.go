@@ -1,0 +1,102 @@
+package pillarsexporter
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"go.opentelemetry.io/collector/component/componenttest"
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/plog"
+	"go.opentelemetry.io/collector/pdata/pmetric"
+	"go.opentelemetry.io/collector/pdata/ptrace"
+
+	"github.com/otelcol-sre/otelcol-sre/internal/slonames"
+)
+
+func spansOf(service, env string) ptrace.Traces {
+	td := ptrace.NewTraces()
+	rs := td.ResourceSpans().AppendEmpty()
+	rs.Resource().Attributes().PutStr("service.name", service)
+	if env != "" {
+		rs.Resource().Attributes().PutStr("deployment.environment.name", env)
+	}
+	s := rs.ScopeSpans().AppendEmpty().Spans().AppendEmpty()
+	s.SetKind(ptrace.SpanKindServer)
+	return td
+}
+
+// budgetOf is the slo connector's budget series: service.name on the point, nothing else.
+func budgetOf(service string, remaining float64, at time.Time) pmetric.Metrics {
+	md := pmetric.NewMetrics()
+	m := md.ResourceMetrics().AppendEmpty().ScopeMetrics().AppendEmpty().Metrics().AppendEmpty()
+	m.SetName(slonames.MetricBudgetRemaining)
+	dp := m.SetEmptyGauge().DataPoints().AppendEmpty()
+	dp.Attributes().PutStr("service.name", service)
+	dp.Attributes().PutStr(slonames.SLOName, "availability")
+	dp.SetDoubleValue(remaining)
+	dp.SetTimestamp(pcommon.NewTimestampFromTime(at))
+	return md
+}
+
+func incidentLogOf(service string) plog.Logs {
+	ld := plog.NewLogs()
+	rl := ld.ResourceLogs().AppendEmpty()
+	rl.Resource().Attributes().PutStr("service.name", service)
+	lr := rl.ScopeLogs().AppendEmpty().LogRecords().AppendEmpty()
+	lr.SetEventName("slo.incident.opened")
+	return ld
+}
+
+// One service is one entry whatever order its signals arrive in and however many identity
+// keys each carries; two environments of it stay apart.
+func TestOneServiceOneIdentity(t *testing.T) {
+	now := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	for _, order := range []string{"metrics first", "spans first"} {
+		t.Run(order, func(t *testing.T) {
+			cfg := createDefaultConfig().(*Config)
+			p := newPillars(cfg, componenttest.NewNopTelemetrySettings(), func() time.Time { return now })
+			ctx := context.Background()
+			if order == "metrics first" {
+				_ = p.consumeMetrics(ctx, budgetOf("checkout", 0.9, now))
+				_ = p.consumeLogs(ctx, incidentLogOf("checkout"))
+				_ = p.consumeTraces(ctx, spansOf("checkout", "prod"))
+			} else {
+				_ = p.consumeTraces(ctx, spansOf("checkout", "prod"))
+				_ = p.consumeMetrics(ctx, budgetOf("checkout", 0.9, now))
+				_ = p.consumeLogs(ctx, incidentLogOf("checkout"))
+			}
+			_ = p.consumeMetrics(ctx, budgetOf("checkout", 0.7, now.Add(time.Second)))
+			if len(p.services) != 1 {
+				t.Fatalf("%d entries: %v", len(p.services), keysOf(p.services))
+			}
+			for _, s := range p.services {
+				if s.labels[1] != "checkout" || s.labels[2] != "prod" || s.slos["availability"].remaining != 0.7 || !s.signals["traces"] || !s.signals["logs"] {
+					t.Errorf("entry %v: budget %v signals %v", s.labels, s.slos["availability"], s.signals)
+				}
+			}
+			// A second environment: its own entry; a partial record is now ambiguous and
+			// stays apart instead of joining either.
+			_ = p.consumeTraces(ctx, spansOf("checkout", "staging"))
+			if len(p.services) != 2 {
+				t.Errorf("%d entries after a second environment: %v", len(p.services), keysOf(p.services))
+			}
+		})
+	}
+}
+
+// A history stored with the service twice (before identities were unified) is joined at start.
+func TestRestoredDuplicatesAreJoined(t *testing.T) {
+	now := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	cfg := createDefaultConfig().(*Config)
+	p := newPillars(cfg, componenttest.NewNopTelemetrySettings(), func() time.Time { return now })
+	full, _ := p.service([]string{"", "checkout", "prod"}, "\x00checkout\x00prod", now)
+	partial, _ := p.service([]string{"", "checkout", ""}, "\x00checkout\x00", now)
+	partial.pageAlerts = []time.Time{now.Add(-time.Hour)}
+	full.pageAlerts = []time.Time{now.Add(-2 * time.Hour)}
+	p.lookup(partial.labels, "\x00checkout\x00", now)
+	if len(p.services) != 1 || len(full.pageAlerts) != 2 || !full.pageAlerts[0].Before(full.pageAlerts[1]) {
+		t.Errorf("entries %v, page alerts %v", keysOf(p.services), full.pageAlerts)
+	}
+}
+
