@@ -99,4 +99,3 @@ func TestRestoredDuplicatesAreJoined(t *testing.T) {
 		t.Errorf("entries %v, page alerts %v", keysOf(p.services), full.pageAlerts)
 	}
 }
-

@@ -4,8 +4,8 @@ import (
 	"encoding/json"
 	"html/template"
 	"maps"
-	"slices"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 

@@ -83,15 +83,15 @@ type CheckJSON struct {
 
 // DoraJSON carries the four keys with their inputs.
 type DoraJSON struct {
-	Table               string            `json:"table"`
-	Deployments         int               `json:"deployments"`
-	DeploymentFrequency float64           `json:"deployment_frequency_per_day"`
-	LeadTimeSeconds     *float64          `json:"lead_time_seconds"`
-	ChangeFailureRate   *float64          `json:"change_failure_rate"`
-	FailedDeployments   int               `json:"failed_deployments"`
+	Table               string   `json:"table"`
+	Deployments         int      `json:"deployments"`
+	DeploymentFrequency float64  `json:"deployment_frequency_per_day"`
+	LeadTimeSeconds     *float64 `json:"lead_time_seconds"`
+	ChangeFailureRate   *float64 `json:"change_failure_rate"`
+	FailedDeployments   int      `json:"failed_deployments"`
 	// ReworkDeployments are rollbacks; ReworkRate is their share of all deployments.
-	ReworkDeployments int      `json:"rework_deployments"`
-	ReworkRate        *float64 `json:"rework_rate"`
+	ReworkDeployments   int               `json:"rework_deployments"`
+	ReworkRate          *float64          `json:"rework_rate"`
 	ObservedDays        float64           `json:"observed_days"`
 	RejectedCommitTimes int               `json:"rejected_commit_times"`
 	RecoveryTimeSeconds *float64          `json:"recovery_time_seconds"`

@@ -55,9 +55,9 @@ type sreSampling struct {
 	decidedSpans, keptSpans atomic.Int64
 	started                 time.Time
 	boardSource             string
-	lastAdjust time.Time
-	done       chan struct{}
-	wg         sync.WaitGroup
+	lastAdjust              time.Time
+	done                    chan struct{}
+	wg                      sync.WaitGroup
 }
 
 type shard struct {
