@@ -9,7 +9,7 @@ import (
 
 func TestPulseFollowsTheNewestInterval(t *testing.T) {
 	var p Pulse
-	if iv := p.Observe(t0, 0, 100, 0.001); iv.Burning || iv.Clean {
+	if iv := p.Observe(t0, 0, 100, 0.001, 0); iv.Burning || iv.Clean {
 		t.Fatalf("the first observation is a baseline: %+v", iv)
 	}
 	steps := []struct {
@@ -28,7 +28,7 @@ func TestPulseFollowsTheNewestInterval(t *testing.T) {
 		{35 * time.Second, 61, 1501, true, false, 35},
 	}
 	for _, st := range steps {
-		iv := p.Observe(t0.Add(st.at), st.bad, st.valid, 0.001)
+		iv := p.Observe(t0.Add(st.at), st.bad, st.valid, 0.001, 0)
 		if iv.Burning != st.burning || iv.Clean != st.clean {
 			t.Errorf("at %v: %+v, want burning %v clean %v", st.at, iv, st.burning, st.clean)
 		}
@@ -40,8 +40,22 @@ func TestPulseFollowsTheNewestInterval(t *testing.T) {
 			t.Errorf("at %v: burning since %v, want %v", st.at, got, want)
 		}
 	}
-	if iv := p.Observe(t0.Add(40*time.Second), 10, 1600, 0.001); iv.Burning || iv.Clean {
+	if iv := p.Observe(t0.Add(40*time.Second), 10, 1600, 0.001, 0); iv.Burning || iv.Clean {
 		t.Errorf("counts going back (a reset) are no interval: %+v", iv)
+	}
+	// With the evidence bound: 2 bad of 200 (1 %) is above a 0.6 % threshold but not evidently
+	// so, neither burning nor clean; 12 of 200 is burning; 1 of 200 is clean.
+	var r Pulse
+	r.Observe(t0, 0, 0, 0.006, 1.96)
+	for i, c := range []struct {
+		bad            float64
+		burning, clean bool
+	}{{2, false, false}, {12, true, false}, {1, false, true}} {
+		bad, valid := r.lastBad+c.bad, r.lastValid+200
+		iv := r.Observe(t0.Add(time.Duration(i+1)*time.Second), bad, valid, 0.006, 1.96)
+		if iv.Burning != c.burning || iv.Clean != c.clean {
+			t.Errorf("%v of 200 at 0.6 %%: %+v, want burning %v clean %v", c.bad, iv, c.burning, c.clean)
+		}
 	}
 }
 

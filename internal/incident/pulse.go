@@ -1,14 +1,19 @@
 package incident
 
-import "time"
+import (
+	"math"
+	"time"
+)
 
 // Interval is what one series received between two emits: the events that arrived, and
-// whether they burned budget faster than the SLO allows.
+// whether they burned budget at a rate that pages.
 type Interval struct {
 	From, To   time.Time
 	Bad, Valid float64
-	// Burning: the bad share exceeds the allowance (1 − objective). Clean: events arrived and
-	// their bad share is within it. An interval without events is neither.
+	// Burning: the evidence says the bad share exceeds the threshold (the lower bound of its
+	// Wilson interval is above it). Clean: events arrived and their bad share is within it.
+	// An interval without events, or one whose share is above the threshold on too few
+	// events to say so, is neither: one emit's worth of a low-traffic service is noisy.
 	Burning, Clean bool
 }
 
@@ -25,16 +30,17 @@ type Pulse struct {
 }
 
 // Observe takes the series' cumulative bad and valid counts at an emit and returns the
-// interval since the previous one. The first call only sets the baseline.
-func (p *Pulse) Observe(at time.Time, badTotal, validTotal, allowance float64) Interval {
+// interval since the previous one, judged against threshold (an error ratio) at z standard
+// deviations (0: the point estimate alone). The first call only sets the baseline.
+func (p *Pulse) Observe(at time.Time, badTotal, validTotal, threshold, z float64) Interval {
 	iv := Interval{From: p.lastAt, To: at, Bad: badTotal - p.lastBad, Valid: validTotal - p.lastValid}
 	first := p.lastAt.IsZero()
 	p.lastBad, p.lastValid, p.lastAt = badTotal, validTotal, at
 	if first || !(iv.Valid > 0) || iv.Bad < 0 {
 		return Interval{From: at, To: at}
 	}
-	iv.Burning = iv.Bad > allowance*iv.Valid
-	iv.Clean = !iv.Burning
+	iv.Clean = iv.Bad <= threshold*iv.Valid
+	iv.Burning = !iv.Clean && wilsonLower(iv.Bad, iv.Valid, z) > threshold
 	switch {
 	case iv.Burning && p.burningSince.IsZero():
 		p.burningSince = at
@@ -46,3 +52,15 @@ func (p *Pulse) Observe(at time.Time, badTotal, validTotal, allowance float64) I
 
 // BurningSince is the end of the first interval of the current burning run, or zero.
 func (p *Pulse) BurningSince() time.Time { return p.burningSince }
+
+// wilsonLower is the lower bound of the Wilson score interval of bad ÷ valid at z, the bound
+// the slo connector's alert tiers use (internal/window.WilsonLower).
+func wilsonLower(bad, valid, z float64) float64 {
+	p := min(max(bad/valid, 0), 1)
+	if z <= 0 {
+		return p
+	}
+	z2 := z * z
+	lower := (p + z2/(2*valid) - z*math.Sqrt(p*(1-p)/valid+z2/(4*valid*valid))) / (1 + z2/valid)
+	return max(lower, 0)
+}

@@ -67,9 +67,9 @@ type Factor struct {
 // again within the merge window after its incident resolved is a new episode of it.
 type Episode struct {
 	Start time.Time `json:"start"`
-	// Recovered is when the SLI came back inside the objective and stayed there: the start of
-	// the first emit interval, of the run that lasted until the page cleared, whose events
-	// burned less than the budget allows. Zero while the service has not recovered.
+	// Recovered is when the service stopped burning at a rate that pages and stayed so: the
+	// start of the first emit interval, of the run that lasted until the page cleared, whose
+	// error ratio was under the lowest page threshold. Zero while it has not recovered.
 	Recovered time.Time `json:"recovered,omitzero"`
 	// Resolved is when the page cleared; zero while it fires.
 	Resolved       time.Time          `json:"resolved,omitzero"`

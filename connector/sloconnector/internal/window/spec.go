@@ -178,3 +178,19 @@ func (s *Spec) ShortestAlertWindow() (w Window, ok bool) {
 	}
 	return w, ok
 }
+
+// PageThreshold is the lowest error ratio any page tier fires at: the smallest page factor ×
+// (1 − objective); 1 − objective without page tiers. Below it a series no longer burns at a
+// rate that pages.
+func (s *Spec) PageThreshold(now time.Time) float64 {
+	threshold := 0.0
+	for _, t := range s.Tiers {
+		if f := s.BurnFactor(t, now) * (1 - s.Objective); t.Severity == "page" && (threshold == 0 || f < threshold) {
+			threshold = f
+		}
+	}
+	if threshold == 0 {
+		return 1 - s.Objective
+	}
+	return min(threshold, 1)
+}
