@@ -330,6 +330,7 @@ type serviceSnapshot struct {
 	exhausted        []timeRange
 	exemplars        map[score.CheckID][]string
 	maturity         score.MaturityInputs
+	budgets          map[string]float64
 }
 
 func (p *pillars) snapshot(key string, s *serviceState, now time.Time) serviceSnapshot {
@@ -346,7 +347,13 @@ func (p *pillars) snapshot(key string, s *serviceState, now time.Time) serviceSn
 		snap.incidents = append(snap.incidents, score.Incident{Start: start})
 	}
 	snap.maturity.TelemetryArrives = len(s.signals) > 0
-	for _, st := range s.slos {
+	snap.budgets = map[string]float64{}
+	for name, st := range s.slos {
+		if est, ok := st.estimate(); ok {
+			snap.budgets[name] = est
+		} else if st.hasRemaining {
+			snap.budgets[name] = st.remaining
+		}
 		valid := st.good1h + st.bad1h
 		snap.maturity.SLOWithData = snap.maturity.SLOWithData || valid > 0 || st.hasRemaining
 		// Sharded replicas alert through the generated Prometheus rules, which this exporter
@@ -376,7 +383,7 @@ func maxTime(a, b time.Time) time.Time {
 }
 
 func (p *pillars) evaluateService(snap *serviceSnapshot, defs []score.Def, now time.Time) ServiceResult {
-	res := ServiceResult{Identity: map[string]string{}, Tier: snap.profile.Tier, labels: snap.labels}
+	res := ServiceResult{Identity: map[string]string{}, Tier: snap.profile.Tier, labels: snap.labels, ErrorBudgets: snap.budgets}
 	for i, k := range p.cfg.ServiceIdentity {
 		if snap.labels[i] != "" {
 			res.Identity[k] = snap.labels[i]

@@ -19,9 +19,13 @@ import (
 // incidentView is an incident as /incidents shows it: the record plus what follows from it.
 type incidentView struct {
 	srestate.Incident
-	Status          string  `json:"status"` // open or resolved
+	Status string `json:"status"` // open or resolved
+	// DurationSeconds is the latest episode's impact: to the recovery, else to the page
+	// clearing, else to now.
 	DurationSeconds float64 `json:"duration_seconds"`
 	URL             string  `json:"url"`
+	// Trigger is the hypothesis: the last deployment before the burn began (see ALERTING.md).
+	Trigger *srestate.Deployment `json:"trigger"`
 }
 
 func viewOf(inc srestate.Incident, now time.Time) incidentView {
@@ -29,7 +33,11 @@ func viewOf(inc srestate.Incident, now time.Time) incidentView {
 	if inc.Open() {
 		status = "open"
 	}
-	return incidentView{Incident: inc, Status: status, DurationSeconds: inc.Duration(now).Seconds(), URL: "/incidents/" + inc.ID}
+	v := incidentView{Incident: inc, Status: status, DurationSeconds: inc.Duration(now).Seconds(), URL: "/incidents/" + inc.ID}
+	if d, ok := inc.Trigger(); ok {
+		v.Trigger = &d
+	}
+	return v
 }
 
 // wantsJSON reads the format a client asked for: ?format=json, a .json path, or an Accept

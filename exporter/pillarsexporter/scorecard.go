@@ -38,6 +38,9 @@ type ServiceResult struct {
 	Checks      []CheckJSON        `json:"checks"`
 	Dora        DoraJSON           `json:"dora"`
 	Maturity    MaturityJSON       `json:"maturity"`
+	// ErrorBudgets is each SLO's remaining budget as the slo connector last reported it
+	// (slo.error_budget.remaining), or this replica's estimate from a sharded connector.
+	ErrorBudgets map[string]float64 `json:"error_budget_remaining"`
 }
 
 // FrameworkResult is one framework's pillars.
