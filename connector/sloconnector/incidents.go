@@ -309,7 +309,7 @@ func (c *sloConnector) collectState(rt *sloRuntime, s *series, st window.Status,
 			Key: key, SLO: rt.cfg.Name, Service: service, Identity: s.attrs, Page: p.state.Page,
 			Alert: rt.cfg.Alerting.alertName(), BurnRates: burn, BudgetRemaining: p.state.BudgetRemaining,
 			BadTotal: total.Bad, ValidTotal: total.Valid(), At: now,
-			Interval:     s.pulse.Observe(now, total.Bad, total.Valid(), rt.spec.PageThreshold(now), window.ZScore(rt.spec.Confidence)),
+			Interval:     s.pulse.Observe(now, total.Bad, total.Valid(), rt.spec.PageThreshold(now), rt.spec.ZScore()),
 			BurningSince: s.pulse.BurningSince(),
 		}
 		if p.state.Page && s.evidence != nil {

@@ -2,6 +2,8 @@ package sloconnector
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -141,5 +143,12 @@ func TestRolloutTriggerRollbackAndChildExceptions(t *testing.T) {
 	}
 	if !inc.Resolved.After(inc.Recovered) {
 		t.Errorf("resolved %v before the recovery %v", inc.Resolved, inc.Recovered)
+	}
+	drafts, _ := filepath.Glob(filepath.Join(cfg.IncidentsDir, "*.md"))
+	if len(drafts) != 1 {
+		t.Fatalf("drafts %v", drafts)
+	}
+	if st, err := os.Stat(drafts[0]); err != nil || st.Mode().Perm()&0o044 != 0o044 {
+		t.Errorf("draft mode %v (%v): want readable by the team (0644 before the umask)", st.Mode(), err)
 	}
 }

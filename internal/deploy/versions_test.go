@@ -89,6 +89,14 @@ func TestRollbackNeedsAbsenceWhileAnotherRan(t *testing.T) {
 	if e, ok := n.Observe("a", "2", at(100)); ok { // current version after a pause
 		t.Errorf("the current version after a pause: %v", e)
 	}
+	// The old version comes back after a quiet spell in which the new one did not run either.
+	quiet := New()
+	quiet.Observe("a", "1", at(0))
+	quiet.Observe("a", "2", at(1))
+	quiet.Observe("a", "1", at(2))
+	if e, ok := quiet.Observe("a", "1", at(100)); ok {
+		t.Errorf("a return after a quiet spell, nothing else running: %v", e)
+	}
 }
 
 func TestBoundsAndEmptyInput(t *testing.T) {

@@ -1,8 +1,9 @@
 package incident
 
 import (
-	"math"
 	"time"
+
+	"github.com/otelcol-sre/otelcol-sre/internal/stats"
 )
 
 // Interval is what one series received between two emits: the events that arrived, and
@@ -40,7 +41,7 @@ func (p *Pulse) Observe(at time.Time, badTotal, validTotal, threshold, z float64
 		return Interval{From: at, To: at}
 	}
 	iv.Clean = iv.Bad <= threshold*iv.Valid
-	iv.Burning = !iv.Clean && wilsonLower(iv.Bad, iv.Valid, z) > threshold
+	iv.Burning = !iv.Clean && stats.WilsonLower(iv.Bad, iv.Valid, z) > threshold
 	switch {
 	case iv.Burning && p.burningSince.IsZero():
 		p.burningSince = at
@@ -52,15 +53,3 @@ func (p *Pulse) Observe(at time.Time, badTotal, validTotal, threshold, z float64
 
 // BurningSince is the end of the first interval of the current burning run, or zero.
 func (p *Pulse) BurningSince() time.Time { return p.burningSince }
-
-// wilsonLower is the lower bound of the Wilson score interval of bad ÷ valid at z, the bound
-// the slo connector's alert tiers use (internal/window.WilsonLower).
-func wilsonLower(bad, valid, z float64) float64 {
-	p := min(max(bad/valid, 0), 1)
-	if z <= 0 {
-		return p
-	}
-	z2 := z * z
-	lower := (p + z2/(2*valid) - z*math.Sqrt(p*(1-p)/valid+z2/(4*valid*valid))) / (1 + z2/valid)
-	return max(lower, 0)
-}

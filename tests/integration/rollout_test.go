@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -265,6 +266,10 @@ func TestRolloutThroughTheDefaultConfig(t *testing.T) {
 	if d := inc.Recovered.Sub(rollbackAt); math.Abs(d.Seconds()) > (rolloutEmit + time.Second).Seconds() {
 		t.Errorf("recovered %v, %v from the rollback at %v", inc.Recovered, d, rollbackAt)
 	}
+	pillars := "http://" + r.env[harness.EnvPillars]
+	checkPageInChromium(t, pillars+"/incidents", "incidents", inc.ID, "1.5.0", "availability", "(recovered)")
+	checkPageInChromium(t, pillars+"/incidents/"+inc.ID, "incident", "deployment of <code>1.5.0</code>", "rollback of checkout to version <code>1.4.0</code>",
+		"service recovered", "PaymentGatewayError", "charge-card", "consumed since open")
 	if opened := incidentLogRecords(t, r.env[harness.EnvDataDir], "availability", "slo.incident.opened"); len(opened) != 1 {
 		t.Errorf("%d slo.incident.opened records for availability in logs.jsonl, want 1", len(opened))
 	}
@@ -357,4 +362,47 @@ func incidentLogRecords(t *testing.T, dataDir, slo, event string) []plog.LogReco
 		}
 	}
 	return out
+}
+
+// checkPageInChromium renders url in headless Chromium at 1 400 px: no console error, the
+// rendered DOM holds every want, and a screenshot lands in testoutput/name.png.
+func checkPageInChromium(t *testing.T, url, name string, wants ...string) {
+	t.Helper()
+	chromium, err := exec.LookPath("chromium")
+	if err != nil {
+		t.Fatal("chromium not installed (apt-get install -y chromium)")
+	}
+	root, _ := harness.RepoRoot()
+	outDir := filepath.Join(root, "tests", "integration", "testoutput")
+	if err := os.MkdirAll(outDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	flags := []string{"--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+		"--disable-component-update", "--disable-sync", "--enable-logging=stderr", "--v=0", "--window-size=1400,1800", "--user-data-dir=" + t.TempDir()}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	var stderr strings.Builder
+	cmd := exec.CommandContext(ctx, chromium, append(flags, "--dump-dom", url)...)
+	cmd.Stderr = &stderr
+	dom, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("chromium --dump-dom %s: %v", url, err)
+	}
+	for _, line := range strings.Split(stderr.String(), "\n") {
+		if strings.Contains(line, "CONSOLE") || strings.Contains(line, "Uncaught") {
+			t.Errorf("console message on %s: %s", url, line)
+		}
+	}
+	for _, want := range wants {
+		if !strings.Contains(string(dom), want) {
+			t.Errorf("%s as rendered lacks %q", url, want)
+		}
+	}
+	shot := filepath.Join(outDir, name+".png")
+	if out, err := exec.CommandContext(ctx, chromium, append(flags, "--screenshot="+shot, url)...).CombinedOutput(); err != nil {
+		t.Fatalf("chromium --screenshot: %v\n%s", err, out)
+	}
+	if st, err := os.Stat(shot); err != nil || st.Size() < 10_000 {
+		t.Errorf("screenshot %s missing or empty: %v", shot, err)
+	}
 }

@@ -6,36 +6,6 @@ import (
 	"time"
 )
 
-func TestWilsonLowerBound(t *testing.T) {
-	z := ZScore(0.95)
-	if math.Abs(z-1.959964) > 1e-5 {
-		t.Fatalf("z(0.95) = %v, want 1.96", z)
-	}
-	for _, c := range []struct {
-		name       string
-		bad, valid float64
-		want       float64
-	}{
-		// Reference values from the closed form (checked against statsmodels'
-		// proportion_confint(method="wilson")).
-		{"flap 3 of 227", 3, 227, 0.004504},
-		{"2 % of 1800", 36, 1800, 0.014485},
-		{"half of 100", 50, 100, 0.403832},
-		{"all of 10", 10, 10, 10 / (10 + z*z)},
-		{"none of 1000", 0, 1000, 0},
-		{"no events", 0, 0, 0},
-		{"more bad than valid is clamped", 5, 4, 4 / (4 + z*z)},
-	} {
-		got := WilsonLower(c.bad, c.valid, z)
-		if math.Abs(got-c.want) > 1e-5 {
-			t.Errorf("%s: lower bound %v, want %v", c.name, got, c.want)
-		}
-	}
-	if got := WilsonLower(1, math.Inf(1), z); got != 0 {
-		t.Errorf("infinite weight: %v, want 0", got)
-	}
-}
-
 // evidenceSpec is a 99.9 % SLO over 30 days with the default guards.
 func evidenceSpec(t *testing.T, confidence float64) *Spec {
 	return mustSpec(t, Spec{Objective: 0.999, Period: Rolling(30 * 24 * time.Hour), MaxLateness: 5 * time.Minute,
