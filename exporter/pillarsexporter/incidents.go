@@ -149,14 +149,16 @@ func (p *pillars) publishDeployments(byService map[string][]score.Deployment) {
 }
 
 var pageFuncs = template.FuncMap{
-	"pct":   func(v float64) string { return formatFloat(100*v, 1) + " %" },
-	"num":   func(v float64) string { return formatFloat(v, 2) },
-	"count": func(v float64) string { return formatFloat(v, 0) },
-	"when":  func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05Z") },
-	"dur":   func(s float64) string { return (time.Duration(s) * time.Second).String() },
-	"since": func(from, to time.Time) string { return to.Sub(from).Round(time.Second).String() },
-	"rank":  func(i int) int { return i + 1 },
-	"inc":   func(i int) int { return i + 1 },
+	"pct":      func(v float64) string { return formatFloat(100*v, 1) + " %" },
+	"num":      func(v float64) string { return formatFloat(v, 2) },
+	"count":    func(v float64) string { return formatFloat(v, 0) },
+	"when":     func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05Z") },
+	"dur":      func(s float64) string { return (time.Duration(s) * time.Second).String() },
+	"since":    func(from, to time.Time) string { return to.Sub(from).Round(time.Second).String() },
+	"rank":     func(i int) int { return i + 1 },
+	"timeline": incident.Timeline,
+	// plain drops the draft's Markdown code marks from a timeline line.
+	"plain": func(s string) string { return strings.ReplaceAll(s, "`", "") },
 	"index0": func(fs []srestate.Factor) *srestate.Factor {
 		if len(fs) == 0 {
 			return nil
@@ -202,8 +204,7 @@ var incidentPage = template.Must(template.New("incident").Funcs(pageFuncs).Parse
 <p>Page fired {{when .I.Start}}; {{if .I.Recovered.IsZero}}no recovery seen yet{{else}}service recovered {{when .I.Recovered}} ({{since .I.Start .I.Recovered}} of impact){{end}}; {{if eq .I.Status "resolved"}}alert cleared {{when .I.Resolved}} ({{since .I.Start .I.Resolved}} after it fired: the alert waits for its long window to cool){{else}}alert still firing{{end}}.</p>
 <p>Peak burn {{num .I.PeakBurn}}× at {{when .I.PeakAt}}; budget remaining at open {{pct .I.BudgetAtOpen}}; consumed since open {{pct .I.BudgetConsumed}}; {{count .I.BadEvents}} bad of {{count .I.ValidEvents}} valid events since open.</p>
 <p>Trigger hypothesis: {{with trigger .I.Incident}}{{if .Rollback}}no new version before the burn (last change: rollback to <code>{{.Version}}</code> at {{when .At}}){{else}}deployment of <code>{{.Version}}</code> at {{when .At}}, the last before the burn began{{end}}{{else}}no deployment before the burn{{end}}.</p>
-<h2>Timeline</h2><ul>{{range .I.Deployments}}<li>{{when .At}}: {{if .Rollback}}rollback of {{.Service}} to version <code>{{.Version}}</code> ({{.Source}}): remediation{{else}}deployment of {{.Service}} version <code>{{.Version}}</code> ({{.Source}}){{end}}{{if .SHA}}, commit {{.SHA}}{{end}}</li>{{end}}
-{{range $n, $e := .I.Episodes}}<li>{{when $e.Start}}: page fires{{if $n}} again (episode {{inc $n}}){{else}}, incident opened{{end}}</li>{{if not $e.Recovered.IsZero}}<li>{{when $e.Recovered}}: the service recovers</li>{{end}}{{if not $e.Resolved.IsZero}}<li>{{when $e.Resolved}}: page clears</li>{{end}}{{end}}</ul>
+<h2>Timeline</h2><ul>{{range timeline .I.Incident}}<li>{{when .At}}: {{plain .What}}</li>{{end}}</ul>
 <h2>Contributing factors (hypotheses, ranked by lift)</h2>
 {{if .I.Factors}}<table><thead><tr><th>#</th><th>Attribute</th><th>Value</th><th>Bad events</th><th>Good events</th><th>Lift</th><th>Share of bad events</th></tr></thead><tbody>
 {{range $i, $f := .I.Factors}}<tr><td>{{rank $i}}</td><td>{{$f.Attribute}}</td><td>{{$f.Value}}</td><td>{{count $f.Bad}}</td><td>{{count $f.Good}}</td><td>{{num $f.Lift}}</td><td>{{pct $f.Coverage}}</td></tr>{{end}}

@@ -102,7 +102,7 @@ func (p *pillars) evidence(s *serviceState, now time.Time) score.Evidence {
 	// minutes of spans, not an hour's.
 	observed := min(p.cfg.Window, now.Sub(maxTime(s.firstSeen, p.started)))
 	e := score.Evidence{
-		WindowSeconds: max(observed, p.bucketWidth()).Seconds(), Spans: c.spans, Weight: c.weight, SampledSpans: c.sampled,
+		WindowSeconds: max(observed, time.Second).Seconds(), Spans: c.spans, Weight: c.weight, SampledSpans: c.sampled,
 		ServerSpans: c.server, ServerErrors: c.serverErrors, AuthFailures: c.auth, SpansWithExceptions: c.exceptions,
 		Bytes:             c.bytes, // latencies are filtered outside the lock, from the snapshot's copy
 		TLSTerminationApp: s.profile.TLSTermination == "app", ServerTLS: c.serverTLS, ServerSpansForTLS: c.server,

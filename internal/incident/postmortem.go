@@ -69,8 +69,8 @@ func Postmortem(inc srestate.Incident, now time.Time, traceURL string) string {
 	}
 
 	p("## Timeline (UTC)\n\n")
-	for _, e := range timeline(inc) {
-		p("- %s — %s\n", stamp(e.at), e.what)
+	for _, e := range Timeline(inc) {
+		p("- %s — %s\n", stamp(e.At), e.What)
 	}
 	p("\n## Contributing factors (hypotheses)\n\n")
 	if len(inc.Factors) == 0 {
@@ -103,12 +103,17 @@ func Postmortem(inc srestate.Incident, now time.Time, traceURL string) string {
 	return b.String()
 }
 
-type entry struct {
-	at   time.Time
-	what string
+// Entry is one line of an incident's timeline.
+type Entry struct {
+	At   time.Time
+	What string
 }
 
-func timeline(inc srestate.Incident) []entry {
+type entry = Entry
+
+// Timeline is the incident's deployments, rollbacks and episodes (page, peak, recovery, page
+// clearing) in time order, as the draft and /incidents/{id} show them.
+func Timeline(inc srestate.Incident) []Entry {
 	var es []entry
 	for _, d := range inc.Deployments {
 		what := fmt.Sprintf("deployment of %s version `%s` (%s)", d.Service, d.Version, d.Source)
@@ -135,13 +140,13 @@ func timeline(inc srestate.Incident) []entry {
 			es = append(es, entry{e.PeakAt, fmt.Sprintf("peak burn rate %s×", num(e.PeakBurn))})
 		}
 		if !e.Recovered.IsZero() {
-			es = append(es, entry{e.Recovered, "the service recovers: its events are back inside the objective"})
+			es = append(es, entry{e.Recovered, "the service recovers: its error ratio is back under the page threshold"})
 		}
 		if !e.Resolved.IsZero() {
 			es = append(es, entry{e.Resolved, fmt.Sprintf("page clears; episode resolved (%s of the budget consumed)", pct(e.BudgetConsumed))})
 		}
 	}
-	slices.SortStableFunc(es, func(x, y entry) int { return x.at.Compare(y.at) })
+	slices.SortStableFunc(es, func(x, y entry) int { return x.At.Compare(y.At) })
 	return es
 }
 

@@ -268,8 +268,8 @@ func TestRolloutThroughTheDefaultConfig(t *testing.T) {
 	}
 	pillars := "http://" + r.env[harness.EnvPillars]
 	checkPageInChromium(t, pillars+"/incidents", "incidents", inc.ID, "1.5.0", "availability", "(recovered)")
-	checkPageInChromium(t, pillars+"/incidents/"+inc.ID, "incident", "deployment of <code>1.5.0</code>", "rollback of checkout to version <code>1.4.0</code>",
-		"service recovered", "PaymentGatewayError", "charge-card", "consumed since open")
+	checkPageInChromium(t, pillars+"/incidents/"+inc.ID, "incident", "deployment of <code>1.5.0</code>", "rollback of checkout to version 1.4.0 (version_change): remediation",
+		"service recovered", "the service recovers", "PaymentGatewayError", "charge-card", "consumed since open")
 	if opened := incidentLogRecords(t, r.env[harness.EnvDataDir], "availability", "slo.incident.opened"); len(opened) != 1 {
 		t.Errorf("%d slo.incident.opened records for availability in logs.jsonl, want 1", len(opened))
 	}
