@@ -308,7 +308,7 @@ func (c *sloConnector) collectState(rt *sloRuntime, s *series, st window.Status,
 		p.obs = incident.Observation{
 			Key: key, SLO: rt.cfg.Name, Service: service, Identity: s.attrs, Page: p.state.Page,
 			Alert: rt.cfg.Alerting.alertName(), BurnRates: burn, BudgetRemaining: p.state.BudgetRemaining,
-			BadTotal: total.Bad, ValidTotal: total.Valid(), At: now,
+			BadTotal: total.Bad, ValidTotal: total.Valid(), At: now, PeriodStart: periodStart(&rt.spec, now),
 			Interval:     s.pulse.Observe(now, total.Bad, total.Valid(), rt.spec.PageThreshold(now), rt.spec.ZScore()),
 			BurningSince: s.pulse.BurningSince(),
 		}
@@ -439,4 +439,9 @@ func draftName(inc srestate.Incident) string {
 		return '_'
 	}, inc.SLO)
 	return inc.Start.UTC().Format("2006-01-02") + "-" + slo + "-" + inc.ID + ".md"
+}
+
+func periodStart(spec *window.Spec, now time.Time) time.Time {
+	start, _ := spec.Period.Bounds(now)
+	return start
 }

@@ -48,7 +48,7 @@ func Postmortem(inc srestate.Incident, now time.Time, traceURL string) string {
 
 	p("## Impact\n\n")
 	p("- Bad events since the page: %s of %s valid events (%s).\n", count(inc.BadEvents), count(inc.ValidEvents), pct(ratio(inc.BadEvents, inc.ValidEvents)))
-	p("- Error budget consumed since open: %s of the period's budget (%s remained at the start).\n", pct(inc.BudgetConsumed), pct(inc.BudgetAtOpen))
+	p("- Error budget consumed since open: %s of the budget of this period so far%s (%s remained at the start).\n", pct(inc.BudgetConsumed), periodFrom(inc.PeriodStart), pct(inc.BudgetAtOpen))
 	p("- Duration: %s until the service recovered", impact)
 	if inc.Recovered.IsZero() {
 		p(" (no recovery seen yet)")
@@ -203,4 +203,11 @@ func orNone(s string) string {
 		return "(unknown)"
 	}
 	return s
+}
+
+func periodFrom(start time.Time) string {
+	if start.IsZero() {
+		return ""
+	}
+	return ", which started " + stamp(start)
 }

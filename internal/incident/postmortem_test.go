@@ -35,7 +35,7 @@ func TestPostmortemFilledFromTheRecord(t *testing.T) {
 		"## Summary", "burned at 40× the sustainable rate", "The page cleared at 2026-11-27 10:12:33, after 12m30s.",
 		"Bad events concentrate on `http.route=/pay|now` (97.0 % of them, lift 4.05).",
 		"## Impact", "Bad events since the page: 1234 of 5000 valid events (24.7 %).",
-		"Error budget consumed since open: 12.5 % of the period's budget (90.0 % remained at the start).", "Duration: 12m30s until the service recovered (no recovery seen yet); the page fired for 12m30s.",
+		"Error budget consumed since open: 12.5 % of the budget of this period so far (90.0 % remained at the start).", "Duration: 12m30s until the service recovered (no recovery seen yet); the page fired for 12m30s.",
 		"## Detection", "`SLOErrorBudgetBurn` (severity page) fired at 2026-11-27 10:00:03 with burn rates 1h 16.5×, 5m 40×.",
 		"## Trigger", "Hypothesis: the deployment of version `2.0.0` at 2026-11-27 09:57:03 (3m0s before the page), the last deployment before the burn began.",
 		"## Timeline (UTC)",
@@ -85,6 +85,7 @@ func TestPostmortemOfEpisodesWithARollback(t *testing.T) {
 	inc.Deployments = append(inc.Deployments, srestate.Deployment{Service: "checkout", Version: "1.9.0", At: t0.Add(5 * time.Minute), Source: "version_change", Rollback: true})
 	inc.Recovered = t0.Add(6 * time.Minute)
 	inc.Reopened = 1
+	inc.PeriodStart = t0.Add(-30 * 24 * time.Hour)
 	inc.Episodes = []srestate.Episode{
 		{Start: t0.Add(-20 * time.Minute), Resolved: t0.Add(-15 * time.Minute), BurnAtOpen: map[string]float64{"5m": 7}},
 		{Start: t0, Recovered: t0.Add(6 * time.Minute), Resolved: inc.Resolved, BurnAtOpen: inc.BurnAtOpen, BudgetConsumed: 0.125},
@@ -93,6 +94,7 @@ func TestPostmortemOfEpisodesWithARollback(t *testing.T) {
 	for _, want := range []string{
 		"The service recovered at 2026-11-27 10:06:03, after 6m0s.",
 		"This is episode 2 of the incident",
+		"of the budget of this period so far, which started 2026-10-28 10:00:03",
 		"Duration: 6m0s until the service recovered; the page fired for 12m30s.",
 		"Hypothesis: the deployment of version `2.0.0`",
 		"- 2026-11-27 09:40:03 — page alert `SLOErrorBudgetBurn` fires; incident opened (burn 5m 7×)",

@@ -44,7 +44,10 @@ type Observation struct {
 	// end of the first burning interval before the page (Pulse.BurningSince), zero if unknown.
 	Interval     Interval
 	BurningSince time.Time
-	At           time.Time
+	// PeriodStart is the start of the SLO period the budget belongs to (now − the rolling
+	// period, or the calendar period's start).
+	PeriodStart time.Time
+	At          time.Time
 }
 
 // maxEpisodes bounds the episodes one incident lists: the first and the latest are kept.
@@ -215,7 +218,7 @@ func (t *Tracker) start(o Observation, ev Evidence) *record {
 func (r *record) newEpisode(o Observation) {
 	inc := &r.Incident
 	inc.Start, inc.Resolved, inc.Recovered = o.At, time.Time{}, time.Time{}
-	inc.BurnAtOpen, inc.BudgetAtOpen = maps.Clone(o.BurnRates), o.BudgetRemaining
+	inc.BurnAtOpen, inc.BudgetAtOpen, inc.PeriodStart = maps.Clone(o.BurnRates), o.BudgetRemaining, o.PeriodStart
 	inc.PeakBurn, inc.PeakAt, inc.BudgetConsumed = 0, time.Time{}, 0
 	inc.Exemplars, inc.Factors, inc.Deployments = nil, nil, nil
 	inc.TriggerCutoff = o.At

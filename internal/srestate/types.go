@@ -109,8 +109,11 @@ type Incident struct {
 	Alert        string             `json:"alert"`
 	BurnAtOpen   map[string]float64 `json:"burn_rates_at_open"`
 	BudgetAtOpen float64            `json:"budget_remaining_at_open"`
-	PeakBurn     float64            `json:"peak_burn_rate"`
-	PeakAt       time.Time          `json:"peak_at"`
+	// PeriodStart is the start of the SLO period whose budget BudgetAtOpen and
+	// BudgetConsumed are shares of, at the latest episode's open.
+	PeriodStart time.Time `json:"period_start,omitzero"`
+	PeakBurn    float64   `json:"peak_burn_rate"`
+	PeakAt      time.Time `json:"peak_at"`
 	// BudgetConsumed is the share of the period's error budget spent since the start.
 	BudgetConsumed float64 `json:"budget_consumed"`
 	// BadEvents and ValidEvents are counted since the start.
