@@ -41,11 +41,7 @@ func (h stateHost) GetExtensions() map[component.ID]component.Component {
 // requests builds n server spans of checkout at version, alternating /pay and /browse, ending
 // at end; /pay fails when failPay.
 func requests(n int, version string, failPay bool, end time.Time, seed byte) ptrace.Traces {
-	td := ptrace.NewTraces()
-	rs := td.ResourceSpans().AppendEmpty()
-	rs.Resource().Attributes().PutStr("service.name", "checkout")
-	rs.Resource().Attributes().PutStr("service.version", version)
-	spans := rs.ScopeSpans().AppendEmpty().Spans()
+	td, spans := checkoutTraces(version)
 	for i := 0; i < n; i++ {
 		s := spans.AppendEmpty()
 		s.SetTraceID(pcommon.TraceID{seed, byte(i), byte(i >> 8), 1})
@@ -63,6 +59,15 @@ func requests(n int, version string, failPay bool, end time.Time, seed byte) ptr
 		}
 	}
 	return td
+}
+
+// checkoutTraces is an empty batch of the checkout service at version.
+func checkoutTraces(version string) (ptrace.Traces, ptrace.SpanSlice) {
+	td := ptrace.NewTraces()
+	rs := td.ResourceSpans().AppendEmpty()
+	rs.Resource().Attributes().PutStr("service.name", "checkout")
+	rs.Resource().Attributes().PutStr("service.version", version)
+	return td, rs.ScopeSpans().AppendEmpty().Spans()
 }
 
 func incidentRecords(sink *consumertest.LogsSink) map[string][]plog.LogRecord {
@@ -247,16 +252,7 @@ func TestGroupByValueIsTheIdentityNotAFactor(t *testing.T) {
 	clock := testNow
 	cfg := baseConfig(SLO{Name: "availability", Objective: 99.9, SLI: SLI{Bad: "status.code == STATUS_CODE_ERROR"},
 		GroupBy: []string{"http.route"}, Alerting: Alerting{Profile: profileTestSeconds, MinValidEvents: ptrTo(0.0)}})
-	cfg.EmitInterval = time.Hour
-	cfg.IncidentsDir = t.TempDir()
-	c := newTestConnector(t, cfg)
-	c.now = func() time.Time { return clock }
-	logs := new(consumertest.LogsSink)
-	c.logs = logs
-	if err := c.Start(context.Background(), componenttest.NewNopHost()); err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = c.Shutdown(context.Background()) }()
+	c, logs := startIncidentConnector(t, cfg, &clock)
 	for step := range 5 {
 		clock = clock.Add(time.Second)
 		td := requests(400, "1.0", true, clock, byte(step))

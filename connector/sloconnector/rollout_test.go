@@ -17,32 +17,14 @@ import (
 // nodeRequests shapes requests as the Node SDK's auto-instrumentation does: the server span
 // only says 500; the exception is an event of the child span that threw.
 func nodeRequests(n int, version string, failEvery int, end time.Time, seed byte) ptrace.Traces {
-	td := ptrace.NewTraces()
-	rs := td.ResourceSpans().AppendEmpty()
-	rs.Resource().Attributes().PutStr("service.name", "checkout")
-	rs.Resource().Attributes().PutStr("service.version", version)
-	spans := rs.ScopeSpans().AppendEmpty().Spans()
+	td, spans := checkoutTraces(version)
 	for i := 0; i < n; i++ {
 		trace := pcommon.TraceID{seed, byte(i), byte(i >> 8), 2}
 		if i%2 == 1 { // a healthy route beside it
-			browse := spans.AppendEmpty()
-			browse.SetTraceID(trace)
-			browse.SetSpanID(pcommon.SpanID{seed, byte(i), byte(i >> 8), 3})
-			browse.SetName("GET /browse")
-			browse.SetKind(ptrace.SpanKindServer)
-			browse.SetStartTimestamp(pcommon.NewTimestampFromTime(end.Add(-20 * time.Millisecond)))
-			browse.SetEndTimestamp(pcommon.NewTimestampFromTime(end))
-			browse.Attributes().PutStr("http.route", "/browse")
+			serverSpan(spans, trace, pcommon.SpanID{seed, byte(i), byte(i >> 8), 3}, "/browse", end)
 			continue
 		}
-		server := spans.AppendEmpty()
-		server.SetTraceID(trace)
-		server.SetSpanID(pcommon.SpanID{seed, byte(i), byte(i >> 8), 1})
-		server.SetName("POST /pay")
-		server.SetKind(ptrace.SpanKindServer)
-		server.SetStartTimestamp(pcommon.NewTimestampFromTime(end.Add(-20 * time.Millisecond)))
-		server.SetEndTimestamp(pcommon.NewTimestampFromTime(end))
-		server.Attributes().PutStr("http.route", "/pay")
+		server := serverSpan(spans, trace, pcommon.SpanID{seed, byte(i), byte(i >> 8), 1}, "/pay", end)
 		failed := failEvery > 0 && i%failEvery == 0
 		if failed {
 			server.Status().SetCode(ptrace.StatusCodeError)
@@ -75,16 +57,7 @@ func TestRolloutTriggerRollbackAndChildExceptions(t *testing.T) {
 	// test_seconds windows (5m is 5 s) over a 12h period: the google factors (14.4, 6) again.
 	cfg := baseConfig(SLO{Name: "availability", Objective: 99.9, SLI: SLI{Bad: "status.code == STATUS_CODE_ERROR"},
 		Window: Window{Rolling: Duration(12 * time.Hour)}, Alerting: Alerting{Profile: profileTestSeconds}})
-	cfg.EmitInterval = time.Hour // emits are driven by the test
-	cfg.IncidentsDir = t.TempDir()
-	c := newTestConnector(t, cfg)
-	c.now = func() time.Time { return clock }
-	logs := new(consumertest.LogsSink)
-	c.logs = logs
-	if err := c.Start(context.Background(), componenttest.NewNopHost()); err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = c.Shutdown(context.Background()) }()
+	c, logs := startIncidentConnector(t, cfg, &clock)
 	step := func(version string, failEvery int, seconds int) {
 		for range seconds {
 			clock = clock.Add(time.Second)
@@ -151,4 +124,34 @@ func TestRolloutTriggerRollbackAndChildExceptions(t *testing.T) {
 	if st, err := os.Stat(drafts[0]); err != nil || st.Mode().Perm()&0o044 != 0o044 {
 		t.Errorf("draft mode %v (%v): want readable by the team (0644 before the umask)", st.Mode(), err)
 	}
+}
+
+// startIncidentConnector starts a connector whose emits the test drives, on the test's clock,
+// with its incident records in the returned sink and its drafts in a temporary directory.
+func startIncidentConnector(t *testing.T, cfg *Config, clock *time.Time) (*sloConnector, *consumertest.LogsSink) {
+	t.Helper()
+	cfg.EmitInterval = time.Hour
+	cfg.IncidentsDir = t.TempDir()
+	c := newTestConnector(t, cfg)
+	c.now = func() time.Time { return *clock }
+	logs := new(consumertest.LogsSink)
+	c.logs = logs
+	if err := c.Start(context.Background(), componenttest.NewNopHost()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Shutdown(context.Background()) })
+	return c, logs
+}
+
+// serverSpan appends a SERVER span of route ending at end.
+func serverSpan(spans ptrace.SpanSlice, trace pcommon.TraceID, id pcommon.SpanID, route string, end time.Time) ptrace.Span {
+	s := spans.AppendEmpty()
+	s.SetTraceID(trace)
+	s.SetSpanID(id)
+	s.SetName("POST " + route)
+	s.SetKind(ptrace.SpanKindServer)
+	s.SetStartTimestamp(pcommon.NewTimestampFromTime(end.Add(-20 * time.Millisecond)))
+	s.SetEndTimestamp(pcommon.NewTimestampFromTime(end))
+	s.Attributes().PutStr("http.route", route)
+	return s
 }
