@@ -16,8 +16,9 @@ const (
 	MaxVersions = 16
 	// Absence is how long a version must have gone unseen, while another ran, for its return
 	// to be a rollback. Shorter gaps are a canary or a rolling update interleaving two
-	// versions, which stay one deployment of the new one.
-	Absence = 30 * time.Second
+	// versions, which stay one deployment of the new one. It is twice an SDK's default batch
+	// delay (5 s), so a version still running keeps being seen within it.
+	Absence = 10 * time.Second
 )
 
 // Kind of a version event.

@@ -74,8 +74,11 @@ func TestRecoveryIsWhenTheServiceRecovered(t *testing.T) {
 	expect(t, tr, pulse(0, true, true, false), evidence(), Opened)
 	tr.Observe(pulse(15*time.Second, true, false, true), evidence()) // clean once
 	tr.Observe(pulse(30*time.Second, true, true, false), evidence()) // relapse
-	tr.Observe(pulse(45*time.Second, true, false, true), evidence()) // recovered from 30s
-	tr.Observe(pulse(60*time.Second, true, false, false), evidence())
+	tr.Observe(pulse(45*time.Second, true, false, false), evidence()) // not evidently burning: recovered from 30s
+	tr.Observe(pulse(60*time.Second, true, false, true), evidence())
+	quiet := pulse(75*time.Second, true, false, false)
+	quiet.Interval.Valid = 0 // no traffic: no evidence either way
+	tr.Observe(quiet, evidence())
 	inc := expect(t, tr, pulse(30*time.Minute, false, false, true), evidence(), Resolved)
 	if want := t0.Add(30 * time.Second); !inc.Recovered.Equal(want) || !inc.Episodes[0].Recovered.Equal(want) {
 		t.Errorf("recovered %v (episode %v), want %v", inc.Recovered, inc.Episodes[0].Recovered, want)
@@ -86,10 +89,17 @@ func TestRecoveryIsWhenTheServiceRecovered(t *testing.T) {
 	if !inc.Resolved.Equal(t0.Add(30 * time.Minute)) {
 		t.Errorf("resolved %v", inc.Resolved)
 	}
-	// The interval that opens a page never counts as its recovery.
+	// The interval that opens a page never counts as its recovery, and an interval without
+	// traffic is none.
 	tr2 := testTracker()
 	if inc := expect(t, tr2, pulse(0, true, false, true), evidence(), Opened); !inc.Recovered.IsZero() {
 		t.Errorf("recovered at open: %v", inc.Recovered)
+	}
+	idle := pulse(15*time.Second, true, false, false)
+	idle.Interval.Valid = 0
+	tr2.Observe(idle, evidence())
+	if inc := tr2.OpenIncidents()[0]; !inc.Recovered.IsZero() {
+		t.Errorf("recovered on an interval without traffic: %v", inc.Recovered)
 	}
 }
 

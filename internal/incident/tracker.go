@@ -167,15 +167,17 @@ func (t *Tracker) Observe(o Observation, evidence func() Evidence) (Event, bool)
 	return Event{}, false
 }
 
-// recover follows the service under an open page: recovered from the first clean interval of
-// the run that goes on until the page clears; a burning interval undoes it.
+// recover follows the service under an open page: recovered from the first interval with
+// traffic that no longer evidently burns at the page rate, of the run that goes on until the
+// page clears; an interval that does undoes it. An interval without traffic is no evidence
+// either way.
 func (r *record) recover(iv Interval) {
 	inc := &r.Incident
 	switch {
-	case iv.Clean && inc.Recovered.IsZero():
-		inc.Recovered = iv.From
 	case iv.Burning:
 		inc.Recovered = time.Time{}
+	case iv.Valid > 0 && inc.Recovered.IsZero():
+		inc.Recovered = iv.From
 	}
 }
 

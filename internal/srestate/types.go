@@ -68,8 +68,9 @@ type Factor struct {
 type Episode struct {
 	Start time.Time `json:"start"`
 	// Recovered is when the service stopped burning at a rate that pages and stayed so: the
-	// start of the first emit interval, of the run that lasted until the page cleared, whose
-	// error ratio was under the lowest page threshold. Zero while it has not recovered.
+	// start of the first emit interval with traffic, of the run that lasted until the page
+	// cleared, that no longer evidently burned at the lowest page threshold. Zero while it has
+	// not recovered.
 	Recovered time.Time `json:"recovered,omitzero"`
 	// Resolved is when the page cleared; zero while it fires.
 	Resolved       time.Time          `json:"resolved,omitzero"`

@@ -214,18 +214,18 @@ func TestRolloutThroughTheDefaultConfig(t *testing.T) {
 		return nil
 	})
 
-	// v1.5.0 fails half of /pay until the page fires, and runs 40 s in all (a version must be
-	// gone 30 s for its return to be a rollback).
+	// v1.5.0 fails half of /pay until the page fires, and runs 20 s in all (a version must be
+	// gone 10 s for its return to be a rollback).
 	deployAt := time.Now()
 	badFail := func(pay int) bool { return pay%2 == 0 }
 	paged := time.Time{}
-	r.paced(v15, 40*time.Second, badFail, func() {
+	r.paced(v15, 20*time.Second, badFail, func() {
 		if paged.IsZero() && r.page() {
 			paged = time.Now()
 		}
 	})
 	if paged.IsZero() {
-		t.Fatal("no page within 40 s of the failing deployment")
+		t.Fatal("no page within 20 s of the failing deployment")
 	}
 	t.Logf("paged %v after the deploy", paged.Sub(deployAt).Round(time.Second))
 
