@@ -129,44 +129,6 @@ type Latency struct {
 	ErrorsAreBad bool          `mapstructure:"errors_are_bad"`
 }
 
-// Alerting selects the burn-rate tiers, their low-traffic guard, and what the generated alert
-// rules carry besides Sloth's labels.
-type Alerting struct {
-	Profile string `mapstructure:"profile"`
-	// MinValidEvents is nil when unset, so an explicit 0 can switch the guard off.
-	MinValidEvents *float64 `mapstructure:"min_valid_events"`
-	// Confidence is the two-sided level of the Wilson score interval whose lower bound must
-	// exceed a tier's threshold, in both windows, for the tier to fire (default 0.95, z = 1.96):
-	// a fresh service's 3 errors in 227 requests is not evidence of a 6× burn. 0 turns it off,
-	// leaving the point estimate and min_valid_events. See ALERTING.md.
-	Confidence  *float64          `mapstructure:"confidence"`
-	Labels      map[string]string `mapstructure:"labels"`
-	Annotations map[string]string `mapstructure:"annotations"`
-	// Name is the burn-rate alert's name (default SLOErrorBudgetBurn).
-	Name            string               `mapstructure:"name"`
-	Windows         *AlertWindows        `mapstructure:"windows"`
-	Page            SeverityAlert        `mapstructure:"page"`
-	Ticket          SeverityAlert        `mapstructure:"ticket"`
-	BudgetExhausted BudgetExhaustedAlert `mapstructure:"budget_exhausted"`
-	Absent          AbsentAlert          `mapstructure:"absent"`
-}
-
-// confidence is the configured evidence level, or the default.
-func (a Alerting) confidence() float64 {
-	if a.Confidence == nil {
-		return defaultConfidence
-	}
-	return *a.Confidence
-}
-
-// minValidEvents is the configured guard, or the default.
-func (a Alerting) minValidEvents() float64 {
-	if a.MinValidEvents == nil {
-		return defaultMinValidEvents
-	}
-	return *a.MinValidEvents
-}
-
 // Duration is a time.Duration that also accepts whole days and weeks ("30d", "2w").
 type Duration time.Duration
 
