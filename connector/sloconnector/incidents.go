@@ -301,16 +301,23 @@ func (c *sloConnector) deploymentsBefore(service string, at time.Time) []srestat
 		deps = append(deps, c.board.Deployments(service, from, at)...)
 	}
 	slices.SortStableFunc(deps, func(x, y srestate.Deployment) int { return x.At.Compare(y.At) })
-	seen := map[string]int{}
+	// One per version, and one rollback per version apart: a rollback to 1.4.0 is not the
+	// deployment of 1.4.0 a day before.
+	type key struct {
+		version  string
+		rollback bool
+	}
+	seen := map[key]int{}
 	var out []srestate.Deployment
 	for _, d := range deps {
-		if i, ok := seen[d.Version]; ok {
+		k := key{d.Version, d.Rollback}
+		if i, ok := seen[k]; ok {
 			if out[i].SHA == "" {
 				out[i].SHA = d.SHA
 			}
 			continue
 		}
-		seen[d.Version] = len(out)
+		seen[k] = len(out)
 		out = append(out, d)
 	}
 	return out
