@@ -72,8 +72,8 @@ func pulse(at time.Duration, page, burning, clean bool) Observation {
 func TestRecoveryIsWhenTheServiceRecovered(t *testing.T) {
 	tr := testTracker()
 	expect(t, tr, pulse(0, true, true, false), evidence(), Opened)
-	tr.Observe(pulse(15*time.Second, true, false, true), evidence()) // clean once
-	tr.Observe(pulse(30*time.Second, true, true, false), evidence()) // relapse
+	tr.Observe(pulse(15*time.Second, true, false, true), evidence())  // clean once
+	tr.Observe(pulse(30*time.Second, true, true, false), evidence())  // relapse
 	tr.Observe(pulse(45*time.Second, true, false, false), evidence()) // not evidently burning: recovered from 30s
 	tr.Observe(pulse(60*time.Second, true, false, true), evidence())
 	quiet := pulse(75*time.Second, true, false, false)
