@@ -3,6 +3,7 @@ package pillarsexporter
 import (
 	"math"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -320,7 +321,7 @@ func (p *pillars) collectMetric(res pcommon.Map, m pmetric.Metric, now time.Time
 
 func (p *pillars) collectSLOPoint(s *serviceState, name string, dp pmetric.NumberDataPoint, v float64) {
 	attrs := dp.Attributes()
-	sloName := str(attrs, slonames.SLOName)
+	sloName := sloSeries(attrs)
 	st := s.slo(sloName)
 	if st == nil {
 		return
@@ -398,4 +399,27 @@ func (p *pillars) observeBudget(s *serviceState, remaining float64, at time.Time
 	case remaining > 0 && n > 0 && s.exhausted[n-1].to.IsZero():
 		s.exhausted[n-1].to = at
 	}
+}
+
+// notSeries are the attributes of the connector's points that do not tell its series apart.
+var notSeries = map[string]bool{slonames.SLOName: true, slonames.Service: true, slonames.Outcome: true, slonames.Window: true,
+	slonames.Severity: true, slonames.InstanceID: true, slonames.Connector: true, slonames.PeriodStart: true, slonames.ObjectiveMet: true}
+
+// sloSeries names one series of an SLO: its name, and its group_by values when it has any
+// ("latency{http.route=/pay}"), so the routes of a grouped SLO are not one budget overwritten
+// by each in turn.
+func sloSeries(attrs pcommon.Map) string {
+	name := str(attrs, slonames.SLOName)
+	var group []string
+	attrs.Range(func(k string, v pcommon.Value) bool {
+		if !notSeries[k] && !strings.HasPrefix(k, "service.") && !strings.HasPrefix(k, "deployment.") {
+			group = append(group, k+"="+v.AsString())
+		}
+		return true
+	})
+	if len(group) == 0 {
+		return name
+	}
+	slices.Sort(group)
+	return name + "{" + strings.Join(group, ", ") + "}"
 }

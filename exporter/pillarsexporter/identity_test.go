@@ -99,3 +99,33 @@ func TestRestoredDuplicatesAreJoined(t *testing.T) {
 		t.Errorf("entries %v, page alerts %v", keysOf(p.services), full.pageAlerts)
 	}
 }
+
+// The routes of a grouped SLO are series of their own, not one budget each overwrites.
+func TestGroupedSLOSeriesKeepTheirOwnBudgets(t *testing.T) {
+	now := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	p := newPillars(createDefaultConfig().(*Config), componenttest.NewNopTelemetrySettings(), func() time.Time { return now })
+	for route, remaining := range map[string]float64{"/pay": -2, "/browse": 0.9} {
+		md := budgetOf("checkout", remaining, now)
+		md.ResourceMetrics().At(0).ScopeMetrics().At(0).Metrics().At(0).Gauge().DataPoints().At(0).Attributes().PutStr("http.route", route)
+		_ = p.consumeMetrics(context.Background(), md)
+	}
+	_ = p.consumeMetrics(context.Background(), budgetOf("checkout", 0.5, now))
+	for _, s := range p.services {
+		got := map[string]float64{}
+		for name, st := range s.slos {
+			got[name] = st.remaining
+		}
+		want := map[string]float64{"availability{http.route=/pay}": -2, "availability{http.route=/browse}": 0.9, "availability": 0.5}
+		if len(got) != len(want) {
+			t.Fatalf("series %v, want %v", got, want)
+		}
+		for k, v := range want {
+			if got[k] != v {
+				t.Errorf("%s: %v, want %v", k, got[k], v)
+			}
+		}
+		if b := s.budgetEvidence(); b.Remaining != -2 || b.SLO != "availability{http.route=/pay}" {
+			t.Errorf("worst budget %+v, want the /pay series'", b)
+		}
+	}
+}
