@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"os"
@@ -18,15 +19,34 @@ import (
 	"time"
 )
 
-// FreePort returns a 127.0.0.1 port that was free a moment ago.
+var (
+	portsMu   sync.Mutex
+	portsUsed = map[int]bool{}
+)
+
+// FreePort returns a 127.0.0.1 port that was free a moment ago. It is drawn below the kernel's
+// ephemeral range (32768 and up on Linux), where port 0 listeners and every outgoing
+// connection take theirs: a port handed out there can be taken by a client's connection before
+// the server binds it. No port is handed out twice in one test binary.
 func FreePort(t testing.TB) int {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatalf("free port: %v", err)
+	portsMu.Lock()
+	defer portsMu.Unlock()
+	for range 1000 {
+		port := 20000 + rand.IntN(12000)
+		if portsUsed[port] {
+			continue
+		}
+		l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+		if err != nil {
+			continue
+		}
+		l.Close()
+		portsUsed[port] = true
+		return port
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	t.Fatal("free port: none free in 20000-31999 after 1000 tries")
+	return 0
 }
 
 // Addr is FreePort formatted as host:port.
