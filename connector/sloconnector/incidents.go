@@ -144,7 +144,13 @@ func (in *incidents) observeSpan(s *series, span ptrace.Span, bad bool, weight f
 	if in.valuesOf != in.spanSeq { // once per span, however many SLOs count it
 		in.valuesOf = in.spanSeq
 		in.values = in.values[:0]
-		te, traceFailed := in.traceErrors[span.TraceID()]
+		// Only a failed request looks up where its trace failed: the lookup costs a map probe
+		// per span, and a request that succeeded is not explained by a child's handled exception.
+		var te traceError
+		traceFailed := false
+		if span.Status().Code() == ptrace.StatusCodeError && len(in.traceErrors) > 0 {
+			te, traceFailed = in.traceErrors[span.TraceID()]
+		}
 		for i, key := range in.attrs {
 			v := in.resValues[i]
 			if !in.resourceOnly[i] {
