@@ -18,15 +18,9 @@ func WilsonLower(bad, valid, z float64) float64 {
 		return 0
 	}
 	p := min(max(bad/valid, 0), 1)
-	if z <= 0 {
-		return p
-	}
+	z = max(z, 0) // z = 0 reduces the bound to p itself
 	z2 := z * z
 	centre := p + z2/(2*valid)
 	spread := z * math.Sqrt(p*(1-p)/valid+z2/(4*valid*valid))
-	lower := (centre - spread) / (1 + z2/valid)
-	if !(lower > 0) {
-		return 0
-	}
-	return lower
+	return max((centre-spread)/(1+z2/valid), 0)
 }

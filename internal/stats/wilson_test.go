@@ -30,10 +30,11 @@ func TestWilsonLowerBound(t *testing.T) {
 		{"no events", 0, 0, z, 0},
 		{"more bad than valid is clamped", 5, 4, z, 4 / (4 + z*z)},
 		{"z 0 is the point estimate", 3, 200, 0, 0.015},
+		{"a negative z is 0", 3, 200, -1, 0.015},
 		{"negative bad is clamped", -1, 10, 0, 0},
 	} {
 		got := WilsonLower(c.bad, c.valid, c.z)
-		if math.Abs(got-c.want) > 1e-6 {
+		if !(math.Abs(got-c.want) <= 1e-6) { // NaN fails too
 			t.Errorf("%s: lower bound %v, want %v", c.name, got, c.want)
 		}
 	}
