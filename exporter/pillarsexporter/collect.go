@@ -44,7 +44,6 @@ func (p *pillars) service(vals []string, key string, now time.Time) (s *serviceS
 			exemplars: map[score.CheckID][]string{}, openAlerts: map[string]time.Time{}, slos: map[string]*sloState{}}
 		s.targets = p.targetsFor(s.profile)
 		p.services[key] = s
-		clear(p.aliases)
 	}
 	s.lastSeen = now
 	return s, true
@@ -58,7 +57,6 @@ func (p *pillars) evictIdle(now time.Time) int {
 		if now.Sub(s.lastSeen) > p.cfg.ServiceTTL {
 			delete(p.services, key)
 			evicted[key] = true
-			clear(p.aliases)
 		}
 	}
 	if len(evicted) > 0 {
@@ -185,10 +183,8 @@ func (p *pillars) observeVersion(s *serviceState, key, version string, now time.
 	if version == "" {
 		return
 	}
-	if s.version != "" && s.version != version {
-		// A restored history has no sightings: the stored version is the baseline again.
-		p.versions.Observe(key, s.version, now.Add(-time.Nanosecond))
-	}
+	// A restored history has no sightings: the stored version is the baseline again.
+	p.versions.Baseline(key, s.version, now)
 	s.version = version
 	if e, ok := p.versions.Observe(key, version, now); ok {
 		s.addDeployment(score.Deployment{Version: version, At: now, Source: score.SourceVersionChange, Rollback: e.Kind == deploy.Rollback})

@@ -11,7 +11,9 @@ import (
 )
 
 // maxAliases bounds the memo of resolved identities (their values come from senders); it is
-// cleared when full and whenever the set of services changes.
+// cleared when full and when an entry is merged or re-keyed. A memo pointing at an evicted
+// entry is resolved again; a new entry that makes a memoised partial identity ambiguous leaves
+// it with the entry it joined first.
 const maxAliases = 4096
 
 // identity returns the service identity values, datapoint attributes first (the slo connector
@@ -48,6 +50,11 @@ func (p *pillars) lookup(vals []string, key string, now time.Time) (*serviceStat
 			s.lastSeen = now
 			return s, true
 		}
+	}
+	if len(p.services) >= p.cfg.MaxServices {
+		// At the bound a flood of new identities must cost a map lookup, not a scan of every
+		// service each: resolve exactly (service() refuses or evicts as before).
+		return p.service(p.labelsOf(key, vals), key, now)
 	}
 	resolved := key
 	if fuller := p.fullerThan(vals, key); fuller != "" {

@@ -175,12 +175,6 @@ var pageFuncs = template.FuncMap{
 		}
 		return strings.Join(parts, ", ")
 	},
-	"trigger": func(i srestate.Incident) *srestate.Deployment {
-		if d, ok := i.Trigger(); ok {
-			return &d
-		}
-		return nil
-	},
 }
 
 const pageStyle = `body{font-family:system-ui,sans-serif;margin:2em;max-width:1400px}table{border-collapse:collapse;width:100%;table-layout:auto}td,th{border:1px solid #ccc;padding:.3em .6em;text-align:left;overflow-wrap:anywhere;word-break:break-word}.open{color:#b00;font-weight:bold}pre{background:#f6f6f6;padding:1em;white-space:pre-wrap}`
@@ -191,7 +185,7 @@ var incidentsPage = template.Must(template.New("incidents").Funcs(pageFuncs).Par
 <body><h1>Incidents</h1><p><a href="/scorecard">Scorecard</a> · <a href="/incidents.json">JSON</a></p>
 {{if not .State}}<p>No <code>state</code> is configured for this exporter: incidents come from an sre_state extension the slo connector publishes to.</p>{{end}}
 {{if .Incidents}}<table><thead><tr><th>Incident</th><th>Status</th><th>SLO</th><th>Service</th><th>Series</th><th>Start</th><th>Impact</th><th>Episodes</th><th>Peak burn</th><th>Budget consumed since open</th><th>Trigger</th><th>Top contributing factor</th></tr></thead><tbody>
-{{range .Incidents}}<tr><td><a href="{{.URL}}">{{.ID}}</a></td><td class="{{.Status}}">{{.Status}}</td><td>{{.SLO}}</td><td>{{.Service}}</td><td>{{with group .Identity}}{{.}}{{else}}–{{end}}</td><td>{{when .Start}}</td><td>{{dur .DurationSeconds}}{{if not .Recovered.IsZero}} (recovered){{end}}</td><td>{{len .Episodes}}</td><td>{{num .PeakBurn}}×</td><td>{{pct .BudgetConsumed}}</td><td>{{with trigger .Incident}}{{if .Rollback}}rollback to {{.Version}}{{else}}{{.Version}}{{end}}{{else}}–{{end}}</td><td>{{with index0 .Factors}}{{.Attribute}}={{.Value}} (lift {{num .Lift}}){{else}}–{{end}}</td></tr>
+{{range .Incidents}}<tr><td><a href="{{.URL}}">{{.ID}}</a></td><td class="{{.Status}}">{{.Status}}</td><td>{{.SLO}}</td><td>{{.Service}}</td><td>{{with group .Identity}}{{.}}{{else}}–{{end}}</td><td>{{when .Start}}</td><td>{{dur .DurationSeconds}}{{if not .Recovered.IsZero}} (recovered){{end}}</td><td>{{len .Episodes}}</td><td>{{num .PeakBurn}}×</td><td>{{pct .BudgetConsumed}}</td><td>{{with .Trigger}}{{if .Rollback}}rollback to {{.Version}}{{else}}{{.Version}}{{end}}{{else}}–{{end}}</td><td>{{with index0 .Factors}}{{.Attribute}}={{.Value}} (lift {{num .Lift}}){{else}}–{{end}}</td></tr>
 {{end}}</tbody></table>{{else}}<p>No incidents.</p>{{end}}
 </body></html>`))
 
@@ -203,7 +197,7 @@ var incidentPage = template.Must(template.New("incident").Funcs(pageFuncs).Parse
 <p>Incident <code>{{.I.ID}}</code>, severity {{.I.Severity}}, alert <code>{{.I.Alert}}</code>.{{if gt (len .I.Episodes) 1}} Episode {{len .I.Episodes}} of {{len .I.Episodes}}: the figures below are the latest episode's.{{end}}</p>
 <p>Page fired {{when .I.Start}}; {{if .I.Recovered.IsZero}}no recovery seen yet{{else}}service recovered {{when .I.Recovered}} ({{since .I.Start .I.Recovered}} of impact){{end}}; {{if eq .I.Status "resolved"}}alert cleared {{when .I.Resolved}} ({{since .I.Start .I.Resolved}} after it fired: the alert waits for its long window to cool){{else}}alert still firing{{end}}.</p>
 <p>Peak burn {{num .I.PeakBurn}}× at {{when .I.PeakAt}}; budget remaining at open {{pct .I.BudgetAtOpen}}; consumed since open {{pct .I.BudgetConsumed}} of this period so far{{if not .I.PeriodStart.IsZero}} (period started {{when .I.PeriodStart}}){{end}}; {{count .I.BadEvents}} bad of {{count .I.ValidEvents}} valid events since open.</p>
-<p>Trigger hypothesis: {{with trigger .I.Incident}}{{if .Rollback}}no new version before the burn (last change: rollback to <code>{{.Version}}</code> at {{when .At}}){{else}}deployment of <code>{{.Version}}</code> at {{when .At}}, the last before the burn began{{end}}{{else}}no deployment before the burn{{end}}.</p>
+<p>Trigger hypothesis: {{with .I.Trigger}}{{if .Rollback}}no new version before the burn (last change: rollback to <code>{{.Version}}</code> at {{when .At}}){{else}}deployment of <code>{{.Version}}</code> at {{when .At}}, the last before the burn began{{end}}{{else}}no deployment before the burn{{end}}.</p>
 <h2>Timeline</h2><ul>{{range timeline .I.Incident}}<li>{{when .At}}: {{plain .What}}</li>{{end}}</ul>
 <h2>Contributing factors (hypotheses, ranked by lift)</h2>
 {{if .I.Factors}}<table><thead><tr><th>#</th><th>Attribute</th><th>Value</th><th>Bad events</th><th>Good events</th><th>Lift</th><th>Share of bad events</th></tr></thead><tbody>

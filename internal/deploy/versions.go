@@ -57,6 +57,14 @@ type Versions struct {
 // New returns an empty tracker.
 func New() *Versions { return &Versions{services: map[string]*service{}} }
 
+// Baseline makes version the running version of a service the tracker does not know yet,
+// as a restored history says it was; a known service is left as it is.
+func (v *Versions) Baseline(serviceName, versionName string, at time.Time) {
+	if _, known := v.services[serviceName]; !known && versionName != "" {
+		v.Observe(serviceName, versionName, at)
+	}
+}
+
 // Observe records that service ran version at at, and returns the deployment or rollback
 // that sighting reveals, if any. A service's first version is its baseline, not a deployment.
 func (v *Versions) Observe(serviceName, versionName string, at time.Time) (Event, bool) {

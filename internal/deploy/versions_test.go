@@ -129,3 +129,20 @@ func TestBoundsAndEmptyInput(t *testing.T) {
 		t.Error("the newest version forgotten")
 	}
 }
+
+// A restored baseline makes the next new version a deployment, and leaves a known service be.
+func TestBaseline(t *testing.T) {
+	v := New()
+	v.Baseline("a", "1", at(0))
+	if e, ok := v.Observe("a", "2", at(1)); !ok || e.Kind != Change {
+		t.Errorf("after a baseline: %v %v", e, ok)
+	}
+	v.Baseline("a", "1", at(100)) // known: no effect, so 2 is still the running version
+	if e, ok := v.Observe("a", "2", at(101)); ok {
+		t.Errorf("a baseline on a known service counted as a sighting: %v", e)
+	}
+	v.Baseline("b", "", at(0))
+	if _, known := v.services["b"]; known {
+		t.Error("an empty baseline version tracked")
+	}
+}

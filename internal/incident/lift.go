@@ -226,25 +226,3 @@ func compareFactors(x, y srestate.Factor) int {
 	}
 	return cmp.Compare(y.Coverage, x.Coverage)
 }
-
-// GroupFactor is a series' own group_by value as a factor: the series' bad share over its whole
-// SLO's, from the same window's counts. Within the series the value never varies, so only this
-// comparison says whether the value separates bad from good.
-func GroupFactor(attr, value string, bad, good, sloBad, sloGood float64) (srestate.Factor, bool) {
-	if bad < minFactorBad || sloBad <= 0 {
-		return srestate.Factor{}, false
-	}
-	lift := bad / (bad + good) / (sloBad / (sloBad + sloGood))
-	if !(lift > 1) {
-		return srestate.Factor{}, false
-	}
-	return srestate.Factor{Attribute: attr, Value: value, Bad: bad, Good: good, Lift: lift, Coverage: bad / sloBad}, true
-}
-
-// MergeFactors ranks group_by factors with a lift table's, the group_by ones first on a tie,
-// and keeps n.
-func MergeFactors(group, table []srestate.Factor, n int) []srestate.Factor {
-	out := append(slices.Clone(group), table...)
-	slices.SortStableFunc(out, compareFactors)
-	return out[:min(n, len(out))]
-}

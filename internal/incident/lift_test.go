@@ -209,37 +209,3 @@ func TestLiftTableBytesBoundsTheHeap(t *testing.T) {
 	runtime.KeepAlive(held)
 }
 
-func TestGroupFactorsRankWithTheTable(t *testing.T) {
-	// /pay: 40 bad of 50 in the window; the SLO: 40 bad of 500.
-	pay, ok := GroupFactor("http.route", "/pay", 40, 10, 40, 460)
-	if !ok || pay.Lift != 10 || pay.Coverage != 1 || pay.Symptom {
-		t.Fatalf("group factor %+v %v", pay, ok)
-	}
-	for _, c := range []struct{ bad, good, sloBad, sloGood float64 }{
-		{1, 0, 1, 100},  // one bad event: no support
-		{2, 98, 4, 196}, // the SLO's own share: lift 1
-		{5, 5, 0, 0},    // no bad events in the SLO's window
-	} {
-		if f, ok := GroupFactor("k", "v", c.bad, c.good, c.sloBad, c.sloGood); ok {
-			t.Errorf("%+v listed: %+v", c, f)
-		}
-	}
-	if f, ok := GroupFactor("k", "v", 2, 0, 2, 98); !ok || f.Lift != 50 { // two bad events suffice
-		t.Errorf("two bad events: %+v %v", f, ok)
-	}
-	table := []srestate.Factor{
-		{Attribute: "k8s.pod.name", Value: "p1", Lift: 10, Coverage: 0.5},
-		{Attribute: "exception.type", Value: "E", Lift: 20, Coverage: 1, Symptom: true},
-		{Attribute: "service.version", Value: "2", Lift: 10, Coverage: 1},
-	}
-	got := MergeFactors([]srestate.Factor{pay}, table, 10)
-	if s := strings.Join(names(got), ","); s != "http.route=/pay,service.version=2,k8s.pod.name=p1,exception.type=E" {
-		t.Errorf("merged %s", s)
-	}
-	if got := MergeFactors(nil, table, 1); len(got) != 1 || got[0].Value != "2" {
-		t.Errorf("n=1: %v", names(got))
-	}
-	if len(table) != 3 || table[0].Value != "p1" {
-		t.Error("MergeFactors changed its input")
-	}
-}
