@@ -1,6 +1,7 @@
 package incident
 
 import (
+	"math"
 	"testing"
 	"time"
 
@@ -42,6 +43,14 @@ func TestPulseFollowsTheNewestInterval(t *testing.T) {
 	}
 	if iv := p.Observe(t0.Add(40*time.Second), 10, 1600, 0.001, 0); iv.Burning || iv.Clean {
 		t.Errorf("counts going back (a reset) are no interval: %+v", iv)
+	}
+	// Non-finite weights make no interval, never a burn or a recovery.
+	var inf Pulse
+	inf.Observe(t0, 0, 0, 0.001, 0)
+	for i, totals := range [][2]float64{{math.Inf(1), math.Inf(1)}, {math.NaN(), 10}, {1, math.Inf(1)}} {
+		if iv := inf.Observe(t0.Add(time.Duration(i+1)*time.Second), totals[0], totals[1], 0.001, 1.96); iv.Burning || iv.Clean {
+			t.Errorf("totals %v: %+v", totals, iv)
+		}
 	}
 	// With the evidence bound: 2 bad of 200 (1 %) is above a 0.6 % threshold but not evidently
 	// so, neither burning nor clean; 12 of 200 is burning; 1 of 200 is clean.

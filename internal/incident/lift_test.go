@@ -208,4 +208,3 @@ func TestLiftTableBytesBoundsTheHeap(t *testing.T) {
 	t.Logf("a full table of 5 attributes × 16 values of %d B: %.0f B on the heap, Bytes %.0f", maxValueBytes, perTable, bound)
 	runtime.KeepAlive(held)
 }
-

@@ -1,6 +1,7 @@
 package incident
 
 import (
+	"math"
 	"time"
 
 	"github.com/otelcol-sre/otelcol-sre/internal/stats"
@@ -37,7 +38,8 @@ func (p *Pulse) Observe(at time.Time, badTotal, validTotal, threshold, z float64
 	iv := Interval{From: p.lastAt, To: at, Bad: badTotal - p.lastBad, Valid: validTotal - p.lastValid}
 	first := p.lastAt.IsZero()
 	p.lastBad, p.lastValid, p.lastAt = badTotal, validTotal, at
-	if first || !(iv.Valid > 0) || iv.Bad < 0 {
+	// Non-finite weights (a sender's th of 0 upstream, a counter overflow) are no evidence.
+	if first || !(iv.Valid > 0) || math.IsInf(iv.Valid, 0) || !(iv.Bad >= 0) || math.IsInf(iv.Bad, 0) {
 		return Interval{From: at, To: at}
 	}
 	iv.Clean = iv.Bad <= threshold*iv.Valid
