@@ -8,7 +8,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/open-telemetry/opentelemetry-collector-contrib/pkg/sampling"
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/extension/xextension/storage"
@@ -20,8 +19,10 @@ import (
 
 	"github.com/otelcol-sre/otelcol-sre/connector/sloconnector/internal/metadata"
 	"github.com/otelcol-sre/otelcol-sre/connector/sloconnector/internal/window"
+	"github.com/otelcol-sre/otelcol-sre/internal/adjusted"
 	"github.com/otelcol-sre/otelcol-sre/internal/incident"
 	"github.com/otelcol-sre/otelcol-sre/internal/srestate"
+	"github.com/otelcol-sre/otelcol-sre/internal/storageclient"
 )
 
 // sloConnector counts spans into SLO series and emits their metrics every emit_interval.
@@ -37,10 +38,10 @@ type sloConnector struct {
 	peers       *peerRegistry // nil outside a factory (tests)
 	connectorID string        // set at start when the collector runs several slo connectors
 
-	mu          sync.Mutex
-	slos        []*sloRuntime
-	weightCache map[string]float64
-	keyBuf      []byte
+	mu      sync.Mutex
+	slos    []*sloRuntime
+	weights *adjusted.Reader
+	keyBuf  []byte
 
 	storage    storage.Client
 	board      *srestate.Board // the sre_state extension's, when state is set
@@ -61,7 +62,7 @@ func newConnector(set component.TelemetrySettings, cfg *Config, next consumer.Me
 	}
 	c := &sloConnector{
 		cfg: cfg, logger: set.Logger, next: next, telemetry: tb, now: now,
-		weightCache: map[string]float64{}, sloAttrs: map[string]metric.MeasurementOption{},
+		weights: adjusted.NewReader(), sloAttrs: map[string]metric.MeasurementOption{},
 	}
 	if v, ok := set.Resource.Attributes().Get("service.instance.id"); ok {
 		c.instanceID = v.AsString()
@@ -128,7 +129,11 @@ func (c *sloConnector) Start(ctx context.Context, host component.Host) error {
 		}
 	}
 	if c.cfg.Storage != nil {
-		client, err := storageClient(ctx, host, *c.cfg.Storage, c.id)
+		owner := c.id
+		if owner.Type().String() == "" {
+			owner = component.NewID(metadata.Type) // built outside a factory (tests)
+		}
+		client, err := storageclient.Open(ctx, host, *c.cfg.Storage, component.KindConnector, owner)
 		if err != nil {
 			return err
 		}
@@ -356,27 +361,5 @@ func (c *sloConnector) weight(span ptrace.Span) float64 {
 	if c.cfg.SamplingWeight == weightNone {
 		return 1
 	}
-	raw := span.TraceState().AsRaw()
-	if raw == "" {
-		return 1
-	}
-	if w, ok := c.weightCache[raw]; ok {
-		return w
-	}
-	w := adjustedCount(raw)
-	if len(c.weightCache) >= 4096 {
-		clear(c.weightCache)
-	}
-	c.weightCache[raw] = w
-	return w
-}
-
-// adjustedCount reads the OTEP 235 adjusted count from a W3C tracestate; 1 when there is none.
-func adjustedCount(tracestate string) float64 {
-	if ts, err := sampling.NewW3CTraceState(tracestate); err == nil {
-		if ac := ts.OTelValue().AdjustedCount(); ac > 0 {
-			return ac
-		}
-	}
-	return 1
+	return c.weights.Read(span.TraceState().AsRaw()).Count
 }

@@ -35,9 +35,13 @@ func newTestConnector(t *testing.T, cfg *Config) *sloConnector {
 	return c
 }
 
+// baseConfig is a loaded config: every SLO has the defaults Unmarshal fills.
 func baseConfig(slos ...SLO) *Config {
 	cfg := createDefaultConfig().(*Config)
 	cfg.SLOs = slos
+	for i := range cfg.SLOs {
+		cfg.SLOs[i].applyDefaults()
+	}
 	return cfg
 }
 

@@ -6,6 +6,8 @@ import (
 	"sort"
 
 	"go.opentelemetry.io/collector/pdata/ptrace"
+
+	"github.com/otelcol-sre/otelcol-sre/internal/adjusted"
 )
 
 // DryRunCount is what one SLO would count for one service over a sample of spans, so a
@@ -24,7 +26,6 @@ func (c *Config) DryRun(ctx context.Context, td ptrace.Traces) ([]DryRunCount, e
 	classifiers := make([]*classifier, len(c.SLOs))
 	for i := range c.SLOs {
 		slo := c.SLOs[i]
-		slo.applyDefaults()
 		cls, err := compileSLI(slo.SLI)
 		if err != nil {
 			return nil, fmt.Errorf("slos[%d] (%s).%w", i, slo.Name, err)
@@ -70,7 +71,7 @@ func (c *Config) DryRun(ctx context.Context, td ptrace.Traces) ([]DryRunCount, e
 					}
 					w := 1.0
 					if c.SamplingWeight != weightNone && span.TraceState().AsRaw() != "" {
-						w = adjustedCount(span.TraceState().AsRaw())
+						w = adjusted.Parse(span.TraceState().AsRaw()).Count
 					}
 					switch out {
 					case goodEvent:

@@ -12,96 +12,57 @@ import (
 	"go.opentelemetry.io/collector/pdata/ptrace"
 
 	"github.com/otelcol-sre/otelcol-sre/connector/sloconnector/internal/metadata"
+	"github.com/otelcol-sre/otelcol-sre/internal/sharedcomponent"
 )
 
 // NewFactory returns the slo connector factory.
 func NewFactory() connector.Factory {
 	peers := &peerRegistry{ids: map[component.ID]int{}}
-	shared := &sharedConnectors{byID: map[component.ID]*sharedConnector{}}
+	shared := sharedcomponent.NewMap[component.ID, *sloConnector]()
+	form := func(set connector.Settings, cfg component.Config, wire func(*sloConnector), metrics bool) (connector.Traces, error) {
+		sc, err := shared.LoadOrStore(set.ID, func() (*sloConnector, error) {
+			conn, err := newConnector(set.TelemetrySettings, cfg.(*Config), nil, time.Now)
+			if err != nil {
+				return nil, err
+			}
+			conn.id, conn.peers = set.ID, peers
+			peers.add(set.ID)
+			return conn, nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		wire(sc.Unwrap())
+		return &connectorForm{Component: sc, metrics: metrics}, nil
+	}
 	return connector.NewFactory(
 		metadata.Type,
 		createDefaultConfig,
 		connector.WithTracesToMetrics(func(_ context.Context, set connector.Settings, cfg component.Config, next consumer.Metrics) (connector.Traces, error) {
-			return shared.form(set, cfg, peers, func(c *sloConnector) { c.next = next }, true)
+			return form(set, cfg, func(c *sloConnector) { c.next = next }, true)
 		}, metadata.TracesToMetricsStability),
 		connector.WithTracesToLogs(func(_ context.Context, set connector.Settings, cfg component.Config, next consumer.Logs) (connector.Traces, error) {
-			return shared.form(set, cfg, peers, func(c *sloConnector) { c.logs = next }, false)
+			return form(set, cfg, func(c *sloConnector) { c.logs = next }, false)
 		}, metadata.TracesToLogsStability),
 	)
 }
 
-// sharedConnectors lets the traces→metrics and traces→logs forms of one connector ID share one
-// connector: the collector creates a node per form, and both receive every trace batch.
-type sharedConnectors struct {
-	mu   sync.Mutex
-	byID map[component.ID]*sharedConnector
-}
-
-type sharedConnector struct {
-	conn    *sloConnector
-	started int
-	owner   *sharedConnectors
-	id      component.ID
-}
-
-// form returns one form of the connector set.ID, creating the connector on the first call.
-func (s *sharedConnectors) form(set connector.Settings, cfg component.Config, peers *peerRegistry, wire func(*sloConnector), metrics bool) (connector.Traces, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	sc := s.byID[set.ID]
-	if sc == nil {
-		c := cfg.(*Config)
-		for i := range c.SLOs {
-			c.SLOs[i].applyDefaults()
-		}
-		conn, err := newConnector(set.TelemetrySettings, c, nil, time.Now)
-		if err != nil {
-			return nil, err
-		}
-		conn.id, conn.peers = set.ID, peers
-		peers.add(set.ID)
-		sc = &sharedConnector{conn: conn, owner: s, id: set.ID}
-		s.byID[set.ID] = sc
-	}
-	wire(sc.conn)
-	return &connectorForm{shared: sc, metrics: metrics}, nil
-}
-
-// connectorForm is what the collector sees of one form. Only one form counts each batch: the
-// metrics form, or the logs form when the connector has no metrics pipeline.
+// connectorForm is what the collector sees of one form: the traces→metrics and traces→logs
+// forms of one connector ID share one connector, and both receive every trace batch. Only one
+// form counts each batch: the metrics form, or the logs form when there is no metrics pipeline.
 type connectorForm struct {
-	shared  *sharedConnector
+	*sharedcomponent.Component[*sloConnector]
 	metrics bool
 }
 
-func (f *connectorForm) Capabilities() consumer.Capabilities { return f.shared.conn.Capabilities() }
+func (f *connectorForm) Capabilities() consumer.Capabilities { return f.Unwrap().Capabilities() }
 
 func (f *connectorForm) ConsumeTraces(ctx context.Context, td ptrace.Traces) error {
-	if !f.metrics && f.shared.conn.next != nil {
+	conn := f.Unwrap()
+	if !f.metrics && conn.next != nil {
 		return nil
 	}
-	return f.shared.conn.ConsumeTraces(ctx, td)
-}
-
-func (f *connectorForm) Start(ctx context.Context, host component.Host) error {
-	sc := f.shared
-	sc.owner.mu.Lock()
-	defer sc.owner.mu.Unlock()
-	if sc.started++; sc.started > 1 {
-		return nil
-	}
-	return sc.conn.Start(ctx, host)
-}
-
-func (f *connectorForm) Shutdown(ctx context.Context) error {
-	sc := f.shared
-	sc.owner.mu.Lock()
-	defer sc.owner.mu.Unlock()
-	if sc.started--; sc.started > 0 {
-		return nil
-	}
-	delete(sc.owner.byID, sc.id)
-	return sc.conn.Shutdown(ctx)
+	return conn.ConsumeTraces(ctx, td)
 }
 
 // peerRegistry knows the slo connectors of one collector (one factory), so each can tell at

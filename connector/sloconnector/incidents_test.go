@@ -109,8 +109,8 @@ func TestIncidentThroughBothForms(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := mForm.(*connectorForm).shared.conn
-	if c != lForm.(*connectorForm).shared.conn {
+	c := mForm.(*connectorForm).Unwrap()
+	if c != lForm.(*connectorForm).Unwrap() {
 		t.Fatal("the two forms of one ID built two connectors")
 	}
 	c.now = func() time.Time { return clock }

@@ -7,14 +7,12 @@ import (
 	"fmt"
 	"time"
 
-	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/extension/xextension/storage"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
 	"go.uber.org/zap"
 
-	"github.com/otelcol-sre/otelcol-sre/connector/sloconnector/internal/metadata"
 	"github.com/otelcol-sre/otelcol-sre/connector/sloconnector/internal/window"
 )
 
@@ -45,23 +43,6 @@ type storedSeries struct {
 
 func countersKey(name string) string { return "slo/" + name + "/counters" }
 func windowsKey(name string) string  { return "slo/" + name + "/windows" }
-
-// storageClient opens the connector's own client: it is named after the connector's ID, so two
-// slo connectors sharing one storage extension keep apart even with equally named SLOs.
-func storageClient(ctx context.Context, host component.Host, id, connectorID component.ID) (storage.Client, error) {
-	ext, ok := host.GetExtensions()[id]
-	if !ok {
-		return nil, fmt.Errorf("storage: extension %q is not configured in service.extensions", id)
-	}
-	se, ok := ext.(storage.Extension)
-	if !ok {
-		return nil, fmt.Errorf("storage: extension %q is not a storage extension", id)
-	}
-	if connectorID.Type().String() == "" {
-		connectorID = component.NewID(metadata.Type) // built outside a factory (tests)
-	}
-	return se.GetClient(ctx, component.KindConnector, connectorID, "")
-}
 
 // encodeCounters serialises every SLO's counters. The caller holds c.mu.
 func (c *sloConnector) encodeCounters() map[string][]byte {

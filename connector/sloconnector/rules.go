@@ -38,7 +38,6 @@ func RulesDocument(connectors ...ConnectorRules) ([]byte, error) {
 		c := cr.Config
 		for i := range c.SLOs {
 			slo := c.SLOs[i]
-			slo.applyDefaults()
 			spec, err := slo.spec(c.MaxLateness)
 			if err != nil {
 				return nil, fmt.Errorf("slos[%d] (%s): %w", i, slo.Name, err)

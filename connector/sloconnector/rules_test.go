@@ -29,7 +29,7 @@ func TestSeveralConnectorsLabelTheirSeries(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { _ = conn.Shutdown(context.Background()) })
-		return conn.(*connectorForm).shared.conn
+		return conn.(*connectorForm).Unwrap()
 	}
 	start := func(cs ...*sloConnector) {
 		t.Helper()

@@ -7,7 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/open-telemetry/opentelemetry-collector-contrib/pkg/sampling"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/pdata/pmetric"
@@ -117,14 +116,10 @@ func (p *pillars) collectTraces(td ptrace.Traces, now time.Time) {
 }
 
 func (p *pillars) collectSpan(s *serviceState, c *counters, span ptrace.Span, version string, now time.Time) {
-	w := 1.0
-	if raw := span.TraceState().AsRaw(); raw != "" {
-		if ts, err := sampling.NewW3CTraceState(raw); err == nil {
-			if ac := ts.OTelValue().AdjustedCount(); ac > 0 && !math.IsInf(ac, 0) {
-				w = ac
-				c.sampled++
-			}
-		}
+	weight := p.weights.Read(span.TraceState().AsRaw())
+	w := weight.Count
+	if weight.Sampled {
+		c.sampled++
 	}
 	c.spans++
 	c.weight += w

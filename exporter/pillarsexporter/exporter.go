@@ -21,6 +21,7 @@ import (
 
 	"github.com/otelcol-sre/otelcol-sre/exporter/pillarsexporter/internal/metadata"
 	"github.com/otelcol-sre/otelcol-sre/exporter/pillarsexporter/internal/score"
+	"github.com/otelcol-sre/otelcol-sre/internal/adjusted"
 	"github.com/otelcol-sre/otelcol-sre/internal/deploy"
 	"github.com/otelcol-sre/otelcol-sre/internal/slonames"
 	"github.com/otelcol-sre/otelcol-sre/internal/srestate"
@@ -42,7 +43,8 @@ type pillars struct {
 	// versions tells deployments and rollbacks apart per service key (internal/deploy, shared
 	// with the slo connector); guarded by mu.
 	versions *deploy.Versions
-	started  time.Time // window counts are not stored: rates cover at most the time since
+	weights  *adjusted.Reader // OTEP 235 tracestate readings; guarded by mu
+	started  time.Time        // window counts are not stored: rates cover at most the time since
 	// evictedServices and refusedServices count what max_services and service_ttl shed;
 	// droppedPoints the NaN and ±Inf metric points refused.
 	evictedServices, refusedServices, droppedPoints uint64
@@ -62,7 +64,6 @@ type pillars struct {
 	server *http.Server
 	done   chan struct{}
 	wg     sync.WaitGroup
-	starts int
 }
 
 func newPillars(cfg *Config, set component.TelemetrySettings, now func() time.Time) *pillars {
@@ -70,7 +71,7 @@ func newPillars(cfg *Config, set component.TelemetrySettings, now func() time.Ti
 	p := &pillars{
 		cfg: cfg, set: set, now: now, table: table,
 		services: map[string]*serviceState{}, aliases: map[string]string{}, hysteresis: map[string]*score.Hysteresis{},
-		versions: deploy.New(), started: now(),
+		versions: deploy.New(), weights: adjusted.NewReader(), started: now(),
 	}
 	p.latest.Store(&Scorecard{Disclaimer: Disclaimer})
 	tb, err := metadata.NewTelemetryBuilder(set)
@@ -125,9 +126,6 @@ func (p *pillars) routes() *http.ServeMux {
 func (p *pillars) Start(ctx context.Context, host component.Host) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.starts++; p.starts > 1 {
-		return nil
-	}
 	if err := p.openStorage(ctx, host); err != nil {
 		return err
 	}
@@ -162,10 +160,9 @@ func (p *pillars) Start(ctx context.Context, host component.Host) error {
 // Shutdown stops the server once the last pipeline has shut down.
 func (p *pillars) Shutdown(ctx context.Context) error {
 	p.mu.Lock()
-	p.starts--
-	last := p.starts <= 0 && p.server != nil
+	started := p.server != nil
 	p.mu.Unlock()
-	if !last {
+	if !started {
 		return nil
 	}
 	close(p.done)

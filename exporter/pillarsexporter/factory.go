@@ -2,7 +2,6 @@ package pillarsexporter
 
 import (
 	"context"
-	"sync"
 	"time"
 
 	"go.opentelemetry.io/collector/component"
@@ -13,14 +12,50 @@ import (
 
 	"github.com/otelcol-sre/otelcol-sre/exporter/pillarsexporter/internal/metadata"
 	"github.com/otelcol-sre/otelcol-sre/exporter/pillarsexporter/internal/score"
+	"github.com/otelcol-sre/otelcol-sre/internal/sharedcomponent"
 )
 
-// NewFactory returns the pillars exporter factory.
+// NewFactory returns the pillars exporter factory. Its traces, metrics and logs exporters of
+// one component ID share one scorer (and one HTTP server).
 func NewFactory() exporter.Factory {
+	scorers := sharedcomponent.NewMap[component.ID, *pillars]()
+	shared := func(set exporter.Settings, cfg component.Config) (*sharedcomponent.Component[*pillars], []exporterhelper.Option, error) {
+		sc, err := scorers.LoadOrStore(set.ID, func() (*pillars, error) {
+			p := newPillars(cfg.(*Config), set.TelemetrySettings, time.Now)
+			p.id = set.ID
+			return p, nil
+		})
+		if err != nil {
+			return nil, nil, err
+		}
+		return sc, []exporterhelper.Option{
+			exporterhelper.WithStart(sc.Start),
+			exporterhelper.WithShutdown(sc.Shutdown),
+			exporterhelper.WithCapabilities(consumer.Capabilities{MutatesData: false}),
+		}, nil
+	}
 	return exporter.NewFactory(metadata.Type, createDefaultConfig,
-		exporter.WithTraces(createTraces, metadata.TracesStability),
-		exporter.WithMetrics(createMetrics, metadata.MetricsStability),
-		exporter.WithLogs(createLogs, metadata.LogsStability))
+		exporter.WithTraces(func(ctx context.Context, set exporter.Settings, cfg component.Config) (exporter.Traces, error) {
+			sc, opts, err := shared(set, cfg)
+			if err != nil {
+				return nil, err
+			}
+			return exporterhelper.NewTraces(ctx, set, cfg, sc.Unwrap().consumeTraces, opts...)
+		}, metadata.TracesStability),
+		exporter.WithMetrics(func(ctx context.Context, set exporter.Settings, cfg component.Config) (exporter.Metrics, error) {
+			sc, opts, err := shared(set, cfg)
+			if err != nil {
+				return nil, err
+			}
+			return exporterhelper.NewMetrics(ctx, set, cfg, sc.Unwrap().consumeMetrics, opts...)
+		}, metadata.MetricsStability),
+		exporter.WithLogs(func(ctx context.Context, set exporter.Settings, cfg component.Config) (exporter.Logs, error) {
+			sc, opts, err := shared(set, cfg)
+			if err != nil {
+				return nil, err
+			}
+			return exporterhelper.NewLogs(ctx, set, cfg, sc.Unwrap().consumeLogs, opts...)
+		}, metadata.LogsStability))
 }
 
 func createDefaultConfig() component.Config {
@@ -39,69 +74,4 @@ func createDefaultConfig() component.Config {
 		MaxServices:        10_000,
 		ServiceTTL:         24 * time.Hour,
 	}}
-}
-
-// One scorer per component id, shared by the traces, metrics and logs pipelines.
-var (
-	instancesMu sync.Mutex
-	instances   = map[*Config]*pillars{}
-)
-
-func instance(set exporter.Settings, cfg *Config) *pillars {
-	instancesMu.Lock()
-	defer instancesMu.Unlock()
-	if p, ok := instances[cfg]; ok {
-		return p
-	}
-	p := newPillars(cfg, set.TelemetrySettings, time.Now)
-	p.id = set.ID
-	instances[cfg] = p
-	return p
-}
-
-func release(cfg *Config) func(context.Context) error {
-	return func(ctx context.Context) error {
-		instancesMu.Lock()
-		p := instances[cfg]
-		instancesMu.Unlock()
-		if p == nil {
-			return nil
-		}
-		err := p.Shutdown(ctx)
-		p.mu.Lock()
-		last := p.starts <= 0
-		p.mu.Unlock()
-		if last {
-			instancesMu.Lock()
-			delete(instances, cfg)
-			instancesMu.Unlock()
-		}
-		return err
-	}
-}
-
-func options(p *pillars, cfg *Config) []exporterhelper.Option {
-	return []exporterhelper.Option{
-		exporterhelper.WithStart(p.Start),
-		exporterhelper.WithShutdown(release(cfg)),
-		exporterhelper.WithCapabilities(consumer.Capabilities{MutatesData: false}),
-	}
-}
-
-func createTraces(ctx context.Context, set exporter.Settings, cfg component.Config) (exporter.Traces, error) {
-	c := cfg.(*Config)
-	p := instance(set, c)
-	return exporterhelper.NewTraces(ctx, set, cfg, p.consumeTraces, options(p, c)...)
-}
-
-func createMetrics(ctx context.Context, set exporter.Settings, cfg component.Config) (exporter.Metrics, error) {
-	c := cfg.(*Config)
-	p := instance(set, c)
-	return exporterhelper.NewMetrics(ctx, set, cfg, p.consumeMetrics, options(p, c)...)
-}
-
-func createLogs(ctx context.Context, set exporter.Settings, cfg component.Config) (exporter.Logs, error) {
-	c := cfg.(*Config)
-	p := instance(set, c)
-	return exporterhelper.NewLogs(ctx, set, cfg, p.consumeLogs, options(p, c)...)
 }

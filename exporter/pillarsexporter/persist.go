@@ -4,16 +4,15 @@ import (
 	"bytes"
 	"context"
 	"encoding/gob"
-	"fmt"
 	"maps"
 	"slices"
 	"time"
 
 	"go.opentelemetry.io/collector/component"
-	"go.opentelemetry.io/collector/extension/xextension/storage"
 	"go.uber.org/zap"
 
 	"github.com/otelcol-sre/otelcol-sre/exporter/pillarsexporter/internal/score"
+	"github.com/otelcol-sre/otelcol-sre/internal/storageclient"
 )
 
 // The DORA event history survives restarts through the storage extension: deployments,
@@ -37,15 +36,7 @@ func (p *pillars) openStorage(ctx context.Context, host component.Host) error {
 	if p.cfg.Storage == nil {
 		return nil
 	}
-	ext, ok := host.GetExtensions()[*p.cfg.Storage]
-	if !ok {
-		return fmt.Errorf("storage: extension %q is not configured in service.extensions", p.cfg.Storage)
-	}
-	se, ok := ext.(storage.Extension)
-	if !ok {
-		return fmt.Errorf("storage: extension %q is not a storage extension", p.cfg.Storage)
-	}
-	client, err := se.GetClient(ctx, component.KindExporter, p.id, "")
+	client, err := storageclient.Open(ctx, host, *p.cfg.Storage, component.KindExporter, p.id)
 	if err != nil {
 		return err
 	}
