@@ -38,11 +38,23 @@ $(CURDIR)/_build/healthprobe: cmd/healthprobe/main.go | $(BIN)
 run: build
 	$(BIN) $(if $(CONFIG),--config $(CONFIG))
 
-# Every test, integration included, then each consume-path fuzz target briefly. This is what CI runs.
-test: check-versions check-generate lint build jaeger telemetrygen sloth validate-configs
-	OTELCOL_SRE_BIN=$(BIN) JAEGER_BIN=$(JAEGER_BIN) TELEMETRYGEN_BIN=$(TELEMETRYGEN_BIN) SLOTH_BIN=$(SLOTH_BIN) \
-		$(GO) test -count=1 -timeout 30m ./...
+# Every test: the unit tests, the integration tests against the built binaries, then each
+# consume-path fuzz target briefly. This is what CI runs.
+test: check-versions check-generate lint unit-test integration-test validate-configs
 	@$(MAKE) --no-print-directory fuzz FUZZTIME=$(FUZZTIME_TEST)
+
+# The packages' own tests, no collector build (seconds to a couple of minutes; promtool, from
+# Debian's prometheus package, checks the generated rules). Integration tests carry the
+# `integration` build tag, so plain `go test ./...` is this too.
+unit-test:
+	$(GO) test -count=1 -timeout 15m ./...
+
+# The black-box tests: the real collector binary over OTLP with Jaeger, Prometheus, telemetrygen
+# and Chromium, and the generated rules against Sloth itself.
+INTEGRATION_PKGS := ./tests/integration/ ./cmd/slo-rules/
+integration-test: build jaeger telemetrygen sloth
+	OTELCOL_SRE_BIN=$(BIN) JAEGER_BIN=$(JAEGER_BIN) TELEMETRYGEN_BIN=$(TELEMETRYGEN_BIN) SLOTH_BIN=$(SLOTH_BIN) \
+		$(GO) test -tags integration -count=1 -timeout 40m $(INTEGRATION_PKGS)
 
 # The consume paths of the three components, fed pdata built from fuzz bytes (internal/fuzzpdata).
 # `make fuzz` runs each for FUZZTIME; `make test` for FUZZTIME_TEST. New crashers land in
@@ -58,14 +70,20 @@ fuzz:
 
 COMPONENT_DIRS := $(wildcard connector processor exporter extension)
 
+# mdatagen's code and docs, then each component's config.schema.yaml from its Config's doc comments.
 generate:
 	$(GO) generate $(addsuffix /...,$(addprefix ./,$(COMPONENT_DIRS)))
+	$(GO) run ./scripts/configschema
 
 check-generate: generate
 	@git diff --exit-code -- $(COMPONENT_DIRS) || { echo "generated code is stale: run make generate and commit"; exit 1; }
 
+# vet (integration files included), gofmt, and the one import rule: the shared packages under
+# internal/ never import a component, so a component can always be changed without them.
 lint:
-	$(GO) vet ./...
+	$(GO) vet -tags integration ./...
+	@bad="$$($(GO) list -f '{{.ImportPath}}: {{join .Imports " "}}' ./internal/... | grep -E 'otelcol-sre/(connector|processor|exporter|extension)/' || true)"; \
+	if [ -n "$$bad" ]; then echo "internal/ packages import a component:"; echo "$$bad"; exit 1; fi
 	@unformatted="$$(gofmt -l $$(git ls-files --cached --others --exclude-standard '*.go'))"; \
 	if [ -n "$$unformatted" ]; then echo "gofmt needed on:"; echo "$$unformatted"; exit 1; fi
 

@@ -20,7 +20,7 @@ import (
 
 	"go.opentelemetry.io/collector/pdata/ptrace"
 
-	"github.com/otelcol-sre/otelcol-sre/internal/sloconf"
+	"github.com/otelcol-sre/otelcol-sre/cmd/internal/sloconf"
 )
 
 const usage = "usage: slo-check --config FILE --spans OTLP_JSON_FILE [--connector ID] [--strict]"

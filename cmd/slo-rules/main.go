@@ -13,8 +13,8 @@ import (
 	"os"
 	"strings"
 
+	"github.com/otelcol-sre/otelcol-sre/cmd/internal/sloconf"
 	"github.com/otelcol-sre/otelcol-sre/connector/sloconnector"
-	"github.com/otelcol-sre/otelcol-sre/internal/sloconf"
 )
 
 func main() {

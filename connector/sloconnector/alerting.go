@@ -20,6 +20,8 @@ const (
 // Alerting selects the burn-rate tiers, their low-traffic guard, and what the generated alert
 // rules carry besides Sloth's labels.
 type Alerting struct {
+	// Profile picks the tier catalog: google (default, the SRE workbook's), weekly (Sloth's 7-day one)
+	// or test_seconds (every window 60× shorter, for tests only).
 	Profile string `mapstructure:"profile"`
 	// MinValidEvents is nil when unset, so an explicit 0 can switch the guard off.
 	MinValidEvents *float64 `mapstructure:"min_valid_events"`
@@ -27,16 +29,24 @@ type Alerting struct {
 	// exceed a tier's threshold, in both windows, for the tier to fire (default 0.95, z = 1.96):
 	// a fresh service's 3 errors in 227 requests is not evidence of a 6× burn. 0 turns it off,
 	// leaving the point estimate and min_valid_events. See ALERTING.md.
-	Confidence  *float64          `mapstructure:"confidence"`
-	Labels      map[string]string `mapstructure:"labels"`
+	Confidence *float64 `mapstructure:"confidence"`
+	// Labels are extra labels on the SLO's generated alerts; not one the rules set (alertname,
+	// sloth_*).
+	Labels map[string]string `mapstructure:"labels"`
+	// Annotations are extra annotations on the SLO's generated alerts.
 	Annotations map[string]string `mapstructure:"annotations"`
 	// Name is the burn-rate alert's name (default SLOErrorBudgetBurn).
-	Name            string               `mapstructure:"name"`
-	Windows         *AlertWindows        `mapstructure:"windows"`
-	Page            SeverityAlert        `mapstructure:"page"`
-	Ticket          SeverityAlert        `mapstructure:"ticket"`
+	Name string `mapstructure:"name"`
+	// Windows, when set, replaces the profile's tiers with custom ones.
+	Windows *AlertWindows `mapstructure:"windows"`
+	// Page shapes the page alert (disable, labels, annotations).
+	Page SeverityAlert `mapstructure:"page"`
+	// Ticket shapes the ticket alert (disable, labels, annotations).
+	Ticket SeverityAlert `mapstructure:"ticket"`
+	// BudgetExhausted is the SLOErrorBudgetExhausted alert and the slo.error_budget.exhausted series.
 	BudgetExhausted BudgetExhaustedAlert `mapstructure:"budget_exhausted"`
-	Absent          AbsentAlert          `mapstructure:"absent"`
+	// Absent is the SLOMetricAbsent alert (default after 10m without the SLO's series).
+	Absent AbsentAlert `mapstructure:"absent"`
 }
 
 // confidence is the configured evidence level, or the default.
@@ -58,45 +68,63 @@ func (a Alerting) minValidEvents() float64 {
 // AlertWindows are custom multi-window multi-burn-rate tiers in the shape of Sloth's
 // AlertWindows spec (spec.page/ticket.quick/slow), with snake_case keys.
 type AlertWindows struct {
-	Page   WindowPair `mapstructure:"page"`
+	// Page are the page tiers.
+	Page WindowPair `mapstructure:"page"`
+	// Ticket are the ticket tiers.
 	Ticket WindowPair `mapstructure:"ticket"`
 }
 
 // WindowPair is a severity's quick and slow tier.
 type WindowPair struct {
+	// Quick is the tier with the shorter windows.
 	Quick AlertWindow `mapstructure:"quick"`
-	Slow  AlertWindow `mapstructure:"slow"`
+	// Slow is the tier with the longer windows.
+	Slow AlertWindow `mapstructure:"slow"`
 }
 
 // AlertWindow is one tier: it fires when both windows burn faster than the rate that spends
 // ErrorBudgetPercent of the period's budget within LongWindow.
 type AlertWindow struct {
+	// ErrorBudgetPercent is the share of the period's budget, in percent, that the tier's burn spends
+	// within LongWindow.
 	ErrorBudgetPercent float64 `mapstructure:"error_budget_percent"`
-	ShortWindow        string  `mapstructure:"short_window"`
-	LongWindow         string  `mapstructure:"long_window"`
+	// ShortWindow is one of 5m, 30m, 1h, 2h, 6h, 1d, 3d, shorter than LongWindow.
+	ShortWindow string `mapstructure:"short_window"`
+	// LongWindow is one of 5m, 30m, 1h, 2h, 6h, 1d, 3d.
+	LongWindow string `mapstructure:"long_window"`
 }
 
 // SeverityAlert shapes the alert of one severity.
 type SeverityAlert struct {
-	Disable     bool              `mapstructure:"disable"`
-	Labels      map[string]string `mapstructure:"labels"`
+	// Disable drops the severity: no tier, no slo.alert.active series, no rule.
+	Disable bool `mapstructure:"disable"`
+	// Labels are added to this severity's alert only.
+	Labels map[string]string `mapstructure:"labels"`
+	// Annotations are added to this severity's alert only.
 	Annotations map[string]string `mapstructure:"annotations"`
 }
 
 // BudgetExhaustedAlert fires while the period's remaining budget is at or below Threshold.
 type BudgetExhaustedAlert struct {
-	Disable     bool              `mapstructure:"disable"`
-	Threshold   float64           `mapstructure:"threshold"`
-	Labels      map[string]string `mapstructure:"labels"`
+	// Disable drops the alert and its series.
+	Disable bool `mapstructure:"disable"`
+	// Threshold is the remaining budget share at or below which it fires, below 1 (default 0).
+	Threshold float64 `mapstructure:"threshold"`
+	// Labels are added to this alert only.
+	Labels map[string]string `mapstructure:"labels"`
+	// Annotations are added to this alert only.
 	Annotations map[string]string `mapstructure:"annotations"`
 }
 
 // AbsentAlert fires when the SLO's series have been absent for For: a dead collector pages
 // instead of going silent (Pyrra's SLOMetricAbsent).
 type AbsentAlert struct {
-	Disable bool              `mapstructure:"disable"`
-	For     time.Duration     `mapstructure:"for"`
-	Labels  map[string]string `mapstructure:"labels"`
+	// Disable drops the alert.
+	Disable bool `mapstructure:"disable"`
+	// For is how long the series must be absent before it fires (default 10m).
+	For time.Duration `mapstructure:"for"`
+	// Labels are added to this alert only.
+	Labels map[string]string `mapstructure:"labels"`
 }
 
 // weeklyTiers is Sloth's 7-day AlertWindows example: factors 13.44 and 3.5 page, 1.4 and 0.98

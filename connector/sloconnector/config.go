@@ -61,12 +61,24 @@ const (
 
 // Config of the slo connector.
 type Config struct {
-	EmitInterval       time.Duration `mapstructure:"emit_interval"`
-	MaxLateness        time.Duration `mapstructure:"max_lateness"`
-	CardinalityLimit   int           `mapstructure:"cardinality_limit"`
-	Topology           string        `mapstructure:"topology"`
-	SamplingWeight     string        `mapstructure:"sampling_weight"`
-	Storage            *component.ID `mapstructure:"storage"`
+	// EmitInterval is how often the SLO metrics are computed and emitted (default 15s).
+	EmitInterval time.Duration `mapstructure:"emit_interval"`
+	// MaxLateness: a span that ended before now − MaxLateness counts in slo.events only, not in any
+	// window (default 5m, at most 6h, the finest ring's horizon).
+	MaxLateness time.Duration `mapstructure:"max_lateness"`
+	// CardinalityLimit bounds the series per SLO (default 1000); further group_by combinations fold
+	// into one series with slo.overflow=true, so totals stay exact.
+	CardinalityLimit int `mapstructure:"cardinality_limit"`
+	// Topology is single_writer (default: every metric) or sharded (only the additive slo.events and
+	// slo.window.events, with collector.instance.id, for a backend to sum across replicas).
+	Topology string `mapstructure:"topology"`
+	// SamplingWeight is adjusted_count (default: each span weighs 1 ÷ the probability of its
+	// tracestate ot=th) or none (every span weighs 1).
+	SamplingWeight string `mapstructure:"sampling_weight"`
+	// Storage names a storage extension (file_storage) that keeps counters and windows across
+	// restarts.
+	Storage *component.ID `mapstructure:"storage"`
+	// CheckpointInterval is how often the full windows are written to Storage (default 30s).
 	CheckpointInterval time.Duration `mapstructure:"checkpoint_interval"`
 	// RulesFile, when set, receives the generated Prometheus rules at start.
 	RulesFile string `mapstructure:"rules_file"`
@@ -79,54 +91,83 @@ type Config struct {
 	IncidentsDir string `mapstructure:"incidents_dir"`
 	// MergeWindow: a page that fires again this soon after its incident resolved reopens it.
 	MergeWindow time.Duration `mapstructure:"merge_window"`
-	Incidents   Incidents     `mapstructure:"incidents"`
-	SLOs        []SLO         `mapstructure:"slos"`
+	// Incidents paces and bounds the incident records.
+	Incidents Incidents `mapstructure:"incidents"`
+	// SLOs are the objectives this connector evaluates; at least one.
+	SLOs []SLO `mapstructure:"slos"`
 
 	rawErr error // what checkRaw found in the config as written; reported by Validate
 }
 
 // SLO is one service level objective.
 type SLO struct {
-	Name            string            `mapstructure:"name"`
-	Service         string            `mapstructure:"service"`
-	Objective       float64           `mapstructure:"objective"`
-	Window          Window            `mapstructure:"window"`
-	BudgetingMethod string            `mapstructure:"budgeting_method"`
-	Timeslice       Timeslice         `mapstructure:"timeslice"`
-	SLI             SLI               `mapstructure:"sli"`
-	GroupBy         []string          `mapstructure:"group_by"`
-	Labels          map[string]string `mapstructure:"labels"`
-	Alerting        Alerting          `mapstructure:"alerting"`
+	// Name identifies the SLO (unique, [A-Za-z0-9][-A-Za-z0-9_.]*[A-Za-z0-9]); required.
+	Name string `mapstructure:"name"`
+	// Service, when set, keeps only spans whose resource service.name equals it; without it every
+	// service gets its own series.
+	Service string `mapstructure:"service"`
+	// Objective is the target in percent, strictly between 0 and 100 (99.9); required.
+	Objective float64 `mapstructure:"objective"`
+	// Window is the SLO period (default rolling 30d).
+	Window Window `mapstructure:"window"`
+	// BudgetingMethod is occurrences (default), timeslices or ratio_timeslices (OpenSLO); the
+	// timeslice methods need Timeslice and single_writer.
+	BudgetingMethod string `mapstructure:"budgeting_method"`
+	// Timeslice sizes the slices of the timeslice budgeting methods.
+	Timeslice Timeslice `mapstructure:"timeslice"`
+	// SLI says which spans are valid events and which of them are bad.
+	SLI SLI `mapstructure:"sli"`
+	// GroupBy are span attributes (falling back to resource attributes) that split the SLO into
+	// series.
+	GroupBy []string `mapstructure:"group_by"`
+	// Labels are constant attributes on every series of the SLO.
+	Labels map[string]string `mapstructure:"labels"`
+	// Alerting selects the burn-rate tiers and shapes the generated alerts.
+	Alerting Alerting `mapstructure:"alerting"`
 	// Description and RunbookURL reach every alert of the SLO as annotations.
 	Description string `mapstructure:"description"`
-	RunbookURL  string `mapstructure:"runbook_url"`
+	// RunbookURL is an absolute URL annotated on every alert of the SLO.
+	RunbookURL string `mapstructure:"runbook_url"`
 }
 
 // Window is the SLO period: rolling, or calendar with a time zone.
 type Window struct {
-	Rolling  Duration `mapstructure:"rolling"`
-	Calendar string   `mapstructure:"calendar"`
-	Timezone string   `mapstructure:"timezone"`
+	// Rolling is the length of a rolling window (Go units, or whole d and w).
+	Rolling Duration `mapstructure:"rolling"`
+	// Calendar is week, month or quarter (weeks start on Monday); exclusive with Rolling.
+	Calendar string `mapstructure:"calendar"`
+	// Timezone is the IANA zone calendar periods start in (default UTC).
+	Timezone string `mapstructure:"timezone"`
 }
 
 // Timeslice configures the timeslices budgeting method.
 type Timeslice struct {
+	// Duration is the length of one slice, e.g. 1m.
 	Duration time.Duration `mapstructure:"duration"`
-	Target   float64       `mapstructure:"target"`
+	// Target is the share of good events a slice needs to be good (timeslices only), in (0, 1].
+	Target float64 `mapstructure:"target"`
 }
 
 // SLI says which spans are valid events and which of those are bad.
 type SLI struct {
-	Valid   string   `mapstructure:"valid"`
-	Good    string   `mapstructure:"good"`
-	Bad     string   `mapstructure:"bad"`
+	// Valid is an OTTL span condition selecting the valid events; the default, entry spans, is one
+	// event per unit of work a service accepts (evaluated natively, as is kind == SPAN_KIND_SERVER).
+	Valid string `mapstructure:"valid"`
+	// Good is an OTTL condition for good events; exactly one of Good, Bad and Latency.
+	Good string `mapstructure:"good"`
+	// Bad is an OTTL condition for bad events; exactly one of Good, Bad and Latency.
+	Bad string `mapstructure:"bad"`
+	// Latency makes an event bad when its span lasts longer than a threshold; exactly one of Good, Bad
+	// and Latency.
 	Latency *Latency `mapstructure:"latency"`
 }
 
 // Latency makes a span bad when its own duration (end − start) exceeds Threshold.
 type Latency struct {
-	Threshold    time.Duration `mapstructure:"threshold"`
-	ErrorsAreBad bool          `mapstructure:"errors_are_bad"`
+	// Threshold is the longest good duration: exactly at it is good.
+	Threshold time.Duration `mapstructure:"threshold"`
+	// ErrorsAreBad also makes a span with status ERROR bad, however fast.
+	ErrorsAreBad bool `mapstructure:"errors_are_bad"`
 }
 
 // Duration is a time.Duration that also accepts whole days and weeks ("30d", "2w").

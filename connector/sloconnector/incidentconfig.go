@@ -31,8 +31,10 @@ type Incidents struct {
 	// UpdateInterval is the least time between two slo.incident.updated records of one
 	// incident (sooner when its peak burn grows by a quarter).
 	UpdateInterval time.Duration `mapstructure:"update_interval"`
-	MaxOpen        int           `mapstructure:"max_open"`
-	MaxHistory     int           `mapstructure:"max_history"`
+	// MaxOpen bounds the open incidents (default 100); a page past it opens none.
+	MaxOpen int `mapstructure:"max_open"`
+	// MaxHistory bounds the resolved incidents kept (default 1000); the oldest go first.
+	MaxHistory int `mapstructure:"max_history"`
 	// LiftWindow is the span of the lift table (in incident.Buckets buckets); factors compare
 	// bad and good events of its buckets that burned budget. 0 takes the SLO's shortest alert
 	// window (5m in the google profile).
@@ -41,7 +43,8 @@ type Incidents struct {
 	// version), e.g. tenant or region keys.
 	Attributes []string `mapstructure:"attributes"`
 	// TopK bounds the values tracked per attribute and series.
-	TopK       int `mapstructure:"top_k"`
+	TopK int `mapstructure:"top_k"`
+	// MaxFactors bounds the contributing factors an incident lists (default 10).
 	MaxFactors int `mapstructure:"max_factors"`
 	// MaxExemplars bounds the bad-event trace IDs an incident lists.
 	MaxExemplars int `mapstructure:"max_exemplars"`

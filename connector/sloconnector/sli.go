@@ -8,7 +8,7 @@ import (
 	"github.com/open-telemetry/opentelemetry-collector-contrib/pkg/ottl/contexts/ottlspan"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 
-	"github.com/otelcol-sre/otelcol-sre/internal/ottlspanfuncs"
+	"github.com/otelcol-sre/otelcol-sre/internal/ottlcond"
 )
 
 // classifier decides, for one SLO, whether a span is a valid event and whether it is bad.
@@ -29,19 +29,12 @@ const (
 )
 
 func compileSLI(sli SLI) (*classifier, error) {
-	parser, err := ottlspanfuncs.NewParser()
+	parser, err := ottlcond.NewParser()
 	if err != nil {
 		return nil, fmt.Errorf("sli: OTTL parser: %w", err)
 	}
-	parse := func(field, cond string) (*ottl.Condition[*ottlspan.TransformContext], error) {
-		if err := lintEnumComparisons(field, cond); err != nil {
-			return nil, err
-		}
-		c, err := parser.ParseCondition(cond)
-		if err != nil {
-			return nil, fmt.Errorf("sli.%s: %q does not parse: %w", field, cond, err)
-		}
-		return c, nil
+	parse := func(field, cond string) (*ottlcond.Condition, error) {
+		return ottlcond.Compile(parser, "sli."+field, cond)
 	}
 	c := &classifier{}
 	switch sli.Valid {

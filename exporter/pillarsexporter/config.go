@@ -23,24 +23,38 @@ type Config struct {
 
 // Settings are the scoring settings.
 type Settings struct {
-	EvaluationInterval time.Duration    `mapstructure:"evaluation_interval"`
-	Frameworks         []string         `mapstructure:"frameworks"`
-	ServiceIdentity    []string         `mapstructure:"service_identity"`
-	Thresholds         score.Thresholds `mapstructure:"thresholds"`
-	MinCoverage        float64          `mapstructure:"min_coverage"`
-	Dora               DoraConfig       `mapstructure:"dora"`
-	Targets            TargetsConfig    `mapstructure:"targets"`
-	Storage            *component.ID    `mapstructure:"storage"`
-	Checks             []CheckOverride  `mapstructure:"checks"`
+	// EvaluationInterval is how often scores are recomputed and published (default 1m).
+	EvaluationInterval time.Duration `mapstructure:"evaluation_interval"`
+	// Frameworks are the pillar sets scored: aws (6 pillars), azure (5), gcp (5); default all three.
+	Frameworks []string `mapstructure:"frameworks"`
+	// ServiceIdentity are the resource attributes that identify a service (default service.namespace,
+	// service.name, deployment.environment.name); a partial identity joins the one fuller service it
+	// agrees with.
+	ServiceIdentity []string `mapstructure:"service_identity"`
+	// Thresholds turn a score in [0, 1] into pass, warning or fail.
+	Thresholds score.Thresholds `mapstructure:"thresholds"`
+	// MinCoverage: below this share of its check weight with data, a pillar is insufficient_data
+	// (default 0.5).
+	MinCoverage float64 `mapstructure:"min_coverage"`
+	// Dora selects the level table and how failures are attributed to deployments.
+	Dora DoraConfig `mapstructure:"dora"`
+	// Targets are what the built-in checks compare against.
+	Targets TargetsConfig `mapstructure:"targets"`
+	// Storage names a storage extension that keeps the DORA event history across restarts.
+	Storage *component.ID `mapstructure:"storage"`
+	// Checks override built-in checks by ID.
+	Checks []CheckOverride `mapstructure:"checks"`
 	// MaxServices bounds the service identities held at once: identities come from senders.
 	// Services idle for ServiceTTL are evicted first; beyond the bound a new identity is not
 	// scored (counted in the scorecard's limits) until room frees.
-	MaxServices int           `mapstructure:"max_services"`
-	ServiceTTL  time.Duration `mapstructure:"service_ttl"`
+	MaxServices int `mapstructure:"max_services"`
+	// ServiceTTL evicts a service not seen for this long (default 24h).
+	ServiceTTL time.Duration `mapstructure:"service_ttl"`
 	// Window is what ratio and latency checks are measured over; below MinEvents in it a check
 	// is insufficient_data.
-	Window    time.Duration `mapstructure:"window"`
-	MinEvents float64       `mapstructure:"min_events"`
+	Window time.Duration `mapstructure:"window"`
+	// MinEvents is the least weighted events in Window a ratio or latency check needs (default 100).
+	MinEvents float64 `mapstructure:"min_events"`
 	// Services match identity attributes and set a tier, targets, TLS termination and checks
 	// that do not apply, per service.
 	Services []ServiceProfile `mapstructure:"services"`
@@ -53,24 +67,33 @@ type Settings struct {
 // ServiceProfile is what an SRE knows about a service that its telemetry cannot show.
 type ServiceProfile struct {
 	// Match holds identity attribute values; a service matches when every one is equal.
-	Match          map[string]string `mapstructure:"match"`
-	Tier           string            `mapstructure:"tier"`
-	TLSTermination string            `mapstructure:"tls_termination"` // app, or edge/mesh (default): TLS is not visible in server spans
-	Targets        TargetsConfig     `mapstructure:"targets"`
-	NotApplicable  []NotApplicable   `mapstructure:"not_applicable"`
+	Match map[string]string `mapstructure:"match"`
+	// Tier is shown with the service (e.g. critical).
+	Tier           string `mapstructure:"tier"`
+	TLSTermination string `mapstructure:"tls_termination"` // app, or edge/mesh (default): TLS is not visible in server spans
+	// Targets override the global targets for this service.
+	Targets TargetsConfig `mapstructure:"targets"`
+	// NotApplicable takes checks out of this service's pillars, each with its reason.
+	NotApplicable []NotApplicable `mapstructure:"not_applicable"`
 }
 
 // NotApplicable takes a check out of a service's pillars, with the reason shown.
 type NotApplicable struct {
-	Check  string `mapstructure:"check"`
+	// Check is the ID of a built-in check, e.g. security.tls.
+	Check string `mapstructure:"check"`
+	// Reason is shown where the check would be.
 	Reason string `mapstructure:"reason"`
 }
 
 // DoraConfig selects the level table and how failures are attributed to deployments.
 type DoraConfig struct {
-	Levels            string        `mapstructure:"levels"`
+	// Levels is the level table: dora2024 (default) or devlake2023.
+	Levels string `mapstructure:"levels"`
+	// AttributionWindow: a rollback or incident this soon after a deployment, and before the next one,
+	// fails it (default 24h).
 	AttributionWindow time.Duration `mapstructure:"attribution_window"`
-	Period            time.Duration `mapstructure:"period"`
+	// Period is the window the four keys and alert noise are computed over (default 720h).
+	Period time.Duration `mapstructure:"period"`
 	// MinDeployments is the count before a DORA level is given.
 	MinDeployments int `mapstructure:"min_deployments"`
 }
@@ -78,6 +101,7 @@ type DoraConfig struct {
 // TargetsConfig holds the targets the built-in checks compare against; in services: entries,
 // unset fields keep the global ones.
 type TargetsConfig struct {
+	// LatencyP95 is the p95 server latency target (default 300ms).
 	LatencyP95 time.Duration `mapstructure:"latency_p95"`
 	// KeepRatioMinSpansPerSecond: below this span rate the sampling keep ratio does not apply.
 	KeepRatioMinSpansPerSecond float64 `mapstructure:"keep_ratio_min_spans_per_second"`
@@ -85,12 +109,18 @@ type TargetsConfig struct {
 
 // CheckOverride changes a built-in check; unset fields keep the built-in values.
 type CheckOverride struct {
-	ID       string   `mapstructure:"id"`
-	Disabled bool     `mapstructure:"disabled"`
-	Weight   *float64 `mapstructure:"weight"`
-	Key      *bool    `mapstructure:"key"`
-	Good     *float64 `mapstructure:"good"`
-	Bad      *float64 `mapstructure:"bad"`
+	// ID names the built-in check, e.g. reliability.error_ratio.
+	ID string `mapstructure:"id"`
+	// Disabled takes the check out of every pillar.
+	Disabled bool `mapstructure:"disabled"`
+	// Weight replaces the check's weight in its pillar (positive).
+	Weight *float64 `mapstructure:"weight"`
+	// Key makes the check one whose failure fails its pillar, or not.
+	Key *bool `mapstructure:"key"`
+	// Good replaces the value that scores 1.
+	Good *float64 `mapstructure:"good"`
+	// Bad replaces the value that scores 0.
+	Bad *float64 `mapstructure:"bad"`
 }
 
 // Validate implements confmap's Validator.

@@ -12,8 +12,9 @@ type Config struct {
 	MaxSeries int `mapstructure:"max_series"`
 	// MaxIncidents bounds the incidents shown (open and resolved); resolved ones are evicted first.
 	MaxIncidents int `mapstructure:"max_incidents"`
-	// MaxServices and MaxDeploymentsPerService bound the deployments incidents are linked with.
-	MaxServices              int `mapstructure:"max_services"`
+	// MaxServices bounds the services whose deployments are kept for linking to incidents.
+	MaxServices int `mapstructure:"max_services"`
+	// MaxDeploymentsPerService bounds each service's deployments kept; the newest stay.
 	MaxDeploymentsPerService int `mapstructure:"max_deployments_per_service"`
 	// TelemetryInterval is how often the board's size is recorded.
 	TelemetryInterval time.Duration `mapstructure:"telemetry_interval"`

@@ -6,37 +6,62 @@ import (
 	"runtime"
 	"time"
 
-	"github.com/open-telemetry/opentelemetry-collector-contrib/pkg/ottl"
-	"github.com/open-telemetry/opentelemetry-collector-contrib/pkg/ottl/contexts/ottlspan"
 	"github.com/open-telemetry/opentelemetry-collector-contrib/pkg/sampling"
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/config/configoptional"
 
-	"github.com/otelcol-sre/otelcol-sre/internal/ottlspanfuncs"
+	"github.com/otelcol-sre/otelcol-sre/internal/ottlcond"
 	"github.com/otelcol-sre/otelcol-sre/processor/sresamplingprocessor/internal/decide"
 )
 
 // Config of the sre_sampling processor.
 type Config struct {
-	Ratio          float64          `mapstructure:"ratio"`
-	Errors         ErrorsConfig     `mapstructure:"errors"`
-	Latency        LatencyConfig    `mapstructure:"latency"`
-	KeepWhen       []string         `mapstructure:"keep_when"`
-	Rules          []RuleConfig     `mapstructure:"rules"`
-	DecisionWait   time.Duration    `mapstructure:"decision_wait"`
-	MaxTraceAge    time.Duration    `mapstructure:"max_trace_age"`
-	MemoryLimitMiB int64            `mapstructure:"memory_limit_mib"`
-	MaxTraceBytes  int64            `mapstructure:"max_trace_bytes"`
-	DecisionCache  DecisionCacheCfg `mapstructure:"decision_cache"`
-	NumShards      int              `mapstructure:"num_shards"`
+	// Ratio is the keep probability of ordinary traces, in (0, 1] (default 0.1), written as a
+	// 4-hex-digit OTEP 235 threshold (th:e666 for 0.1).
+	Ratio float64 `mapstructure:"ratio"`
+	// Errors says which spans make their trace an error trace, kept whole.
+	Errors ErrorsConfig `mapstructure:"errors"`
+	// Latency says which spans make their trace a slow trace, kept whole.
+	Latency LatencyConfig `mapstructure:"latency"`
+	// KeepWhen are OTTL span conditions; a match keeps the trace at once, as keep rules after Rules
+	// do.
+	KeepWhen []string `mapstructure:"keep_when"`
+	// Rules are ordered rules; the first whose condition a span of the trace matches decides it.
+	Rules []RuleConfig `mapstructure:"rules"`
+	// DecisionWait: an ordinary trace is decided this long after its root span arrived, or after its
+	// last span if no root has come (default 5s, 10ms–10m).
+	DecisionWait time.Duration `mapstructure:"decision_wait"`
+	// MaxTraceAge caps the time from a trace's first span to its decision (default 60s, at least
+	// DecisionWait, at most 24h); also how long a refused release is retried.
+	MaxTraceAge time.Duration `mapstructure:"max_trace_age"`
+	// MemoryLimitMiB is the one budget (default 256): buffered spans, per-trace state, decision
+	// caches, key table and kept spans waiting to be forwarded.
+	MemoryLimitMiB int64 `mapstructure:"memory_limit_mib"`
+	// MaxTraceBytes: a trace whose buffered bytes pass it is decided early, alone (default a sixteenth
+	// of the budget; 64 KiB to half the budget).
+	MaxTraceBytes int64 `mapstructure:"max_trace_bytes"`
+	// DecisionCache sizes the verdicts remembered for late spans.
+	DecisionCache DecisionCacheCfg `mapstructure:"decision_cache"`
+	// NumShards is the number of independent engines by trace ID, each with its own lock (default
+	// GOMAXPROCS, 1–1024).
+	NumShards int `mapstructure:"num_shards"`
 
 	// Dynamic sampling and the throughput cap.
-	Keys                 []string      `mapstructure:"keys"`
-	TargetSpansPerSecond float64       `mapstructure:"target_spans_per_second"`
-	MaxKeys              int           `mapstructure:"max_keys"`
-	MaxSpansPerSecond    float64       `mapstructure:"max_spans_per_second"`
-	MinErrorRatio        float64       `mapstructure:"min_error_ratio"`
-	AdjustInterval       time.Duration `mapstructure:"adjust_interval"`
+	Keys []string `mapstructure:"keys"`
+	// TargetSpansPerSecond, with Keys, is the ordinary spans per second to keep, shared max-min fairly
+	// among keys; 0 keeps the static Ratio.
+	TargetSpansPerSecond float64 `mapstructure:"target_spans_per_second"`
+	// MaxKeys bounds the distinct keys tracked (default 10000, 1–1000000); further values share one
+	// "other" key.
+	MaxKeys int `mapstructure:"max_keys"`
+	// MaxSpansPerSecond caps everything kept, evidence included, with thresholds written; 0 (default)
+	// sets no cap.
+	MaxSpansPerSecond float64 `mapstructure:"max_spans_per_second"`
+	// MinErrorRatio: the cap never keeps less than this share of error, slow and keep-all traces
+	// (default 0.1).
+	MinErrorRatio float64 `mapstructure:"min_error_ratio"`
+	// AdjustInterval is how often per-key ratios and the cap adapt (default 10s, 1s–1h).
+	AdjustInterval time.Duration `mapstructure:"adjust_interval"`
 
 	// State names the sre_state extension whose alert state budget_aware reads.
 	State *component.ID `mapstructure:"state"`
@@ -60,21 +85,32 @@ func (c *Config) budgetAware() *BudgetAwareConfig { return c.BudgetAware.Get() }
 
 // ErrorsConfig says which spans make their trace an error trace.
 type ErrorsConfig struct {
-	Enabled            bool    `mapstructure:"enabled"`
-	HTTPStatusMin      int64   `mapstructure:"http_status_min"`
+	// Enabled makes a span with status ERROR evidence (default true); false turns every error
+	// condition off.
+	Enabled bool `mapstructure:"enabled"`
+	// HTTPStatusMin also makes a server span with http.response.status_code (or http.status_code) at
+	// or above it evidence (default 500); 0 turns it off.
+	HTTPStatusMin int64 `mapstructure:"http_status_min"`
+	// RPCGRPCStatusCodes also make a span whose rpc.grpc.status_code is listed evidence (default
+	// UNKNOWN, DEADLINE_EXCEEDED, INTERNAL, UNAVAILABLE).
 	RPCGRPCStatusCodes []int64 `mapstructure:"rpc_grpc_status_codes"`
 }
 
 // LatencyConfig makes a trace slow when any of its spans lasts longer than the threshold.
 type LatencyConfig struct {
-	Threshold  time.Duration            `mapstructure:"threshold"`
+	// Threshold: a trace is slow when any of its spans lasts longer (default 1s); 0 turns it off, else
+	// at least 1µs.
+	Threshold time.Duration `mapstructure:"threshold"`
+	// PerService are thresholds by resource service.name that replace Threshold (at least 1µs).
 	PerService map[string]time.Duration `mapstructure:"per_service"`
 }
 
 // RuleConfig is one ordered rule: when any span of a trace matches When, the first matching
 // rule decides the trace.
 type RuleConfig struct {
-	Name   string  `mapstructure:"name"`
+	// Name labels the rule in telemetry and errors.
+	Name string `mapstructure:"name"`
+	// When is the OTTL span condition; any span of the trace matching it selects the rule.
 	When   string  `mapstructure:"when"`
 	Action string  `mapstructure:"action"` // keep or drop
 	Ratio  float64 `mapstructure:"ratio"`  // keep: 0 or 1 keeps all, else the trace's ratio
@@ -82,7 +118,11 @@ type RuleConfig struct {
 
 // DecisionCacheCfg sizes the caches late spans follow.
 type DecisionCacheCfg struct {
-	Kept    int `mapstructure:"kept"`
+	// Kept is the verdicts of evidence-kept traces remembered for late spans (default 100000, 16 B
+	// each, in the budget).
+	Kept int `mapstructure:"kept"`
+	// Dropped is the verdicts of ratio-decided and dropped traces remembered (default 1000000, 16 B
+	// each, in the budget).
 	Dropped int `mapstructure:"dropped"`
 }
 
@@ -247,24 +287,25 @@ func (c *Config) validateThroughput() []error {
 	return errs
 }
 
-type ottlCondition = ottl.Condition[*ottlspan.TransformContext]
+type ottlCondition = ottlcond.Condition
 
 func compileConditions(path string, conditions []string) ([]*ottlCondition, error) {
 	if len(conditions) == 0 {
 		return nil, nil
 	}
-	parser, err := ottlspanfuncs.NewParser()
+	parser, err := ottlcond.NewParser()
 	if err != nil {
 		return nil, fmt.Errorf("%s: OTTL parser: %w", path, err)
 	}
 	out := make([]*ottlCondition, 0, len(conditions))
 	for i, cond := range conditions {
-		parsed, err := parser.ParseCondition(cond)
+		at := fmt.Sprintf("%s[%d]", path, i)
+		if len(conditions) == 1 && path != "keep_when" {
+			at = path
+		}
+		parsed, err := ottlcond.Compile(parser, at, cond)
 		if err != nil {
-			if len(conditions) == 1 && path != "keep_when" {
-				return nil, fmt.Errorf("%s: %q does not parse: %w", path, cond, err)
-			}
-			return nil, fmt.Errorf("%s[%d]: %q does not parse: %w", path, i, cond, err)
+			return nil, err
 		}
 		out = append(out, parsed)
 	}

@@ -6,6 +6,8 @@ import (
 
 	"github.com/open-telemetry/opentelemetry-collector-contrib/pkg/sampling"
 	"go.opentelemetry.io/collector/pdata/ptrace"
+
+	"github.com/otelcol-sre/otelcol-sre/internal/memo"
 )
 
 // thresholdPrecision is the number of hex digits of a written threshold, as contrib's
@@ -47,19 +49,22 @@ type outputKey struct {
 // the raw string: most spans of a batch share one tracestate (usually the empty one). Each
 // batch scratch has its own, so no lock is needed; every cache is bounded.
 type tracestates struct {
-	parsed   map[string]parsedState
-	composed map[composeKey]uint64
-	written  map[outputKey]string
+	parsed   *memo.Map[string, parsedState]
+	composed *memo.Map[composeKey, uint64]
+	written  *memo.Map[outputKey, string]
 }
 
 func newTracestates() *tracestates {
-	return &tracestates{parsed: map[string]parsedState{}, composed: map[composeKey]uint64{}, written: map[outputKey]string{}}
+	return &tracestates{
+		parsed:   memo.New[string, parsedState](4096),
+		composed: memo.New[composeKey, uint64](1024),
+		written:  memo.New[outputKey, string](4096),
+	}
 }
 
-func (ts *tracestates) parse(raw string) parsedState {
-	if ps, ok := ts.parsed[raw]; ok {
-		return ps
-	}
+func (ts *tracestates) parse(raw string) parsedState { return ts.parsed.Get(raw, parseTracestate) }
+
+func parseTracestate(raw string) parsedState {
 	var ps parsedState
 	if raw != "" {
 		w3c, err := sampling.NewW3CTraceState(raw)
@@ -71,10 +76,6 @@ func (ts *tracestates) parse(raw string) parsedState {
 			ps.th, ps.hasTh = otts.TValueThreshold()
 		}
 	}
-	if len(ts.parsed) >= 4096 {
-		clear(ts.parsed)
-	}
-	ts.parsed[raw] = ps
 	return ps
 }
 
@@ -105,16 +106,7 @@ func (ts *tracestates) compose(arriving uint64, ratio float64) uint64 {
 	if ratio >= 1 {
 		return arriving
 	}
-	key := composeKey{arriving, ratio}
-	if t, ok := ts.composed[key]; ok {
-		return t
-	}
-	t := composeThreshold(arriving, ratio)
-	if len(ts.composed) >= 1024 {
-		clear(ts.composed)
-	}
-	ts.composed[key] = t
-	return t
+	return ts.composed.Get(composeKey{arriving, ratio}, func(k composeKey) uint64 { return composeThreshold(k.arriving, k.ratio) })
 }
 
 func composeThreshold(arriving uint64, ratio float64) uint64 {
@@ -150,15 +142,16 @@ func (ts *tracestates) write(raw string, s spanSampling, threshold uint64) strin
 	if s.malformed || (s.hasThreshold && threshold == s.arriving) {
 		return raw
 	}
-	key := outputKey{raw: raw, threshold: threshold, erase: s.inconsistent}
-	if out, ok := ts.written[key]; ok {
-		return out
-	}
+	return ts.written.Get(outputKey{raw: raw, threshold: threshold, erase: s.inconsistent}, writeTracestate)
+}
+
+func writeTracestate(key outputKey) string {
+	raw, threshold := key.raw, key.threshold
 	out := raw
 	if w3c, err := sampling.NewW3CTraceState(raw); err == nil {
 		otts := w3c.OTelValue()
 		var werr error
-		if s.inconsistent {
+		if key.erase {
 			otts.ClearTValue()
 		} else if th, err := sampling.UnsignedToThreshold(threshold); err == nil {
 			werr = otts.UpdateTValueWithSampling(th)
@@ -168,9 +161,5 @@ func (ts *tracestates) write(raw string, s spanSampling, threshold uint64) strin
 			out = sb.String()
 		}
 	}
-	if len(ts.written) >= 4096 {
-		clear(ts.written)
-	}
-	ts.written[key] = out
 	return out
 }

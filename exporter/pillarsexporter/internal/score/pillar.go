@@ -20,7 +20,9 @@ const (
 
 // Thresholds are Keptn's total-score thresholds (pass ≥ 0.90, warning ≥ 0.75 by default).
 type Thresholds struct {
-	Pass    float64 `mapstructure:"pass"`
+	// Pass is the least score that passes (default 0.90).
+	Pass float64 `mapstructure:"pass"`
+	// Warning is the least score that warns rather than fails (default 0.75).
 	Warning float64 `mapstructure:"warning"`
 }
 

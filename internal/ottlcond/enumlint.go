@@ -1,4 +1,4 @@
-package sloconnector
+package ottlcond
 
 import (
 	"fmt"
@@ -8,7 +8,8 @@ import (
 )
 
 // OTTL compares status.code and kind as integers: `status.code == "ERROR"` parses, evaluates
-// without an error and never matches, so an SLO built on it silently counts nothing bad. These
+// without an error and never matches, so an SLO built on it silently counts nothing bad and a
+// sampling rule on it never keeps a trace. These
 // comparisons are rejected at load time with the enum symbol that was meant.
 
 type enumPath struct {
@@ -34,26 +35,26 @@ var (
 	literalThenPath = regexp.MustCompile(`(` + literalRE + `)\s*(` + compareRE + `)\s*(` + enumPathRE + `)(?:$|[^\w.\[(])`)
 )
 
-// lintEnumComparisons returns an error naming the enum symbols when cond compares status.code
-// or kind with a string or number literal.
-func lintEnumComparisons(field, cond string) error {
+// LintEnums returns an error naming the enum symbols when cond compares status.code or kind
+// with a string or number literal; path names the condition's config field.
+func LintEnums(path, cond string) error {
 	if m := pathThenLiteral.FindStringSubmatchIndex(cond); m != nil {
-		return enumError(field, cond, cond[m[2]:m[3]], cond[m[4]:m[5]], cond[m[6]:m[7]])
+		return enumError(path, cond, cond[m[2]:m[3]], cond[m[4]:m[5]], cond[m[6]:m[7]])
 	}
 	if m := literalThenPath.FindStringSubmatchIndex(cond); m != nil {
-		return enumError(field, cond, cond[m[6]:m[7]], cond[m[4]:m[5]], cond[m[2]:m[3]])
+		return enumError(path, cond, cond[m[6]:m[7]], cond[m[4]:m[5]], cond[m[2]:m[3]])
 	}
 	return nil
 }
 
-func enumError(field, cond, path, op, lit string) error {
+func enumError(at, cond, path, op, lit string) error {
 	enum := kindEnum
 	if strings.HasSuffix(path, "status.code") {
 		enum = statusCodeEnum
 	}
 	want := suggestSymbol(enum, lit)
-	return fmt.Errorf("sli.%s: %q compares %s with %s, which never matches: %s is an enum; use one of %s, e.g. '%s %s %s'",
-		field, cond, path, lit, path, strings.Join(enum.symbols, ", "), path, op, want)
+	return fmt.Errorf("%s: %q compares %s with %s, which never matches: %s is an enum; use one of %s, e.g. '%s %s %s'",
+		at, cond, path, lit, path, strings.Join(enum.symbols, ", "), path, op, want)
 }
 
 // suggestSymbol maps "ERROR", "error", "Server" or 2 to the symbol that was most likely meant.

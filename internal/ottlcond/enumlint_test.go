@@ -1,0 +1,49 @@
+package ottlcond
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestEnumComparisonLint(t *testing.T) {
+	rejected := map[string]string{
+		`status.code == "ERROR"`:                     "STATUS_CODE_ERROR",
+		`span.status.code != "error"`:                "STATUS_CODE_ERROR",
+		`status.code == 2`:                           "STATUS_CODE_ERROR",
+		`status.code >= 1`:                           "STATUS_CODE_OK",
+		`kind == "SERVER"`:                           "SPAN_KIND_SERVER",
+		`kind == "consumer"`:                         "SPAN_KIND_CONSUMER",
+		`span.kind == 3`:                             "SPAN_KIND_CLIENT",
+		`"ERROR" == status.code`:                     "STATUS_CODE_ERROR",
+		`2 == kind`:                                  "SPAN_KIND_SERVER",
+		`name == "x" and (status.code == "unset")`:   "STATUS_CODE_UNSET",
+		`kind == SPAN_KIND_SERVER or kind=="SERVER"`: "SPAN_KIND_SERVER",
+		`kind == 0`:                                  "'kind == SPAN_KIND_UNSPECIFIED'",
+		`kind != 5`:                                  "'kind != SPAN_KIND_CONSUMER'",
+		`kind == 6`:                                  "'kind == SPAN_KIND_SERVER'", // out of range: the usual symbol
+		`status.code == -1`:                          "'status.code == STATUS_CODE_ERROR'",
+		`status.code == "banana"`:                    "'status.code == STATUS_CODE_ERROR'",
+		`status.code < "x\"y"`:                       "'status.code < STATUS_CODE_ERROR'",
+	}
+	for cond, symbol := range rejected {
+		err := LintEnums("sli.bad", cond)
+		if err == nil || !strings.Contains(err.Error(), symbol) || !strings.Contains(err.Error(), "sli.bad") {
+			t.Errorf("%s: %v, want an error naming sli.bad and %s", cond, err, symbol)
+		}
+	}
+	for _, cond := range []string{
+		`status.code == STATUS_CODE_ERROR`,
+		`kind == SPAN_KIND_SERVER`,
+		`attributes["kind"] == "web"`,
+		`attributes["status.code"] == 500`,
+		`resource.attributes["span.kind"] == "x"`,
+		`attributes["x"] == "kind == 2"`,
+		`status.message == "ERROR"`,
+		`attributes["my.kind"] == 2`,
+		`Int(attributes["http.response.status_code"]) >= 500`,
+	} {
+		if err := LintEnums("sli.bad", cond); err != nil {
+			t.Errorf("%s: rejected: %v", cond, err)
+		}
+	}
+}
