@@ -126,7 +126,8 @@ bench: build
 # cores). Prints each package's test efficacy (killed / (killed + lived)); fails below MUTATE_MIN.
 GREMLINS := $(shell $(GO) env GOPATH)/bin/gremlins
 MUTATE_PKGS ?= ./processor/sresamplingprocessor/internal/decide ./processor/sresamplingprocessor/internal/policy \
-               ./exporter/pillarsexporter/internal/score ./internal/incident ./internal/srestate ./internal/deploy ./internal/stats
+               ./exporter/pillarsexporter/internal/score ./internal/incident ./internal/srestate ./internal/deploy ./internal/stats \
+               ./internal/memo ./internal/adjusted ./internal/ottlcond ./internal/sharedcomponent
 MUTATE_MIN ?= 85
 mutate:
 	@test -x $(GREMLINS) || $(GO) install github.com/go-gremlins/gremlins/cmd/gremlins@v0.6.0

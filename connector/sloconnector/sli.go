@@ -4,19 +4,29 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/open-telemetry/opentelemetry-collector-contrib/pkg/ottl"
 	"github.com/open-telemetry/opentelemetry-collector-contrib/pkg/ottl/contexts/ottlspan"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 
 	"github.com/otelcol-sre/otelcol-sre/internal/ottlcond"
 )
 
+// sliKind is how an SLI tells bad events from good ones, fixed when it is compiled. A new kind
+// is one value here, a case in compileSLI and one in classify.
+type sliKind uint8
+
+const (
+	kindBad     sliKind = iota // an OTTL condition for bad events
+	kindGood                   // an OTTL condition for good events
+	kindLatency                // the span's own duration against a threshold
+)
+
 // classifier decides, for one SLO, whether a span is a valid event and whether it is bad.
 type classifier struct {
-	valid        *ottl.Condition[*ottlspan.TransformContext] // nil: nativeValid decides
+	kind         sliKind
+	valid        *ottlcond.Condition // nil: nativeValid decides
 	nativeValid  func(ptrace.Span) bool
-	good, bad    *ottl.Condition[*ottlspan.TransformContext]
-	latency      int64 // threshold in ns; 0 when the SLI is not a latency SLI
+	judgement    *ottlcond.Condition // the kindBad or kindGood condition
+	latency      int64               // kindLatency: threshold in ns
 	errorsAreBad bool
 }
 
@@ -49,10 +59,13 @@ func compileSLI(sli SLI) (*classifier, error) {
 	}
 	switch {
 	case sli.Good != "":
-		c.good, err = parse("good", sli.Good)
+		c.kind = kindGood
+		c.judgement, err = parse("good", sli.Good)
 	case sli.Bad != "":
-		c.bad, err = parse("bad", sli.Bad)
+		c.kind = kindBad
+		c.judgement, err = parse("bad", sli.Bad)
 	case sli.Latency != nil:
+		c.kind = kindLatency
 		c.latency, c.errorsAreBad = int64(sli.Latency.Threshold), sli.Latency.ErrorsAreBad
 	}
 	if err != nil {
@@ -67,7 +80,7 @@ func (c *classifier) classify(ctx context.Context, rs ptrace.ResourceSpans, ss p
 	if c.valid == nil && !c.nativeValid(span) {
 		return notValid, nil
 	}
-	if c.valid == nil && c.good == nil && c.bad == nil {
+	if c.valid == nil && c.kind == kindLatency {
 		return c.latencyOutcome(span), nil
 	}
 	tctx := ottlspan.NewTransformContext(rs, ss, span)
@@ -78,27 +91,17 @@ func (c *classifier) classify(ctx context.Context, rs ptrace.ResourceSpans, ss p
 			return notValid, err
 		}
 	}
+	if c.kind == kindLatency {
+		return c.latencyOutcome(span), nil
+	}
+	matched, err := c.judgement.Eval(ctx, tctx)
 	switch {
-	case c.bad != nil:
-		bad, err := c.bad.Eval(ctx, tctx)
-		if err != nil {
-			return notValid, err
-		}
-		if bad {
-			return badEvent, nil
-		}
-		return goodEvent, nil
-	case c.good != nil:
-		good, err := c.good.Eval(ctx, tctx)
-		if err != nil {
-			return notValid, err
-		}
-		if good {
-			return goodEvent, nil
-		}
+	case err != nil:
+		return notValid, err
+	case matched == (c.kind == kindBad): // a bad condition that matched, or a good one that did not
 		return badEvent, nil
 	}
-	return c.latencyOutcome(span), nil
+	return goodEvent, nil
 }
 
 // latencyOutcome compares the span's own duration with the threshold: exactly at the

@@ -47,3 +47,21 @@ func TestEnumComparisonLint(t *testing.T) {
 		}
 	}
 }
+
+func TestCompile(t *testing.T) {
+	parser, err := NewParser()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c, err := Compile(parser, "sli.bad", `status.code == STATUS_CODE_ERROR and IsRootSpan()`); err != nil || c == nil {
+		t.Fatalf("a valid condition with the span-only IsRootSpan(): %v", err)
+	}
+	for cond, want := range map[string]string{
+		`attributes[`:          `rules[1].when: "attributes[" does not parse`,
+		`status.code == "ERR"`: `rules[1].when: "status.code == \"ERR\"" compares status.code with "ERR"`,
+	} {
+		if _, err := Compile(parser, "rules[1].when", cond); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("Compile(%q) = %v, want %q", cond, err, want)
+		}
+	}
+}
