@@ -1,64 +1,18 @@
 package sloconnector
 
 import (
-	"context"
 	"encoding/hex"
 	"fmt"
 	"maps"
 	"math"
 	"slices"
-	"sync"
 	"time"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
-	"go.uber.org/zap"
 
-	"github.com/otelcol-sre/otelcol-sre/internal/deploy"
 	"github.com/otelcol-sre/otelcol-sre/internal/incident"
-	"github.com/otelcol-sre/otelcol-sre/internal/srestate"
 )
-
-const incidentsKey = "slo/incidents"
-
-// versionTracker remembers each service's versions (internal/deploy, shared with pillars): a
-// new version is a deployment as Four Keys counts it, a return to an earlier one after it was
-// gone is a rollback, and a canary interleaving two versions is one deployment.
-type versionTracker struct {
-	mu       sync.Mutex
-	versions *deploy.Versions
-	events   map[string][]srestate.Deployment // per service, the latest deploy.MaxVersions
-}
-
-func newVersionTracker() *versionTracker {
-	return &versionTracker{versions: deploy.New(), events: map[string][]srestate.Deployment{}}
-}
-
-func (v *versionTracker) observe(service, version string, at time.Time) {
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	e, ok := v.versions.Observe(service, version, at)
-	if !ok {
-		return
-	}
-	deps := v.events[service]
-	if len(deps) >= deploy.MaxVersions {
-		deps = deps[1:]
-	}
-	v.events[service] = append(deps, srestate.Deployment{Service: service, Version: version, At: at, Source: "version_change", Rollback: e.Kind == deploy.Rollback})
-}
-
-func (v *versionTracker) changes(service string, from, to time.Time) []srestate.Deployment {
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	var out []srestate.Deployment
-	for _, d := range v.events[service] {
-		if !d.At.Before(from) && !d.At.After(to) {
-			out = append(out, d)
-		}
-	}
-	return out
-}
 
 // incidentLogs turns incident events into OTLP log records, one per event, under a resource
 // naming the incident's service, so Loki indexes them by service_name.
@@ -179,35 +133,4 @@ func finiteOr(v, fallback float64) float64 {
 		return fallback
 	}
 	return v
-}
-
-// saveIncidents stores the tracker's records, so a restart keeps open incidents open.
-func (c *sloConnector) saveIncidents(ctx context.Context) {
-	if c.storage == nil {
-		return
-	}
-	b, err := c.incidents.tracker.Marshal()
-	if err == nil {
-		err = c.storage.Set(ctx, incidentsKey, b)
-	}
-	if err != nil {
-		c.logger.Warn("storing incidents failed", zap.Error(err))
-	}
-}
-
-// restoreIncidents loads stored records and shows them on the board.
-func (c *sloConnector) restoreIncidents(ctx context.Context) {
-	b, err := c.storage.Get(ctx, incidentsKey)
-	if err != nil || b == nil {
-		return
-	}
-	if err := c.incidents.tracker.Unmarshal(b); err != nil {
-		c.logger.Warn("stored incidents are unreadable; starting without them", zap.Error(err))
-		return
-	}
-	if c.board != nil {
-		for _, inc := range c.incidents.tracker.Incidents() {
-			c.board.PutIncident(inc)
-		}
-	}
 }

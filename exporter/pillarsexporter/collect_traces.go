@@ -1,0 +1,108 @@
+package pillarsexporter
+
+import (
+	"time"
+
+	"go.opentelemetry.io/collector/pdata/ptrace"
+
+	"github.com/otelcol-sre/otelcol-sre/exporter/pillarsexporter/internal/score"
+	"github.com/otelcol-sre/otelcol-sre/internal/attr"
+	"github.com/otelcol-sre/otelcol-sre/internal/deploy"
+)
+
+func (p *pillars) collectTraces(td ptrace.Traces, now time.Time) {
+	var sizer ptrace.ProtoMarshaler
+	for i := 0; i < td.ResourceSpans().Len(); i++ {
+		rs := td.ResourceSpans().At(i)
+		vals, key, ok := p.identity(rs.Resource().Attributes())
+		if !ok {
+			continue
+		}
+		s, ok := p.lookup(vals, key, now)
+		if !ok {
+			continue
+		}
+		s.signals["traces"] = true
+		c := s.window.at(now, p.bucketWidth())
+		c.bytes += float64(sizer.ResourceSpansSize(rs))
+		version := str(rs.Resource().Attributes(), "service.version")
+		p.observeVersion(s, key, version, now)
+		for j := 0; j < rs.ScopeSpans().Len(); j++ {
+			spans := rs.ScopeSpans().At(j).Spans()
+			for k := 0; k < spans.Len(); k++ {
+				p.collectSpan(s, c, spans.At(k), version, now)
+			}
+		}
+	}
+}
+
+func (p *pillars) collectSpan(s *serviceState, c *counters, span ptrace.Span, version string, now time.Time) {
+	weight := p.weights.Read(span.TraceState().AsRaw())
+	w := weight.Count
+	if weight.Sampled {
+		c.sampled++
+	}
+	c.spans++
+	c.weight += w
+	attrs := span.Attributes()
+	if hasException(span) {
+		c.exceptions += w
+		s.exemplar(score.CheckExceptions, span.TraceID())
+	}
+	if isDeploySpan(span) {
+		d := score.Deployment{Revision: str(attrs, "vcs.ref.head.revision"), Version: version, At: span.EndTimestamp().AsTime(), Source: score.SourceCICD}
+		if ct := timeAttr(attrs, "vcs.ref.head.revision.timestamp"); !ct.IsZero() {
+			d.CommitTimes = []time.Time{ct}
+		}
+		s.addDeployment(d)
+	}
+	switch span.Kind() {
+	case ptrace.SpanKindClient:
+		if isExternal(attrs) {
+			c.externalClient += w
+			if isTLS(attrs) {
+				c.externalTLS += w
+			} else {
+				s.exemplar(score.CheckTLS, span.TraceID())
+			}
+		}
+		return
+	case ptrace.SpanKindServer:
+	default:
+		return
+	}
+	c.server += w
+	code, _ := attr.Int(attrs, "http.response.status_code", "http.status_code")
+	if span.Status().Code() == ptrace.StatusCodeError || code >= 500 {
+		c.serverErrors += w
+		s.exemplar(score.CheckSuccessRatio, span.TraceID())
+	}
+	if code == 401 || code == 403 {
+		c.auth += w
+		s.exemplar(score.CheckAuthFailures, span.TraceID())
+	}
+	if isTLS(attrs) {
+		c.serverTLS += w
+	} else if s.profile.TLSTermination == "app" {
+		s.exemplar(score.CheckTLS, span.TraceID())
+	}
+	ms := float64(int64(span.EndTimestamp())-int64(span.StartTimestamp())) / 1e6
+	s.latencies.add(ms, now)
+	if ms > 2*s.targets.LatencyP95Ms {
+		s.exemplar(score.CheckLatencyP95, span.TraceID())
+	}
+}
+
+// observeVersion counts a new service.version as a deployment and a return to an earlier one
+// as a rollback (internal/deploy); the first version seen is the baseline, not a deployment.
+func (p *pillars) observeVersion(s *serviceState, key, version string, now time.Time) {
+	if version == "" {
+		return
+	}
+	// A restored history has no sightings: the stored version is the baseline again.
+	p.versions.Baseline(key, s.version, now)
+	s.version = version
+	if e, ok := p.versions.Observe(key, version, now); ok {
+		s.addDeployment(score.Deployment{Version: version, At: now, Source: score.SourceVersionChange, Rollback: e.Kind == deploy.Rollback})
+	}
+}
