@@ -16,25 +16,6 @@ import (
 	"github.com/otelcol-sre/otelcol-sre/tests/harness"
 )
 
-// chartDefaultConfig is the collector config the opentelemetry-collector chart (0.170.0) merges
-// `config:` into (../shared/design/toolchain.md lists it): debug exporters on every signal.
-const chartDefaultConfig = `
-exporters: {debug: {}}
-extensions: {health_check: {endpoint: "${env:MY_POD_IP}:13133"}}
-processors: {batch: {}, memory_limiter: {check_interval: 5s, limit_percentage: 80, spike_limit_percentage: 25}}
-receivers:
-  jaeger: {protocols: {grpc: {endpoint: "${env:MY_POD_IP}:14250"}, thrift_http: {endpoint: "${env:MY_POD_IP}:14268"}}}
-  otlp: {protocols: {grpc: {endpoint: "${env:MY_POD_IP}:4317"}, http: {endpoint: "${env:MY_POD_IP}:4318"}}}
-  prometheus: {config: {scrape_configs: [{job_name: opentelemetry-collector, scrape_interval: 10s, static_configs: [{targets: ["${env:MY_POD_IP}:8888"]}]}]}}
-  zipkin: {endpoint: "${env:MY_POD_IP}:9411"}
-service:
-  extensions: [health_check]
-  pipelines:
-    logs: {exporters: [debug], processors: [memory_limiter, batch], receivers: [otlp]}
-    metrics: {exporters: [debug], processors: [memory_limiter, batch], receivers: [otlp, prometheus]}
-    traces: {exporters: [debug], processors: [memory_limiter, batch], receivers: [otlp, jaeger, zipkin]}
-`
-
 type helmValues struct {
 	FullnameOverride string         `yaml:"fullnameOverride"`
 	Service          map[string]any `yaml:"service"`

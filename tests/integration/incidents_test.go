@@ -26,57 +26,6 @@ import (
 	"github.com/otelcol-sre/otelcol-sre/tests/harness"
 )
 
-// The SLO counts every span; a second connector behind the sampler estimates the same SLO from
-// the sampled spans' adjusted counts, so the test can hold the estimate to the truth.
-const incidentsTestConfig = `
-extensions:
-  health_check: {endpoint: "${env:HEALTH_CHECK_ENDPOINT}"}
-  file_storage/slo: {directory: "${env:OTELCOL_STATE_DIR}", create_directory: true}
-  sre_state: {telemetry_interval: 1s}
-receivers:
-  otlp: {protocols: {grpc: {endpoint: "${env:OTLP_GRPC_ENDPOINT}"}}}
-processors:
-  sre_sampling:
-    ratio: 0.1
-    decision_wait: 1s
-    max_trace_age: 20s
-    state: sre_state
-    budget_aware: {enabled: true, cooldown: {{.Cooldown}}}
-connectors:
-  slo:
-    emit_interval: {{.Emit}}
-    storage: file_storage/slo
-    checkpoint_interval: 1s
-    state: sre_state
-    incidents_dir: "${env:OTELCOL_DATA_DIR}/incidents"
-    merge_window: 3s
-    incidents: {update_interval: 5s}
-    slos: &slos
-      - name: availability
-        objective: 99.9
-        sli: {bad: 'status.code == STATUS_CODE_ERROR'}
-        alerting: {profile: test_seconds}
-  slo/sampled:
-    emit_interval: {{.Emit}}
-    storage: file_storage/slo
-    checkpoint_interval: 1s
-    slos: *slos
-  forward/sampled:
-exporters:
-  otlp_grpc/jaeger: {endpoint: "{{.Jaeger}}", tls: {insecure: true}}
-  otlp_http/loki: {endpoint: "{{.Loki}}/otlp"}
-  prometheus: {endpoint: "${env:PROMETHEUS_EXPORTER_ENDPOINT}"}
-  pillars: {endpoint: "${env:PILLARS_ENDPOINT}", evaluation_interval: 1s, state: sre_state}
-service:
-  extensions: [health_check, file_storage/slo, sre_state]
-  telemetry:
-` + harness.SelfMetrics + `  pipelines:
-    traces/in: {receivers: [otlp], exporters: [slo, forward/sampled, pillars]}
-    traces/sampled: {receivers: [forward/sampled], processors: [sre_sampling], exporters: [otlp_grpc/jaeger, slo/sampled]}
-    metrics: {receivers: [slo, slo/sampled], exporters: [prometheus, pillars]}
-    logs/incidents: {receivers: [slo], exporters: [otlp_http/loki]}
-`
-
 const incidentEmit = time.Second
 
 // incidentRun drives one service through a clean period, a bad deployment, a page and a

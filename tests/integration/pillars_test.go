@@ -20,34 +20,6 @@ import (
 	"github.com/otelcol-sre/otelcol-sre/tests/harness"
 )
 
-const pillarsTestConfig = `
-extensions:
-  health_check: {endpoint: "${env:HEALTH_CHECK_ENDPOINT}"}
-receivers:
-  otlp: {protocols: {grpc: {endpoint: "${env:OTLP_GRPC_ENDPOINT}"}}}
-connectors:
-  slo:
-    emit_interval: 500ms
-    slos:
-      - name: availability
-        objective: 99.9
-        sli: {bad: 'status.code == STATUS_CODE_ERROR'}
-        alerting: {profile: test_seconds}
-exporters:
-  pillars:
-    endpoint: "${env:PILLARS_ENDPOINT}"
-    evaluation_interval: 500ms
-    frameworks: [aws, azure, gcp]
-    targets: {latency_p95: 300ms}
-service:
-  extensions: [health_check]
-  telemetry:
-` + harness.SelfMetrics + `  pipelines:
-    traces: {receivers: [otlp], exporters: [slo, pillars]}
-    metrics: {receivers: [otlp, slo], exporters: [pillars]}
-    logs: {receivers: [otlp], exporters: [pillars]}
-`
-
 type scorecard struct {
 	Services []struct {
 		Identity   map[string]string `json:"identity"`

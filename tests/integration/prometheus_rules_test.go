@@ -18,38 +18,6 @@ import (
 	"github.com/otelcol-sre/otelcol-sre/tests/harness"
 )
 
-// The test profile scales every window 60× down (5m → 5s, 1h → 1m, 3d → 72m) and the period
-// with it (30d → 12h), so the burn factors are the production ones (14.4 for the 5m/1h page).
-const rulesTestConfig = `
-extensions:
-  health_check: {endpoint: "${env:HEALTH_CHECK_ENDPOINT}"}
-receivers:
-  otlp: {protocols: {grpc: {endpoint: "${env:OTLP_GRPC_ENDPOINT}"}}}
-connectors:
-  slo:
-    emit_interval: 500ms
-    topology: {{.Topology}}
-    rules_file: "{{.RulesFile}}"
-    slos:
-      - name: {{.Name}}
-{{- if .Service}}
-        service: {{.Service}}
-{{- end}}
-        objective: 99
-        window: {rolling: 12h}
-        sli:
-          bad: 'status.code == STATUS_CODE_ERROR'
-        alerting: {profile: test_seconds, min_valid_events: 20}
-exporters:
-  prometheus: {endpoint: "${env:PROMETHEUS_EXPORTER_ENDPOINT}"}
-service:
-  extensions: [health_check]
-  telemetry:
-` + harness.SelfMetrics + `  pipelines:
-    traces: {receivers: [otlp], exporters: [slo]}
-    metrics: {receivers: [slo], exporters: [prometheus]}
-`
-
 // sendPhase emits server spans for service api at a steady pace for d, spread round-robin over
 // the providers, with the given share of errors. It returns the good and bad counts sent.
 func sendPhase(t *testing.T, providers []*sdktrace.TracerProvider, d time.Duration, errorShare float64) (good, bad float64) {

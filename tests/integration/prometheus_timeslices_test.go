@@ -13,37 +13,6 @@ import (
 	"github.com/otelcol-sre/otelcol-sre/tests/harness"
 )
 
-// test_seconds scales the slices with the windows: 1m, 5m and 1h slices last 1s, 5s and 60s.
-const timesliceConfig = `
-extensions:
-  health_check: {endpoint: "${env:HEALTH_CHECK_ENDPOINT}"}
-receivers:
-  otlp: {protocols: {grpc: {endpoint: "${env:OTLP_GRPC_ENDPOINT}"}}}
-connectors:
-  slo:
-    emit_interval: 250ms
-    max_lateness: 5s
-    rules_file: "{{.RulesFile}}"
-    slos:
-      - name: sliced
-        service: api
-        objective: 99.9
-        window: {rolling: 12h}
-        budgeting_method: timeslices
-        timeslice: {duration: {{.Slice}}, target: 0.95}
-        sli:
-          bad: 'status.code == STATUS_CODE_ERROR'
-        alerting: {profile: test_seconds, min_valid_events: 20}
-exporters:
-  prometheus: {endpoint: "${env:PROMETHEUS_EXPORTER_ENDPOINT}"}
-service:
-  extensions: [health_check]
-  telemetry:
-` + harness.SelfMetrics + `  pipelines:
-    traces: {receivers: [otlp], exporters: [slo]}
-    metrics: {receivers: [slo], exporters: [prometheus]}
-`
-
 // A scripted all-errors incident on a healthy service, starting on a slice boundary: with 1m, 5m
 // and 1h slices the page fires when the first bad slice closes (one bad slice in the hour is a
 // slice error ratio over 14.4 × 0.1 %), in the connector within one emit and in a real

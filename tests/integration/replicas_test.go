@@ -17,66 +17,6 @@ import (
 	"github.com/otelcol-sre/otelcol-sre/tests/harness"
 )
 
-const tier1Config = `
-extensions:
-  health_check: {endpoint: "${env:HEALTH_CHECK_ENDPOINT}"}
-receivers:
-  otlp: {protocols: {grpc: {endpoint: "${env:OTLP_GRPC_ENDPOINT}"}}}
-exporters:
-  load_balancing:
-    routing_key: traceID
-    sending_queue: {enabled: true, queue_size: 200000}
-    retry_on_failure: {enabled: true, initial_interval: 100ms, max_interval: 1s, max_elapsed_time: 120s}
-    protocol:
-      otlp:
-        tls: {insecure: true}
-        timeout: 5s
-    resolver:
-      static:
-        hostnames: ["{{.B1}}", "{{.B2}}"]
-service:
-  extensions: [health_check]
-  telemetry:
-` + harness.SelfMetrics + `  pipelines:
-    traces: {receivers: [otlp], exporters: [load_balancing]}
-`
-
-const tier2Config = `
-extensions:
-  health_check: {endpoint: "${env:HEALTH_CHECK_ENDPOINT}"}
-  file_storage/slo: {directory: "${env:OTELCOL_STATE_DIR}", create_directory: true}
-receivers:
-  otlp: {protocols: {grpc: {endpoint: "${env:OTLP_GRPC_ENDPOINT}"}}}
-processors:
-  sre_sampling: {ratio: 0.1, decision_wait: 1s, max_trace_age: 10s, latency: {threshold: 1s}}
-connectors:
-  forward/sampled: {}
-  slo:
-    topology: sharded
-    emit_interval: 500ms
-    checkpoint_interval: 1s
-    storage: file_storage/slo
-    slos:
-      - name: api-availability
-        service: api
-        objective: 99
-        sli: {bad: 'status.code == STATUS_CODE_ERROR'}
-exporters:
-  prometheus: {endpoint: "${env:PROMETHEUS_EXPORTER_ENDPOINT}"}
-  otlp_grpc/jaeger:
-    endpoint: "{{.Jaeger}}"
-    tls: {insecure: true}
-    sending_queue: {batch: {}}
-service:
-  extensions: [health_check, file_storage/slo]
-  telemetry:
-    resource: {service.instance.id: "${env:REPLICA}"}
-` + harness.SelfMetrics + `  pipelines:
-    traces/in: {receivers: [otlp], exporters: [slo, forward/sampled]}
-    traces/sampled: {receivers: [forward/sampled], processors: [sre_sampling], exporters: [otlp_grpc/jaeger]}
-    metrics: {receivers: [slo], exporters: [prometheus]}
-`
-
 // Three otelcol-sre processes on loopback: a load_balancing tier routing by trace id to two
 // sharded tier-2 replicas that export to a real Jaeger. One replica is stopped mid-run and
 // started again on its ports and state; tier 1 queues and retries meanwhile. Every error trace

@@ -20,41 +20,6 @@ import (
 	"github.com/otelcol-sre/otelcol-sre/tests/harness"
 )
 
-// A 4 MiB buffer (far below what the three scenarios send at once) so the budget forces early
-// decisions, then errors and children that arrive after their traces were decided. The slo
-// connector sits behind the sampler and re-weights what it is given.
-const samplingBiasConfig = `
-extensions:
-  health_check: {endpoint: "${env:HEALTH_CHECK_ENDPOINT}"}
-receivers:
-  otlp: {protocols: {grpc: {endpoint: "${env:OTLP_GRPC_ENDPOINT}"}}}
-processors:
-  sre_sampling:
-    ratio: 0.1
-    decision_wait: 2s
-    max_trace_age: 10s
-    memory_limit_mib: 4
-    decision_cache: {kept: 20000, dropped: 100000}
-connectors:
-  slo:
-    emit_interval: 500ms
-    slos:
-      - name: all-spans
-        objective: 99
-        sli: {valid: 'true', bad: 'status.code == STATUS_CODE_ERROR'}
-exporters:
-  otlp_grpc/sink:
-    endpoint: "${env:SINK_ENDPOINT}"
-    tls: {insecure: true}
-  prometheus: {endpoint: "${env:PROMETHEUS_EXPORTER_ENDPOINT}"}
-service:
-  extensions: [health_check]
-  telemetry:
-` + harness.SelfMetrics + `  pipelines:
-    traces: {receivers: [otlp], processors: [sre_sampling], exporters: [otlp_grpc/sink, slo]}
-    metrics: {receivers: [slo], exporters: [prometheus]}
-`
-
 // headSampler stands for an upstream SDK that head-samples children at 1 % consistently
 // (OTEP 235: kept iff the trace id's randomness passes the threshold, th written) and sends
 // roots without a threshold.

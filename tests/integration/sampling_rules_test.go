@@ -19,46 +19,6 @@ import (
 	"github.com/otelcol-sre/otelcol-sre/tests/harness"
 )
 
-// Two sre_sampling instances at a 0.01 % ratio, so a trace comes out only when a keep rule
-// holds (or, rarely, its randomness passes the ratio, which the test computes). The second
-// has errors.enabled: false. Rules: drop health checks, keep a VIP tenant.
-const samplingRulesConfig = `
-extensions:
-  health_check: {endpoint: "${env:HEALTH_CHECK_ENDPOINT}"}
-receivers:
-  otlp: {protocols: {grpc: {endpoint: "${env:OTLP_GRPC_ENDPOINT}"}}}
-  otlp/noerrors: {protocols: {grpc: {endpoint: "${env:OTLP_NOERRORS_ENDPOINT}"}}}
-processors:
-  sre_sampling:
-    ratio: 0.0001
-    errors: {enabled: true, http_status_min: 500, rpc_grpc_status_codes: [2, 4, 13, 14]}
-    latency: {threshold: 0s}
-    keep_when: ['attributes["sampling.priority"] == 1']
-    rules:
-      - {name: healthz, when: 'attributes["http.route"] == "/healthz"', action: drop}
-      - {name: vip, when: 'resource.attributes["tenant"] == "vip"', action: keep}
-    decision_wait: 500ms
-    max_trace_age: 5s
-    memory_limit_mib: 64
-  sre_sampling/noerrors:
-    ratio: 0.0001
-    errors: {enabled: false}
-    latency: {threshold: 0s}
-    decision_wait: 500ms
-    max_trace_age: 5s
-    memory_limit_mib: 64
-exporters:
-  otlp_grpc/sink:
-    endpoint: "${env:SINK_ENDPOINT}"
-    tls: {insecure: true}
-service:
-  extensions: [health_check]
-  telemetry:
-` + harness.SelfMetrics + `  pipelines:
-    traces: {receivers: [otlp], processors: [sre_sampling], exporters: [otlp_grpc/sink]}
-    traces/noerrors: {receivers: [otlp/noerrors], processors: [sre_sampling/noerrors], exporters: [otlp_grpc/sink]}
-`
-
 type ruleCase struct {
 	name  string
 	tp    *sdktrace.TracerProvider

@@ -20,30 +20,6 @@ import (
 	"github.com/otelcol-sre/otelcol-sre/tests/harness"
 )
 
-const samplingTestConfig = `
-extensions:
-  health_check: {endpoint: "${env:HEALTH_CHECK_ENDPOINT}"}
-receivers:
-  otlp: {protocols: {grpc: {endpoint: "${env:OTLP_GRPC_ENDPOINT}"}}}
-processors:
-  sre_sampling:
-    ratio: 0.1
-    latency: {threshold: 300ms}
-    decision_wait: 3s
-    max_trace_age: 10s
-    memory_limit_mib: 256
-exporters:
-  otlp_grpc/sink:
-    endpoint: "${env:SINK_ENDPOINT}"
-    tls: {insecure: true}
-    sending_queue: {batch: {}}
-service:
-  extensions: [health_check]
-  telemetry:
-` + harness.SelfMetrics + `  pipelines:
-    traces: {receivers: [otlp], processors: [sre_sampling], exporters: [otlp_grpc/sink]}
-`
-
 type traceClass int
 
 const (

@@ -10,23 +10,6 @@ import (
 	"github.com/otelcol-sre/otelcol-sre/tests/harness"
 )
 
-// guardrailConfig is a whole collector config whose one SLO is replaced per case.
-const guardrailConfig = `
-receivers:
-  otlp: {protocols: {grpc: {endpoint: "127.0.0.1:0"}}}
-connectors:
-  slo:
-%s    slos:
-      - name: checkout-latency
-%s
-exporters:
-  debug: {}
-service:
-  pipelines:
-    traces: {receivers: [otlp], exporters: [slo]}
-    metrics: {receivers: [slo], exporters: [debug]}
-`
-
 // Each natural mistake that used to pass validation (or fail badly) is refused by
 // `otelcol-sre validate` with the SLO's name, the field, the bad value and the fix.
 func TestValidateRefusesSilentlyWrongSLOs(t *testing.T) {

@@ -20,41 +20,6 @@ import (
 	"github.com/otelcol-sre/otelcol-sre/tests/harness"
 )
 
-const sloTestConfig = `
-extensions:
-  health_check: {endpoint: "${env:HEALTH_CHECK_ENDPOINT}"}
-  file_storage/slo: {directory: "${env:OTELCOL_STATE_DIR}", create_directory: true}
-receivers:
-  otlp: {protocols: {grpc: {endpoint: "${env:OTLP_GRPC_ENDPOINT}"}}}
-connectors:
-  slo:
-    emit_interval: 500ms
-    checkpoint_interval: 1s
-    max_lateness: 5m
-    storage: file_storage/slo
-    slos:
-      - name: checkout-availability
-        service: checkout
-        objective: 99.9
-        sli:
-          bad: 'status.code == STATUS_CODE_ERROR or Int(attributes["http.response.status_code"]) >= 500'
-      - name: checkout-latency
-        service: checkout
-        objective: 99
-        sli:
-          latency: {threshold: 300ms, errors_are_bad: true}
-        group_by: [http.route]
-        labels: {team: payments}
-exporters:
-  prometheus: {endpoint: "${env:PROMETHEUS_EXPORTER_ENDPOINT}"}
-service:
-  extensions: [health_check, file_storage/slo]
-  telemetry:
-` + harness.SelfMetrics + `  pipelines:
-    traces: {receivers: [otlp], exporters: [slo]}
-    metrics: {receivers: [slo], exporters: [prometheus]}
-`
-
 // sloTally is an independent recount of what the connector must report.
 type sloTally map[string]float64 // "slo|route|outcome|scope" → count; scope is total or window
 
