@@ -2,15 +2,13 @@ package pillarsexporter
 
 import (
 	"math"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"go.opentelemetry.io/collector/component"
+	"github.com/otelcol-sre/otelcol-sre/internal/configtest"
+
 	"go.opentelemetry.io/collector/component/componenttest"
-	"go.opentelemetry.io/collector/confmap"
-	"go.opentelemetry.io/collector/confmap/confmaptest"
 
 	"github.com/otelcol-sre/otelcol-sre/exporter/pillarsexporter/internal/metadata"
 	"github.com/otelcol-sre/otelcol-sre/exporter/pillarsexporter/internal/score"
@@ -18,19 +16,8 @@ import (
 
 func load(t *testing.T, name string) (*Config, error) {
 	t.Helper()
-	cm, err := confmaptest.LoadConf(filepath.Join("testdata", "config.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	sub, err := cm.Sub(component.NewIDWithName(metadata.Type, name).String())
-	if err != nil {
-		t.Fatal(err)
-	}
 	cfg := createDefaultConfig().(*Config)
-	if err := sub.Unmarshal(cfg); err != nil {
-		return cfg, err
-	}
-	return cfg, confmap.Validate(cfg)
+	return cfg, configtest.Load(t, metadata.Type, name, cfg)
 }
 
 func TestConfigs(t *testing.T) {

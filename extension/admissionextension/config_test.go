@@ -1,32 +1,21 @@
 package admissionextension
 
 import (
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"go.opentelemetry.io/collector/component"
+	"github.com/otelcol-sre/otelcol-sre/internal/configtest"
+
 	"go.opentelemetry.io/collector/confmap"
-	"go.opentelemetry.io/collector/confmap/confmaptest"
 
 	"github.com/otelcol-sre/otelcol-sre/extension/admissionextension/internal/metadata"
 )
 
 func TestConfigs(t *testing.T) {
-	cm, err := confmaptest.LoadConf(filepath.Join("testdata", "config.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	load := func(name string) *Config {
 		cfg := NewFactory().CreateDefaultConfig()
-		sub, err := cm.Sub(component.NewIDWithName(metadata.Type, name).String())
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := sub.Unmarshal(cfg); err != nil {
-			t.Fatal(err)
-		}
+		configtest.Decode(t, metadata.Type, name, cfg)
 		return cfg.(*Config)
 	}
 	if def := load(""); *def != (Config{MaxInFlight: 64, MaxWaiting: 64, MaxWait: 500 * time.Millisecond, MaxNestingDepth: 64, RetryAfter: time.Second}) {
@@ -38,7 +27,7 @@ func TestConfigs(t *testing.T) {
 	if *custom != (Config{MaxInFlight: 8, MaxWaiting: 16, MaxWait: 250 * time.Millisecond, MaxNestingDepth: 32, RetryAfter: 2 * time.Second}) {
 		t.Errorf("custom: %+v", *custom)
 	}
-	err = confmap.Validate(load("bad"))
+	err := confmap.Validate(load("bad"))
 	if err == nil {
 		t.Fatal("bad config accepted")
 	}

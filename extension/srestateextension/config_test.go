@@ -2,15 +2,15 @@ package srestateextension
 
 import (
 	"context"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/otelcol-sre/otelcol-sre/internal/configtest"
+
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/confmap"
-	"go.opentelemetry.io/collector/confmap/confmaptest"
 	"go.opentelemetry.io/collector/extension/extensiontest"
 
 	"github.com/otelcol-sre/otelcol-sre/extension/srestateextension/internal/metadata"
@@ -18,19 +18,9 @@ import (
 )
 
 func TestConfigs(t *testing.T) {
-	cm, err := confmaptest.LoadConf(filepath.Join("testdata", "config.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	load := func(name string) *Config {
 		cfg := NewFactory().CreateDefaultConfig()
-		sub, err := cm.Sub(component.NewIDWithName(metadata.Type, name).String())
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := sub.Unmarshal(cfg); err != nil {
-			t.Fatal(err)
-		}
+		configtest.Decode(t, metadata.Type, name, cfg)
 		return cfg.(*Config)
 	}
 	if def := load(""); *def != (Config{MaxSeries: 10000, MaxIncidents: 1000, MaxServices: 1000, MaxDeploymentsPerService: 64, TelemetryInterval: 15 * time.Second}) {
@@ -41,7 +31,7 @@ func TestConfigs(t *testing.T) {
 	if custom := load("custom"); *custom != (Config{MaxSeries: 500, MaxIncidents: 50, MaxServices: 20, MaxDeploymentsPerService: 8, TelemetryInterval: 30 * time.Second}) {
 		t.Errorf("custom: %+v", *custom)
 	}
-	err = confmap.Validate(load("bad"))
+	err := confmap.Validate(load("bad"))
 	if err == nil {
 		t.Fatal("bad config accepted")
 	}
