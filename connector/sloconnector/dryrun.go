@@ -25,7 +25,7 @@ type DryRunCount struct {
 func (c *Config) DryRun(ctx context.Context, td ptrace.Traces) ([]DryRunCount, error) {
 	classifiers := make([]*classifier, len(c.SLOs))
 	for i := range c.SLOs {
-		slo := c.SLOs[i]
+		slo := c.SLOs[i].withDefaults()
 		cls, err := compileSLI(slo.SLI)
 		if err != nil {
 			return nil, fmt.Errorf("slos[%d] (%s).%w", i, slo.Name, err)

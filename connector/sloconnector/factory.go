@@ -124,6 +124,13 @@ func (c *Config) Unmarshal(conf *confmap.Conf) error {
 	return nil
 }
 
+// withDefaults is a copy of s with the defaults Unmarshal fills: the rules and the dry run accept
+// a Config built in Go as well as a loaded one, without changing it.
+func (s SLO) withDefaults() SLO {
+	s.applyDefaults()
+	return s
+}
+
 func (s *SLO) applyDefaults() {
 	if s.Window.Rolling == 0 && s.Window.Calendar == "" {
 		s.Window.Rolling = Duration(30 * 24 * time.Hour)

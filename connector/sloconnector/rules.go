@@ -37,7 +37,7 @@ func RulesDocument(connectors ...ConnectorRules) ([]byte, error) {
 	for _, cr := range connectors {
 		c := cr.Config
 		for i := range c.SLOs {
-			slo := c.SLOs[i]
+			slo := c.SLOs[i].withDefaults()
 			spec, err := slo.spec(c.MaxLateness)
 			if err != nil {
 				return nil, fmt.Errorf("slos[%d] (%s): %w", i, slo.Name, err)
