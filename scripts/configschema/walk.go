@@ -59,11 +59,12 @@ func (w *walker) value(t reflect.Type, v reflect.Value) *node {
 		}
 		return n
 	case t.PkgPath() == optionalPkg:
-		inner := reflect.PointerTo(t).Method(methodIndex(reflect.PointerTo(t), "Get")).Type.Out(0)
+		get, _ := reflect.PointerTo(t).MethodByName("Get") // Optional[T].Get returns *T
+		inner := get.Type.Out(0)
 		n.merge(w.value(inner, reflect.Value{}))
 		n.set("x-optional", "the section is on when present; `enabled: false` turns it off")
 		return n
-	case t.Kind() != reflect.Struct && reflect.PointerTo(t).Implements(textUnmarshaler), t.Name() == "ID" && t.Kind() == reflect.Struct:
+	case reflect.PointerTo(t).Implements(textUnmarshaler): // component.ID and the like
 		n.set("type", "string")
 		return n
 	}
@@ -112,11 +113,6 @@ func (w *walker) value(t reflect.Type, v reflect.Value) *node {
 
 func isScalar(k reflect.Kind) bool {
 	return k == reflect.String || k == reflect.Bool || (k >= reflect.Int && k <= reflect.Float64)
-}
-
-func methodIndex(t reflect.Type, name string) int {
-	m, _ := t.MethodByName(name)
-	return m.Index
 }
 
 // object fills n with the properties of struct t. A type from outside the module is named, not
