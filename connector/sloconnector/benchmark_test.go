@@ -102,7 +102,7 @@ func BenchmarkSLOConnector(b *testing.B) {
 					b.Fatal(err)
 				}
 				if incidents {
-					c.incidents = newIncidents(cfg, c.slos, new(consumertest.LogsSink), time.Now())
+					c.incidents = newIncidents(cfg, c.slos, new(consumertest.LogsSink), c.labels, time.Now())
 				}
 				runBench(b, c.ConsumeTraces)
 			})

@@ -61,6 +61,11 @@ type Config struct {
 	// CardinalityLimit bounds the series per SLO (default 1000); further group_by combinations fold
 	// into one series with slo.overflow=true, so totals stay exact.
 	CardinalityLimit int `mapstructure:"cardinality_limit"`
+	// MaxLabelLength bounds, in bytes, every sender-controlled value that becomes a label or a
+	// key: service.name, group_by values and incident factor values (default 256, at least 32).
+	// A longer value keeps its start and ends in "…" and a hash of the whole value, so distinct
+	// values stay distinct; invalid UTF-8 becomes U+FFFD.
+	MaxLabelLength int `mapstructure:"max_label_length"`
 	// Topology is single_writer (default: every metric) or sharded (only the additive slo.events and
 	// slo.window.events, with collector.instance.id, for a backend to sum across replicas).
 	Topology string `mapstructure:"topology"`

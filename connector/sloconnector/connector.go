@@ -21,6 +21,7 @@ import (
 	"github.com/otelcol-sre/otelcol-sre/connector/sloconnector/internal/window"
 	"github.com/otelcol-sre/otelcol-sre/internal/adjusted"
 	"github.com/otelcol-sre/otelcol-sre/internal/incident"
+	"github.com/otelcol-sre/otelcol-sre/internal/label"
 	"github.com/otelcol-sre/otelcol-sre/internal/srestate"
 	"github.com/otelcol-sre/otelcol-sre/internal/storageclient"
 )
@@ -42,6 +43,7 @@ type sloConnector struct {
 	slos    []*sloRuntime
 	weights *adjusted.Reader
 	keyBuf  []byte
+	labels  *label.Bounder // every sender-controlled label value passes through it, under mu
 
 	storage    storage.Client
 	board      *srestate.Board // the sre_state extension's, when state is set
@@ -63,6 +65,7 @@ func newConnector(set component.TelemetrySettings, cfg *Config, next consumer.Me
 	c := &sloConnector{
 		cfg: cfg, logger: set.Logger, next: next, telemetry: tb, now: now,
 		weights: adjusted.NewReader(), sloAttrs: map[string]metric.MeasurementOption{},
+		labels: &label.Bounder{MaxLength: cfg.MaxLabelLength},
 	}
 	if v, ok := set.Resource.Attributes().Get("service.instance.id"); ok {
 		c.instanceID = v.AsString()
@@ -123,7 +126,7 @@ func (c *sloConnector) Start(ctx context.Context, host component.Host) error {
 				return fmt.Errorf("incidents_dir: %w", err)
 			}
 		}
-		c.incidents = newIncidents(c.cfg, c.slos, c.logs, c.now())
+		c.incidents = newIncidents(c.cfg, c.slos, c.logs, c.labels, c.now())
 		for k := incident.Opened; k <= incident.Resolved; k++ {
 			c.eventAttrs[k] = metric.WithAttributeSet(attribute.NewSet(attribute.String("event", k.EventName())))
 		}
@@ -243,6 +246,7 @@ func (c *sloConnector) ConsumeTraces(ctx context.Context, td ptrace.Traces) erro
 	var evaluated, ottlErrors int64
 	matched := make([]int64, len(c.slos))
 	late := make([]int64, len(c.slos))
+	invalid := make([]int64, len(c.slos))
 	overflow := make([]int64, len(c.slos))
 	runs := make([]run, len(c.slos))
 	flush := func(si int) {
@@ -259,11 +263,11 @@ func (c *sloConnector) ConsumeTraces(ctx context.Context, td ptrace.Traces) erro
 		resAttrs := rs.Resource().Attributes()
 		service := ""
 		if v, ok := resAttrs.Get(attrService); ok {
-			service = v.AsString()
+			service = c.labels.Bound(v.AsString())
 		}
 		if c.incidents != nil {
 			if v, ok := resAttrs.Get("service.version"); ok {
-				c.incidents.versions.observe(service, v.AsString(), now)
+				c.incidents.versions.observe(service, c.labels.Bound(v.AsString()), now)
 			}
 			c.incidents.setResource(resAttrs)
 		}
@@ -290,6 +294,10 @@ func (c *sloConnector) ConsumeTraces(ctx context.Context, td ptrace.Traces) erro
 					if out == notValid {
 						continue
 					}
+					if out == invalidSpan {
+						invalid[si]++
+						continue
+					}
 					if weight < 0 {
 						weight = c.weight(span)
 					}
@@ -297,7 +305,7 @@ func (c *sloConnector) ConsumeTraces(ctx context.Context, td ptrace.Traces) erro
 					if s == nil {
 						var overflowed bool
 						var buf []byte
-						s, buf, overflowed = rt.seriesFor(service, resAttrs, span, c.keyBuf, nowTS)
+						s, buf, overflowed = rt.seriesFor(service, resAttrs, span, c.keyBuf, c.labels, nowTS)
 						c.keyBuf = buf
 						if overflowed {
 							overflow[si]++
@@ -337,6 +345,9 @@ func (c *sloConnector) ConsumeTraces(ctx context.Context, td ptrace.Traces) erro
 		flush(si)
 	}
 	c.telemetry.ConnectorSloSpansEvaluated.Add(ctx, evaluated)
+	if n := c.labels.TakeTruncated(); n > 0 {
+		c.telemetry.ConnectorSloLabelValuesTruncated.Add(ctx, n)
+	}
 	if ottlErrors > 0 {
 		c.telemetry.ConnectorSloOttlErrors.Add(ctx, ottlErrors)
 	}
@@ -347,6 +358,9 @@ func (c *sloConnector) ConsumeTraces(ctx context.Context, td ptrace.Traces) erro
 		}
 		if late[si] > 0 {
 			c.telemetry.ConnectorSloLateSpans.Add(ctx, late[si], attrs)
+		}
+		if invalid[si] > 0 {
+			c.telemetry.ConnectorSloInvalidSpans.Add(ctx, invalid[si], attrs)
 		}
 		if overflow[si] > 0 {
 			c.telemetry.ConnectorSloSeriesOverflow.Add(ctx, overflow[si], attrs)

@@ -8,6 +8,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/ptrace"
 
 	"github.com/otelcol-sre/otelcol-sre/internal/adjusted"
+	"github.com/otelcol-sre/otelcol-sre/internal/label"
 )
 
 // DryRunCount is what one SLO would count for one service over a sample of spans, so a
@@ -18,6 +19,9 @@ type DryRunCount struct {
 	Valid, Good, Bad float64 // weighted as the connector weights them
 	OTTLErrors       int
 	FirstOTTLError   string
+	// Invalid counts valid events with a broken measurement (a latency SLO's span that ends
+	// before it starts); the connector counts them in no window.
+	Invalid float64
 }
 
 // DryRun classifies every span of td with every SLO exactly as the connector would, without
@@ -49,7 +53,7 @@ func (c *Config) DryRun(ctx context.Context, td ptrace.Traces) ([]DryRunCount, e
 		rs := td.ResourceSpans().At(i)
 		service := ""
 		if v, ok := rs.Resource().Attributes().Get(attrService); ok {
-			service = v.AsString()
+			service, _ = label.Bound(v.AsString(), c.MaxLabelLength)
 		}
 		for j := 0; j < rs.ScopeSpans().Len(); j++ {
 			ss := rs.ScopeSpans().At(j)
@@ -80,6 +84,8 @@ func (c *Config) DryRun(ctx context.Context, td ptrace.Traces) ([]DryRunCount, e
 					case badEvent:
 						r.Valid += w
 						r.Bad += w
+					case invalidSpan:
+						r.Invalid += w
 					}
 				}
 			}
@@ -111,6 +117,9 @@ func (r DryRunCount) Warnings() []string {
 		w = append(w, fmt.Sprintf("no bad event among %g valid events: if the sample holds failures, sli.bad (or good/latency) cannot match them", r.Valid))
 	case r.Good == 0:
 		w = append(w, fmt.Sprintf("every one of %g valid events is bad: check sli.good (or bad/latency)", r.Valid))
+	}
+	if r.Invalid > 0 {
+		w = append(w, fmt.Sprintf("%g spans end before they start: their durations are unusable, and they count in no window", r.Invalid))
 	}
 	if r.OTTLErrors > 0 {
 		w = append(w, fmt.Sprintf("%d OTTL evaluation errors (these spans are left out), first: %s", r.OTTLErrors, r.FirstOTTLError))

@@ -12,6 +12,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/ptrace"
 
 	"github.com/otelcol-sre/otelcol-sre/connector/sloconnector/internal/metadata"
+	"github.com/otelcol-sre/otelcol-sre/internal/label"
 	"github.com/otelcol-sre/otelcol-sre/internal/sharedcomponent"
 )
 
@@ -97,6 +98,7 @@ func createDefaultConfig() component.Config {
 		EmitInterval:       15 * time.Second,
 		MaxLateness:        5 * time.Minute,
 		CardinalityLimit:   1000,
+		MaxLabelLength:     label.DefaultMaxLength,
 		Topology:           topologySingleWriter,
 		SamplingWeight:     weightAdjustedCount,
 		CheckpointInterval: 30 * time.Second,

@@ -37,7 +37,22 @@ func (c *sloConnector) collectState(rt *sloRuntime, s *series, st window.Status,
 	p := pendingSeries{state: srestate.SeriesState{
 		SLO: rt.cfg.Name, Service: service, Identity: s.attrs, Page: st.Alerts["page"], Ticket: st.Alerts["ticket"],
 		BurnRates: burn, BudgetRemaining: finiteOr(st.BudgetRemaining, 0), Updated: now,
+		Objective: rt.spec.Objective, ExhaustsWithinPeriod: st.ExhaustionOK, HasAlerts: len(rt.severities) > 0,
+		Sharded: c.cfg.Topology == topologySharded,
 	}}
+	for _, w := range st.Windows {
+		switch w.Name {
+		case "1h":
+			p.state.Good1h, p.state.Bad1h = w.Counts.Good, w.Counts.Bad
+		case "period":
+			p.state.GoodPeriod, p.state.BadPeriod = w.Counts.Good, w.Counts.Bad
+		}
+	}
+	for _, past := range s.state.History() {
+		if sli, ok := past.SLI(); ok && sli >= rt.spec.Objective {
+			p.state.PeriodMet = true
+		}
+	}
 	if c.incidents != nil {
 		key := p.state.Key()
 		total := s.state.Total

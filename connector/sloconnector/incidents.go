@@ -9,6 +9,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/ptrace"
 
 	"github.com/otelcol-sre/otelcol-sre/internal/incident"
+	"github.com/otelcol-sre/otelcol-sre/internal/label"
 	"github.com/otelcol-sre/otelcol-sre/internal/srestate"
 )
 
@@ -70,8 +71,9 @@ type incidents struct {
 	// resourceOnly marks attributes read from the resource alone (semantic conventions put
 	// them there), so spans are not searched for them.
 	resourceOnly []bool
-	values       []string // scratch for one span's lift values; guarded by the connector's mu
-	resValues    []string // the current resource's values; guarded by the connector's mu
+	values       []string       // scratch for one span's lift values; guarded by the connector's mu
+	labels       *label.Bounder // the connector's: factor values are labels on incident records
+	resValues    []string       // the current resource's values; guarded by the connector's mu
 	// spanSeq numbers the spans ConsumeTraces walks; values hold those of span valuesOf.
 	spanSeq, valuesOf uint64
 	// traceErrors holds, per recent trace, where it failed (exception type and span name), so
@@ -79,7 +81,7 @@ type incidents struct {
 	traceErrors map[pcommon.TraceID]traceError
 }
 
-func newIncidents(cfg *Config, slos []*sloRuntime, logs consumer.Logs, now time.Time) *incidents {
+func newIncidents(cfg *Config, slos []*sloRuntime, logs consumer.Logs, labels *label.Bounder, now time.Time) *incidents {
 	in := cfg.Incidents
 	for _, rt := range slos {
 		// A lift table spans lift_window (by default the SLO's shortest alert window: what
@@ -96,7 +98,7 @@ func newIncidents(cfg *Config, slos []*sloRuntime, logs consumer.Logs, now time.
 		resourceOnly[i] = a == "k8s.pod.name" || a == "service.version"
 	}
 	return &incidents{
-		cfg: in, attrs: attrs, resourceOnly: resourceOnly, logs: logs, dir: cfg.IncidentsDir,
+		cfg: in, attrs: attrs, resourceOnly: resourceOnly, logs: logs, dir: cfg.IncidentsDir, labels: labels,
 		versions: newVersionTracker(), traceErrors: map[pcommon.TraceID]traceError{},
 		tracker: incident.NewTracker(incident.Config{
 			EmitInterval: cfg.EmitInterval, MergeWindow: cfg.MergeWindow, UpdateInterval: in.UpdateInterval,
@@ -156,7 +158,7 @@ func (in *incidents) observeSpan(s *series, span ptrace.Span, bad bool, weight f
 			case key == attrErrorSpan && traceFailed:
 				v = te.spanName
 			}
-			in.values = append(in.values, v)
+			in.values = append(in.values, in.labels.Bound(v))
 		}
 	}
 	s.evidence.lift.Add(in.values, bad, weight)

@@ -12,7 +12,7 @@ import (
 	"github.com/otelcol-sre/otelcol-sre/internal/slonames"
 )
 
-const scopeName = "github.com/otelcol-sre/otelcol-sre/connector/sloconnector"
+const scopeName = slonames.Scope
 
 // metricSet holds the metrics of one emission, created in a fixed order. Units stay empty (or
 // annotations only) so Prometheus names are the OTel names with dots turned into underscores.

@@ -11,6 +11,7 @@ import (
 
 	"github.com/otelcol-sre/otelcol-sre/connector/sloconnector/internal/window"
 	"github.com/otelcol-sre/otelcol-sre/internal/incident"
+	"github.com/otelcol-sre/otelcol-sre/internal/label"
 	"github.com/otelcol-sre/otelcol-sre/internal/slonames"
 )
 
@@ -101,14 +102,16 @@ func definitionHash(cfg SLO) string {
 
 // seriesFor finds or creates the span's series. keyBuf is scratch space owned by the caller.
 // Past the cardinality limit every new combination lands in one overflow series.
-func (r *sloRuntime) seriesFor(service string, resAttrs pcommon.Map, span ptrace.Span, keyBuf []byte, now pcommon.Timestamp) (*series, []byte, bool) {
+// service and every group_by value are bounded by labels, so a series key is as short as
+// the labels it emits.
+func (r *sloRuntime) seriesFor(service string, resAttrs pcommon.Map, span ptrace.Span, keyBuf []byte, labels *label.Bounder, now pcommon.Timestamp) (*series, []byte, bool) {
 	keyBuf = append(keyBuf[:0], service...)
 	for _, k := range r.cfg.GroupBy {
 		keyBuf = append(keyBuf, 0)
 		if v, ok := span.Attributes().Get(k); ok {
-			keyBuf = append(keyBuf, v.AsString()...)
+			keyBuf = append(keyBuf, labels.Bound(v.AsString())...)
 		} else if v, ok := resAttrs.Get(k); ok {
-			keyBuf = append(keyBuf, v.AsString()...)
+			keyBuf = append(keyBuf, labels.Bound(v.AsString())...)
 		} else {
 			keyBuf = append(keyBuf, 0xff) // missing differs from empty
 		}
@@ -126,9 +129,9 @@ func (r *sloRuntime) seriesFor(service string, resAttrs pcommon.Map, span ptrace
 	attrs := [][2]string{{attrService, service}}
 	for _, k := range r.cfg.GroupBy {
 		if v, ok := span.Attributes().Get(k); ok {
-			attrs = append(attrs, [2]string{k, v.AsString()})
+			attrs = append(attrs, [2]string{k, labels.Bound(v.AsString())})
 		} else if v, ok := resAttrs.Get(k); ok {
-			attrs = append(attrs, [2]string{k, v.AsString()})
+			attrs = append(attrs, [2]string{k, labels.Bound(v.AsString())})
 		}
 	}
 	return r.newSeries(string(keyBuf), attrs, now), keyBuf, false

@@ -36,6 +36,9 @@ const (
 	notValid outcome = iota
 	goodEvent
 	badEvent
+	// invalidSpan is a valid event whose measurement is broken (a latency SLO's span that ends
+	// before it starts): counted apart, in no window.
+	invalidSpan
 )
 
 func compileSLI(sli SLI) (*classifier, error) {
@@ -107,10 +110,14 @@ func (c *classifier) classify(ctx context.Context, rs ptrace.ResourceSpans, ss p
 // latencyOutcome compares the span's own duration with the threshold: exactly at the
 // threshold is good, as a Prometheus `le` bucket would count it.
 func (c *classifier) latencyOutcome(span ptrace.Span) outcome {
+	start, end := span.StartTimestamp(), span.EndTimestamp()
+	if end < start {
+		return invalidSpan // no duration to judge: never a good event
+	}
 	if c.errorsAreBad && span.Status().Code() == ptrace.StatusCodeError {
 		return badEvent
 	}
-	if int64(span.EndTimestamp())-int64(span.StartTimestamp()) > c.latency {
+	if uint64(end-start) > uint64(c.latency) {
 		return badEvent
 	}
 	return goodEvent

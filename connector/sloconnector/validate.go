@@ -16,6 +16,7 @@ import (
 
 	"github.com/otelcol-sre/otelcol-sre/connector/sloconnector/internal/rules"
 	"github.com/otelcol-sre/otelcol-sre/connector/sloconnector/internal/window"
+	"github.com/otelcol-sre/otelcol-sre/internal/label"
 )
 
 var sloName = regexp.MustCompile(`^[A-Za-z0-9][-A-Za-z0-9_.]*[A-Za-z0-9]$|^[A-Za-z0-9]$`)
@@ -38,6 +39,9 @@ func (c *Config) Validate() error {
 	}
 	if c.CardinalityLimit <= 0 {
 		add("cardinality_limit: %d must be positive", c.CardinalityLimit)
+	}
+	if c.MaxLabelLength < label.MinMaxLength {
+		add("max_label_length: %d must be at least %d, to leave room for a readable start beside the hash", c.MaxLabelLength, label.MinMaxLength)
 	}
 	if c.Topology != topologySingleWriter && c.Topology != topologySharded {
 		add("topology: %q must be %s or %s", c.Topology, topologySingleWriter, topologySharded)

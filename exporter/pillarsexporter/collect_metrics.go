@@ -17,9 +17,11 @@ func (p *pillars) collectMetrics(md pmetric.Metrics, now time.Time) {
 	for i := 0; i < md.ResourceMetrics().Len(); i++ {
 		rm := md.ResourceMetrics().At(i)
 		for j := 0; j < rm.ScopeMetrics().Len(); j++ {
-			ms := rm.ScopeMetrics().At(j).Metrics()
+			sm := rm.ScopeMetrics().At(j)
+			fromConnector := p.board == nil && sm.Scope().Name() == slonames.Scope
+			ms := sm.Metrics()
 			for k := 0; k < ms.Len(); k++ {
-				p.collectMetric(rm.Resource().Attributes(), ms.At(k), now)
+				p.collectMetric(rm.Resource().Attributes(), ms.At(k), fromConnector, now)
 			}
 		}
 	}
@@ -29,7 +31,14 @@ func (p *pillars) collectMetrics(md pmetric.Metrics, now time.Time) {
 // host-wide CPU (system.cpu.utilization) describes the collector's machine, not a service.
 var cpuMetrics = map[string]bool{"process.cpu.utilization": true, "container.cpu.utilization": true, "k8s.pod.cpu.utilization": true}
 
-func (p *pillars) collectMetric(res pcommon.Map, m pmetric.Metric, now time.Time) {
+// maxUtilization bounds a CPU utilisation point: a share of one core is at most 1, and
+// process.cpu.utilization may be reported per core summed (at most the cores of a host).
+const maxUtilization = 1024
+
+// SLO state comes from the slo connector only: with a board, from the board (collectBoard);
+// without one, from points in the connector's instrumentation scope. Any other slo.* point is
+// a client's, which could fake a budget or hide a burning one: it is refused and counted.
+func (p *pillars) collectMetric(res pcommon.Map, m pmetric.Metric, fromConnector bool, now time.Time) {
 	var dps pmetric.NumberDataPointSlice
 	switch m.Type() {
 	case pmetric.MetricTypeGauge:
@@ -40,7 +49,12 @@ func (p *pillars) collectMetric(res pcommon.Map, m pmetric.Metric, now time.Time
 		return
 	}
 	name := m.Name()
-	if !cpuMetrics[name] && !strings.HasPrefix(name, slonames.MetricPrefix) {
+	isSLO := strings.HasPrefix(name, slonames.MetricPrefix)
+	if !cpuMetrics[name] && !isSLO {
+		return
+	}
+	if isSLO && !fromConnector {
+		p.refusedSLOPoints += uint64(dps.Len())
 		return
 	}
 	for i := 0; i < dps.Len(); i++ {
@@ -65,6 +79,10 @@ func (p *pillars) collectMetric(res pcommon.Map, m pmetric.Metric, now time.Time
 		if cpuMetrics[name] {
 			if state := str(dp.Attributes(), "state"); state != "" && state != "user" && state != "system" {
 				continue // idle, wait, … are not the service's work
+			}
+			if v < 0 || v > maxUtilization {
+				p.droppedPoints++ // a utilisation is a share; summing 1e308s would overflow the mean
+				continue
 			}
 			s.cpuSum, s.cpuCount, s.cpuSource = s.cpuSum+v, s.cpuCount+1, name
 			if s.cpuCount > 1e4 { // keep the running mean bounded and recent

@@ -42,7 +42,7 @@ func TestOddInputGivesCoverageNotCrashes(t *testing.T) {
 	_ = p.consumeLogs(context.Background(), ld)
 
 	md := pmetric.NewMetrics()
-	m := md.ResourceMetrics().AppendEmpty().ScopeMetrics().AppendEmpty().Metrics().AppendEmpty()
+	m := sloScope(md.ResourceMetrics().AppendEmpty().ScopeMetrics()).AppendEmpty()
 	m.SetName("slo.error_budget.remaining")
 	m.SetEmptyHistogram() // wrong kind: skipped
 	_ = p.consumeMetrics(context.Background(), md)

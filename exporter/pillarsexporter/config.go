@@ -12,6 +12,7 @@ import (
 	"go.opentelemetry.io/collector/confmap"
 
 	"github.com/otelcol-sre/otelcol-sre/exporter/pillarsexporter/internal/score"
+	"github.com/otelcol-sre/otelcol-sre/internal/label"
 )
 
 // Config of the pillars exporter: the standard confighttp server settings (endpoint, TLS,
@@ -48,6 +49,17 @@ type Settings struct {
 	// Services idle for ServiceTTL are evicted first; beyond the bound a new identity is not
 	// scored (counted in the scorecard's limits) until room frees.
 	MaxServices int `mapstructure:"max_services"`
+	// MaxLabelLength bounds, in bytes, each identity value (service.name, …) taken from a
+	// sender (default 256, at least 32): a longer one keeps its start and ends in "…" and a
+	// hash of the whole value, so distinct values stay distinct; invalid UTF-8 becomes U+FFFD.
+	MaxLabelLength int `mapstructure:"max_label_length"`
+	// PageSize is the most services /scorecard.json and /scorecard render in one response,
+	// worst first (default 100); ?offset= pages on and ?service= selects one service.
+	PageSize int `mapstructure:"page_size"`
+	// MaxMetricServices is the most services /metrics carries per-service series for, worst
+	// first (default 100); the aggregates cover every service, and
+	// wellarchitected_services_omitted says how many were left out.
+	MaxMetricServices int `mapstructure:"max_metric_services"`
 	// ServiceTTL evicts a service not seen for this long (default 24h).
 	ServiceTTL time.Duration `mapstructure:"service_ttl"`
 	// Window is what ratio and latency checks are measured over; below MinEvents in it a check
@@ -146,6 +158,15 @@ func (c *Config) Validate() error {
 	}
 	if c.MaxServices < 1 || c.MaxServices > 1_000_000 {
 		add("max_services: %d must be between 1 and 1000000", c.MaxServices)
+	}
+	if c.MaxLabelLength < label.MinMaxLength {
+		add("max_label_length: %d must be at least %d, to leave room for a readable start beside the hash", c.MaxLabelLength, label.MinMaxLength)
+	}
+	if c.PageSize < 1 || c.PageSize > 10_000 {
+		add("page_size: %d must be between 1 and 10000", c.PageSize)
+	}
+	if c.MaxMetricServices < 0 || c.MaxMetricServices > c.MaxServices {
+		add("max_metric_services: %d must be between 0 and max_services (%d)", c.MaxMetricServices, c.MaxServices)
 	}
 	if c.ServiceTTL < time.Minute {
 		add("service_ttl: %v must be at least 1m", c.ServiceTTL)

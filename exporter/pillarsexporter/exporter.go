@@ -21,6 +21,7 @@ import (
 	"github.com/otelcol-sre/otelcol-sre/exporter/pillarsexporter/internal/score"
 	"github.com/otelcol-sre/otelcol-sre/internal/adjusted"
 	"github.com/otelcol-sre/otelcol-sre/internal/deploy"
+	"github.com/otelcol-sre/otelcol-sre/internal/label"
 	"github.com/otelcol-sre/otelcol-sre/internal/srestate"
 )
 
@@ -41,10 +42,13 @@ type pillars struct {
 	// with the slo connector); guarded by mu.
 	versions *deploy.Versions
 	weights  *adjusted.Reader // OTEP 235 tracestate readings; guarded by mu
+	labels   *label.Bounder   // bounds identity values; guarded by mu
 	started  time.Time        // window counts are not stored: rates cover at most the time since
 	// evictedServices and refusedServices count what max_services and service_ttl shed;
-	// droppedPoints the NaN and ±Inf metric points refused.
+	// droppedPoints the NaN and ±Inf metric points refused; refusedSLOPoints the slo.* points
+	// that did not come from an slo connector; truncatedLabels the identity values cut.
 	evictedServices, refusedServices, droppedPoints uint64
+	refusedSLOPoints, truncatedLabels               uint64
 	lastEvictScan                                   time.Time
 
 	telemetry *metadata.TelemetryBuilder // nil when the meter could not be built
@@ -69,6 +73,7 @@ func newPillars(cfg *Config, set component.TelemetrySettings, now func() time.Ti
 		cfg: cfg, set: set, now: now, table: table,
 		services: map[string]*serviceState{}, aliases: map[string]string{}, hysteresis: map[string]*score.Hysteresis{},
 		versions: deploy.New(), weights: adjusted.NewReader(), started: now(),
+		labels: &label.Bounder{MaxLength: cfg.MaxLabelLength},
 	}
 	p.latest.Store(&Scorecard{Disclaimer: Disclaimer})
 	tb, err := metadata.NewTelemetryBuilder(set)

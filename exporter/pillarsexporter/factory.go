@@ -12,6 +12,7 @@ import (
 
 	"github.com/otelcol-sre/otelcol-sre/exporter/pillarsexporter/internal/metadata"
 	"github.com/otelcol-sre/otelcol-sre/exporter/pillarsexporter/internal/score"
+	"github.com/otelcol-sre/otelcol-sre/internal/label"
 	"github.com/otelcol-sre/otelcol-sre/internal/sharedcomponent"
 )
 
@@ -72,6 +73,9 @@ func createDefaultConfig() component.Config {
 		Window:             time.Hour,
 		MinEvents:          100,
 		MaxServices:        10_000,
+		MaxLabelLength:     label.DefaultMaxLength,
+		PageSize:           100,
+		MaxMetricServices:  100,
 		ServiceTTL:         24 * time.Hour,
 	}}
 }

@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -32,8 +35,23 @@ func FuzzConsume(f *testing.F) {
 			t.Fatal(err)
 		}
 		p.evaluate()
-		if _, err := json.Marshal(p.latest.Load()); err != nil {
+		b, err := json.Marshal(p.latest.Load())
+		if err != nil {
 			t.Fatalf("scorecard does not encode: %v", err)
+		}
+		var parsed any
+		if err := json.Unmarshal(b, &parsed); err != nil {
+			t.Fatalf("scorecard JSON does not parse: %v", err)
+		}
+		rec := httptest.NewRecorder()
+		p.metricsHandler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+		if rec.Code != http.StatusOK {
+			t.Fatalf("/metrics: %d %s", rec.Code, rec.Body)
+		}
+		for _, line := range strings.Split(rec.Body.String(), "\n") {
+			if strings.HasSuffix(line, " NaN") || strings.HasSuffix(line, "Inf") {
+				t.Fatalf("/metrics renders a non-finite value: %s", line)
+			}
 		}
 		var page bytes.Buffer
 		if err := scorecardPage.Execute(&page, p.latest.Load()); err != nil {

@@ -24,9 +24,9 @@ func (p *pillars) identity(attrs ...pcommon.Map) ([]string, string, bool) {
 	for i, key := range p.cfg.ServiceIdentity {
 		for _, m := range attrs {
 			if v, ok := m.Get(key); ok && v.AsString() != "" {
-				// Label values must be UTF-8: the Prometheus client panics on anything else, and
-				// it would do so on the evaluation goroutine, taking the collector down.
-				vals[i] = strings.ToValidUTF8(v.AsString(), "\uFFFD")
+				// Label values must be UTF-8 (the Prometheus client panics on anything else, on
+				// the evaluation goroutine) and short: each is repeated in every series and page.
+				vals[i] = p.labels.Bound(v.AsString())
 				hasService = hasService || key == "service.name"
 				break
 			}

@@ -29,7 +29,7 @@ func spansOf(service, env string) ptrace.Traces {
 // budgetOf is the slo connector's budget series: service.name on the point, nothing else.
 func budgetOf(service string, remaining float64, at time.Time) pmetric.Metrics {
 	md := pmetric.NewMetrics()
-	m := md.ResourceMetrics().AppendEmpty().ScopeMetrics().AppendEmpty().Metrics().AppendEmpty()
+	m := sloScope(md.ResourceMetrics().AppendEmpty().ScopeMetrics()).AppendEmpty()
 	m.SetName(slonames.MetricBudgetRemaining)
 	dp := m.SetEmptyGauge().DataPoints().AppendEmpty()
 	dp.Attributes().PutStr("service.name", service)
@@ -128,4 +128,12 @@ func TestGroupedSLOSeriesKeepTheirOwnBudgets(t *testing.T) {
 			t.Errorf("worst budget %+v, want the /pay series'", b)
 		}
 	}
+}
+
+// sloScope appends a scope as the slo connector names its own, whose slo.* points pillars
+// takes without a board.
+func sloScope(sms pmetric.ScopeMetricsSlice) pmetric.MetricSlice {
+	sm := sms.AppendEmpty()
+	sm.Scope().SetName(slonames.Scope)
+	return sm.Metrics()
 }

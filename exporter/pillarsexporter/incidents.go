@@ -1,7 +1,6 @@
 package pillarsexporter
 
 import (
-	"encoding/json"
 	"html/template"
 	"maps"
 	"net/http"
@@ -59,7 +58,7 @@ func (p *pillars) serveIncidents(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if wantsJSON(r) || strings.HasSuffix(r.URL.Path, ".json") {
-		writeJSON(w, map[string]any{"generated_at": now.UTC(), "state_configured": p.board != nil, "incidents": views})
+		p.writeJSON(w, map[string]any{"generated_at": now.UTC(), "state_configured": p.board != nil, "incidents": views})
 		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
@@ -92,7 +91,7 @@ func (p *pillars) serveIncident(w http.ResponseWriter, r *http.Request) {
 	draft := incident.Postmortem(inc, now, p.cfg.TraceURL)
 	switch format {
 	case "json":
-		writeJSON(w, struct {
+		p.writeJSON(w, struct {
 			incidentView
 			Postmortem string `json:"postmortem_markdown"`
 		}{viewOf(inc, now), draft})
@@ -105,13 +104,6 @@ func (p *pillars) serveIncident(w http.ResponseWriter, r *http.Request) {
 			p.set.Logger.Warn("rendering the incident page failed", zap.Error(err))
 		}
 	}
-}
-
-func writeJSON(w http.ResponseWriter, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	_ = enc.Encode(v)
 }
 
 // boardIncidents groups the board's incidents by service.name for DORA: with a state extension

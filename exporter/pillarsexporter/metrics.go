@@ -37,6 +37,11 @@ func newScorecardCollector(p *pillars) *scorecardCollector {
 	desc("dora_recovery_time", "Median failed deployment recovery time in seconds.")
 	desc("dora_performance_level", "DORA performance level: elite 4, high 3, medium 2, low 1.", "level", "table")
 	desc("sre_maturity_level", "SRE maturity level 0-4.")
+	// Bounded aggregates over every service, and what the per-service series left out.
+	c.descs["wellarchitected_pillar_services"] = prometheus.NewDesc("wellarchitected_pillar_services",
+		"Services whose pillar has this status, over every scored service. "+Disclaimer, []string{"framework", "pillar", "status"}, nil)
+	c.descs["wellarchitected_services_omitted"] = prometheus.NewDesc("wellarchitected_services_omitted",
+		"Scored services without per-service series here (beyond max_metric_services, worst first); see /scorecard.json.", nil, nil)
 	return c
 }
 
@@ -52,7 +57,21 @@ func (c *scorecardCollector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(c.descs[name], prometheus.GaugeValue, v, labels...)
 	}
 	statuses := []score.Result{score.Pass, score.Warning, score.Fail, score.InsufficientData}
+	type pillarStatus struct{ framework, pillar, status string }
+	counts := map[pillarStatus]int{}
 	for _, svc := range card.Services {
+		for _, fw := range svc.Frameworks {
+			for _, pl := range fw.Pillars {
+				counts[pillarStatus{fw.Framework, pl.Pillar, pl.Status}]++
+			}
+		}
+	}
+	for k, n := range counts {
+		gauge("wellarchitected_pillar_services", float64(n), k.framework, k.pillar, k.status)
+	}
+	shown := card.Services[:min(len(card.Services), c.p.cfg.MaxMetricServices)]
+	gauge("wellarchitected_services_omitted", float64(len(card.Services)-len(shown)))
+	for _, svc := range shown {
 		id := svc.labels
 		with := func(labels ...string) []string { return append(labels, id...) }
 		for _, fw := range svc.Frameworks {

@@ -17,6 +17,8 @@ type Scorecard struct {
 	Thresholds  map[string]any  `json:"thresholds"`
 	Services    []ServiceResult `json:"services"`
 	Limits      Limits          `json:"limits"`
+	// Page is set on responses: which of the ranked services this one holds.
+	Page *Page `json:"page,omitempty"`
 }
 
 // Limits says how close the scorer is to its bound on service identities and what it has shed.
@@ -26,6 +28,10 @@ type Limits struct {
 	EvictedIdle     uint64 `json:"evicted_idle_services"`
 	RefusedServices uint64 `json:"refused_new_services"`
 	DroppedPoints   uint64 `json:"dropped_non_finite_points"`
+	// RefusedSLOPoints are slo.* points that did not come from an slo connector.
+	RefusedSLOPoints uint64 `json:"refused_slo_points"`
+	// TruncatedLabels are identity values cut to max_label_length.
+	TruncatedLabels uint64 `json:"truncated_label_values"`
 }
 
 // ServiceResult is one service identity's scores.
@@ -125,6 +131,7 @@ var scorecardPage = template.Must(template.New("scorecard").Funcs(template.FuncM
 		}
 		return template.HTMLEscapeString(formatFloat(*f, 1))
 	},
+	"add": func(a, b int) int { return a + b },
 	"num": func(f *float64) string {
 		if f == nil {
 			return "—"
@@ -152,6 +159,8 @@ table{border-collapse:collapse;margin:.5em 0 1em}td,th{border:1px solid #ccc;pad
 <p class="note">{{.Disclaimer}} Evaluated {{.EvaluatedAt.Format "2006-01-02 15:04:05 MST"}}. Pillar scores are 0–100: pass from
 {{index .Thresholds "pass"}}, warning from {{index .Thresholds "warning"}}. Checks are measured over the last {{index .Thresholds "window"}}
 and need {{index .Thresholds "min_events"}} events; with fewer they are insufficient_data and neither pass nor fail.</p>
+{{with .Page}}<p class="note" data-page-total="{{.Total}}">Services {{.Offset}}–{{add .Offset (len $.Services)}} of {{.Total}}, worst first{{if .Service}}, service.name={{.Service}}{{end}}.
+{{if .Next}}<a href="{{.Next}}">Next {{.Limit}}</a>{{end}}</p>{{end}}
 {{range .Services}}
 <h2>Service {{range $k, $v := .Identity}}{{$k}}={{$v}} {{end}}{{if .Tier}}<span class="note">(tier {{.Tier}})</span>{{end}}</h2>
 <p>SRE maturity level <strong data-maturity="{{.Maturity.Level}}">{{.Maturity.Level}}</strong> of 4 ·

@@ -47,12 +47,12 @@ func (p *pillars) routes() *http.ServeMux {
 	return mux
 }
 
-func (p *pillars) serveJSON(w http.ResponseWriter, _ *http.Request) {
-	writeJSON(w, p.latest.Load())
+func (p *pillars) serveJSON(w http.ResponseWriter, r *http.Request) {
+	p.writeJSON(w, p.view(p.latest.Load(), r.URL.Query(), r.URL.Path))
 }
 
-func (p *pillars) serveHTML(w http.ResponseWriter, _ *http.Request) {
-	card := p.latest.Load()
+func (p *pillars) serveHTML(w http.ResponseWriter, r *http.Request) {
+	card := p.view(p.latest.Load(), r.URL.Query(), r.URL.Path)
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	if err := scorecardPage.Execute(w, card); err != nil {
 		p.set.Logger.Warn("rendering the scorecard failed", zap.Error(err))

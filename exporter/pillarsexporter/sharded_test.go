@@ -16,7 +16,7 @@ import (
 func TestShardedConnectorIsScoredFromItsEstimate(t *testing.T) {
 	p := newPillars(createDefaultConfig().(*Config), componenttest.NewNopTelemetrySettings(), time.Now)
 	md := pmetric.NewMetrics()
-	ms := md.ResourceMetrics().AppendEmpty().ScopeMetrics().AppendEmpty().Metrics()
+	ms := sloScope(md.ResourceMetrics().AppendEmpty().ScopeMetrics())
 	point := func(name string, v float64, kv ...string) {
 		m := ms.AppendEmpty()
 		m.SetName(name)

@@ -13,8 +13,12 @@ import (
 // evidence holds the ingest lock; scoring, rendering and storage writes run without it.
 func (p *pillars) evaluate() {
 	started := time.Now()
+	if p.board != nil {
+		p.collectBoard(p.board.Series(), p.now())
+	}
 	p.mu.Lock()
 	now := p.now()
+	p.truncatedLabels += uint64(p.labels.TakeTruncated())
 	p.evictIdle(now)
 	keys := make([]string, 0, len(p.services))
 	for key := range p.services {
@@ -38,7 +42,8 @@ func (p *pillars) evaluate() {
 	}
 	p.mu.Lock()
 	limits := Limits{Services: len(p.services), MaxServices: p.cfg.MaxServices, EvictedIdle: p.evictedServices,
-		RefusedServices: p.refusedServices, DroppedPoints: p.droppedPoints}
+		RefusedServices: p.refusedServices, DroppedPoints: p.droppedPoints, RefusedSLOPoints: p.refusedSLOPoints,
+		TruncatedLabels: p.truncatedLabels}
 	stored := p.storedState()
 	p.mu.Unlock()
 
@@ -69,6 +74,7 @@ func (p *pillars) evaluate() {
 		}
 		card.Services = append(card.Services, res)
 	}
+	rankWorstFirst(card.Services)
 	p.publishDeployments(deploys)
 	p.latest.Store(&card)
 	p.writeState(context.Background(), stored)
@@ -87,6 +93,8 @@ func (p *pillars) recordTelemetry(l Limits, took time.Duration) {
 	t.ExporterPillarsEvictedServices.Add(ctx, int64(l.EvictedIdle-p.reported.EvictedIdle))
 	t.ExporterPillarsRefusedServices.Add(ctx, int64(l.RefusedServices-p.reported.RefusedServices))
 	t.ExporterPillarsDroppedPoints.Add(ctx, int64(l.DroppedPoints-p.reported.DroppedPoints))
+	t.ExporterPillarsRefusedSloPoints.Add(ctx, int64(l.RefusedSLOPoints-p.reported.RefusedSLOPoints))
+	t.ExporterPillarsLabelValuesTruncated.Add(ctx, int64(l.TruncatedLabels-p.reported.TruncatedLabels))
 	p.reported = l
 }
 

@@ -1,6 +1,7 @@
 package pillarsexporter
 
 import (
+	"math"
 	"slices"
 	"time"
 
@@ -60,7 +61,14 @@ func (st *sloState) estimate() (float64, bool) {
 	if valid == 0 {
 		return 1, true
 	}
-	return 1 - st.badPeriod/((1-st.objective)*valid), true
+	// Checked here, where it is produced: a subnormal count underflows the allowed bad
+	// events to zero, and a huge one overflows the sum. Neither is evidence of a budget.
+	allowed := (1 - st.objective) * valid
+	est := 1 - st.badPeriod/allowed
+	if allowed <= 0 || math.IsNaN(est) || math.IsInf(est, 0) || math.IsInf(valid, 0) {
+		return 0, false
+	}
+	return est, true
 }
 
 // budgetEvidence is the worst current verdict across the service's SLOs.

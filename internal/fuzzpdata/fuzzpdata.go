@@ -16,6 +16,8 @@ import (
 	"go.opentelemetry.io/collector/pdata/pmetric/pmetricotlp"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 	"go.opentelemetry.io/collector/pdata/ptrace/ptraceotlp"
+
+	"github.com/otelcol-sre/otelcol-sre/internal/slonames"
 )
 
 // reader hands out the fuzz bytes and zeros once they run out, so every input builds something.
@@ -57,8 +59,10 @@ func (r *reader) key() string {
 	return r.string()
 }
 
+// float draws non-finite values, and the finite ones that break arithmetic rather than
+// input checks: huge (a sum overflows), subnormal (a product underflows) and negative.
 func (r *reader) float() float64 {
-	switch r.byte() % 8 {
+	switch r.byte() % 12 {
 	case 0:
 		return math.NaN()
 	case 1:
@@ -67,6 +71,14 @@ func (r *reader) float() float64 {
 		return math.Inf(-1)
 	case 3:
 		return -1
+	case 4:
+		return math.MaxFloat64
+	case 5:
+		return -1.7e308
+	case 6:
+		return math.SmallestNonzeroFloat64
+	case 7:
+		return -5e-324
 	}
 	return math.Float64frombits(r.uint64())
 }
@@ -170,8 +182,13 @@ func Metrics(data []byte) pmetric.Metrics {
 	rm := md.ResourceMetrics().AppendEmpty()
 	rm.Resource().Attributes().PutStr("service.name", r.string())
 	r.attrs(rm.Resource().Attributes(), 0)
-	ms := rm.ScopeMetrics().AppendEmpty().Metrics()
-	names := []string{"slo.window.events", "slo.error_budget.remaining", "slo.alert.active", "system.cpu.utilization", "slo.events", "process.cpu.utilization"}
+	sm := rm.ScopeMetrics().AppendEmpty()
+	if r.byte()%2 == 0 { // the slo connector's own scope, whose slo.* points pillars takes
+		sm.Scope().SetName(slonames.Scope)
+	}
+	ms := sm.Metrics()
+	names := []string{"slo.window.events", "slo.error_budget.remaining", "slo.alert.active", "system.cpu.utilization", "slo.events",
+		"process.cpu.utilization", "slo.objective", "slo.period.compliance", "slo.error_budget.exhaustion"}
 	for i := 0; i < 1+int(r.byte()%6); i++ {
 		m := ms.AppendEmpty()
 		m.SetName(names[int(r.byte())%len(names)])
@@ -190,6 +207,8 @@ func Metrics(data []byte) pmetric.Metrics {
 			}
 			dp.SetTimestamp(r.timestamp())
 			r.attrs(dp.Attributes(), 0)
+			dp.Attributes().PutStr(slonames.Window, []string{"1h", "period", "5m"}[int(r.byte())%3])
+			dp.Attributes().PutStr(slonames.Outcome, []string{"good", "bad"}[int(r.byte())%2])
 		}
 	}
 	return md

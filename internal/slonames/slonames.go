@@ -34,6 +34,9 @@ const (
 	MetricPeriodBudgetRemaining = "slo.period.error_budget.remaining"
 	// MetricPrefix starts every one of them.
 	MetricPrefix = "slo."
+	// Scope is the instrumentation scope of every metric the connector emits: without an
+	// sre_state board, it is how pillars tells the connector's points from a client's.
+	Scope = "github.com/otelcol-sre/otelcol-sre/connector/sloconnector"
 )
 
 // labelNamer is the translation the prometheus exporter applies to attribute names by default

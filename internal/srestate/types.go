@@ -18,6 +18,15 @@ type SeriesState struct {
 	BurnRates       map[string]float64
 	BudgetRemaining float64
 	Updated         time.Time
+
+	// What pillars scores an SLO from, so that with a board it reads no slo.* metric, which
+	// any client could send.
+	Objective             float64 // as a ratio, 0.999
+	Good1h, Bad1h         float64 // weighted events of the 1h window
+	GoodPeriod, BadPeriod float64 // weighted events of the SLO period
+	ExhaustsWithinPeriod  bool    // the budget runs out before the period ends at the 1h burn rate
+	PeriodMet             bool    // a closed calendar period met the objective
+	HasAlerts, Sharded    bool    // the SLO has alert tiers; the connector runs sharded
 }
 
 // Key identifies a series across publishers: the SLO name and its identity attributes.

@@ -23,17 +23,19 @@ func Tracer(settings component.TelemetrySettings) trace.Tracer {
 // TelemetryBuilder provides an interface for components to report telemetry
 // as defined in metadata and user config.
 type TelemetryBuilder struct {
-	meter                      metric.Meter
-	mu                         sync.Mutex
-	registrations              []metric.Registration
-	ConnectorSloCheckpoints    metric.Int64Counter
-	ConnectorSloIncidentEvents metric.Int64Counter
-	ConnectorSloLateSpans      metric.Int64Counter
-	ConnectorSloOttlErrors     metric.Int64Counter
-	ConnectorSloSeries         metric.Int64Gauge
-	ConnectorSloSeriesOverflow metric.Int64Counter
-	ConnectorSloSpansEvaluated metric.Int64Counter
-	ConnectorSloSpansMatched   metric.Int64Counter
+	meter                            metric.Meter
+	mu                               sync.Mutex
+	registrations                    []metric.Registration
+	ConnectorSloCheckpoints          metric.Int64Counter
+	ConnectorSloIncidentEvents       metric.Int64Counter
+	ConnectorSloInvalidSpans         metric.Int64Counter
+	ConnectorSloLabelValuesTruncated metric.Int64Counter
+	ConnectorSloLateSpans            metric.Int64Counter
+	ConnectorSloOttlErrors           metric.Int64Counter
+	ConnectorSloSeries               metric.Int64Gauge
+	ConnectorSloSeriesOverflow       metric.Int64Counter
+	ConnectorSloSpansEvaluated       metric.Int64Counter
+	ConnectorSloSpansMatched         metric.Int64Counter
 }
 
 // TelemetryBuilderOption applies changes to default builder.
@@ -75,6 +77,18 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 		"otelcol_connector_slo_incident_events",
 		metric.WithDescription("Incident events (opened, updated, resolved) the connector produced. [Development]"),
 		metric.WithUnit("{event}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.ConnectorSloInvalidSpans, err = builder.meter.Int64Counter(
+		"otelcol_connector_slo_invalid_spans",
+		metric.WithDescription("Valid spans of a latency SLO that end before they start; they count in no window. [Development]"),
+		metric.WithUnit("{span}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.ConnectorSloLabelValuesTruncated, err = builder.meter.Int64Counter(
+		"otelcol_connector_slo_label_values_truncated",
+		metric.WithDescription("Attribute values cut to max_label_length (plus a hash of the whole value) before they became a label or a key. [Development]"),
+		metric.WithUnit("{value}"),
 	)
 	errs = errors.Join(errs, err)
 	builder.ConnectorSloLateSpans, err = builder.meter.Int64Counter(

@@ -21,6 +21,8 @@ func TestSetupTelemetry(t *testing.T) {
 	defer tb.Shutdown()
 	tb.ConnectorSloCheckpoints.Add(context.Background(), 1)
 	tb.ConnectorSloIncidentEvents.Add(context.Background(), 1)
+	tb.ConnectorSloInvalidSpans.Add(context.Background(), 1)
+	tb.ConnectorSloLabelValuesTruncated.Add(context.Background(), 1)
 	tb.ConnectorSloLateSpans.Add(context.Background(), 1)
 	tb.ConnectorSloOttlErrors.Add(context.Background(), 1)
 	tb.ConnectorSloSeries.Record(context.Background(), 1)
@@ -31,6 +33,12 @@ func TestSetupTelemetry(t *testing.T) {
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualConnectorSloIncidentEvents(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualConnectorSloInvalidSpans(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualConnectorSloLabelValuesTruncated(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualConnectorSloLateSpans(t, testTel,

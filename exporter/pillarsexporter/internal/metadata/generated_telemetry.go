@@ -23,15 +23,17 @@ func Tracer(settings component.TelemetrySettings) trace.Tracer {
 // TelemetryBuilder provides an interface for components to report telemetry
 // as defined in metadata and user config.
 type TelemetryBuilder struct {
-	meter                             metric.Meter
-	mu                                sync.Mutex
-	registrations                     []metric.Registration
-	ExporterPillarsDroppedPoints      metric.Int64Counter
-	ExporterPillarsEvaluationDuration metric.Float64Histogram
-	ExporterPillarsEvaluations        metric.Int64Counter
-	ExporterPillarsEvictedServices    metric.Int64Counter
-	ExporterPillarsRefusedServices    metric.Int64Counter
-	ExporterPillarsServices           metric.Int64Gauge
+	meter                               metric.Meter
+	mu                                  sync.Mutex
+	registrations                       []metric.Registration
+	ExporterPillarsDroppedPoints        metric.Int64Counter
+	ExporterPillarsEvaluationDuration   metric.Float64Histogram
+	ExporterPillarsEvaluations          metric.Int64Counter
+	ExporterPillarsEvictedServices      metric.Int64Counter
+	ExporterPillarsLabelValuesTruncated metric.Int64Counter
+	ExporterPillarsRefusedServices      metric.Int64Counter
+	ExporterPillarsRefusedSloPoints     metric.Int64Counter
+	ExporterPillarsServices             metric.Int64Gauge
 }
 
 // TelemetryBuilderOption applies changes to default builder.
@@ -88,10 +90,22 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 		metric.WithUnit("{service}"),
 	)
 	errs = errors.Join(errs, err)
+	builder.ExporterPillarsLabelValuesTruncated, err = builder.meter.Int64Counter(
+		"otelcol_exporter_pillars_label_values_truncated",
+		metric.WithDescription("Identity values (service.name, …) cut to max_label_length plus a hash of the whole value. [Development]"),
+		metric.WithUnit("{value}"),
+	)
+	errs = errors.Join(errs, err)
 	builder.ExporterPillarsRefusedServices, err = builder.meter.Int64Counter(
 		"otelcol_exporter_pillars_refused_services",
 		metric.WithDescription("New service identities not scored because max_services were held and none was idle. [Development]"),
 		metric.WithUnit("{service}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.ExporterPillarsRefusedSloPoints, err = builder.meter.Int64Counter(
+		"otelcol_exporter_pillars_refused_slo_points",
+		metric.WithDescription("slo.* metric points refused because they did not come from an slo connector (a client's could fake a budget). [Development]"),
+		metric.WithUnit("{point}"),
 	)
 	errs = errors.Join(errs, err)
 	builder.ExporterPillarsServices, err = builder.meter.Int64Gauge(

@@ -23,7 +23,9 @@ func TestSetupTelemetry(t *testing.T) {
 	tb.ExporterPillarsEvaluationDuration.Record(context.Background(), 1)
 	tb.ExporterPillarsEvaluations.Add(context.Background(), 1)
 	tb.ExporterPillarsEvictedServices.Add(context.Background(), 1)
+	tb.ExporterPillarsLabelValuesTruncated.Add(context.Background(), 1)
 	tb.ExporterPillarsRefusedServices.Add(context.Background(), 1)
+	tb.ExporterPillarsRefusedSloPoints.Add(context.Background(), 1)
 	tb.ExporterPillarsServices.Record(context.Background(), 1)
 	AssertEqualExporterPillarsDroppedPoints(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
@@ -37,7 +39,13 @@ func TestSetupTelemetry(t *testing.T) {
 	AssertEqualExporterPillarsEvictedServices(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
+	AssertEqualExporterPillarsLabelValuesTruncated(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
 	AssertEqualExporterPillarsRefusedServices(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualExporterPillarsRefusedSloPoints(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualExporterPillarsServices(t, testTel,
