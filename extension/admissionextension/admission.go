@@ -77,7 +77,8 @@ func (a *admissionExt) GetGRPCServerOptions(context.Context) ([]grpc.ServerOptio
 			return nil, a.refusal.Err()
 		}
 		defer release()
-		return handler(ctx, req)
+		resp, err := handler(ctx, req)
+		return resp, withRetryInfo(err, a.cfg.RetryAfter)
 	}
 	stream := func(srv any, ss grpc.ServerStream, _ *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
 		release, ok := a.admit(ss.Context())
@@ -85,7 +86,7 @@ func (a *admissionExt) GetGRPCServerOptions(context.Context) ([]grpc.ServerOptio
 			return a.refusal.Err()
 		}
 		defer release()
-		return handler(srv, ss)
+		return withRetryInfo(handler(srv, ss), a.cfg.RetryAfter)
 	}
 	// The tap runs when a call's headers arrive, before its message is read: when the limiter
 	// would refuse anyway, refusing here saves receiving and decoding a body that is dropped,
@@ -112,6 +113,7 @@ func (a *admissionExt) GetHTTPHandler(context.Context) (extensionmiddleware.Wrap
 				return
 			}
 			defer release()
+			w = &retryAfterWriter{ResponseWriter: w, retryAfter: retryAfter}
 			if a.checkHTTPDepth(w, r) {
 				next.ServeHTTP(w, r)
 			}

@@ -9,11 +9,16 @@ import (
 	"strconv"
 	"sync/atomic"
 
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
 )
+
+// NoRetryHint ends the detail of a retryable refusal that says nothing of when to retry (no
+// gRPC RetryInfo, no HTTP Retry-After).
+const NoRetryHint = " without a retry hint"
 
 // Outcome classifies one export call as a client sees it.
 type Outcome int
@@ -94,10 +99,16 @@ func ClassifyGRPC(err error) (Outcome, string) {
 	if err == nil {
 		return Accepted, "grpc OK"
 	}
-	code := status.Code(err)
+	st := status.Convert(err)
+	code := st.Code()
 	switch code {
 	case codes.ResourceExhausted, codes.Unavailable:
-		return Retryable, "grpc " + code.String()
+		for _, d := range st.Details() {
+			if _, ok := d.(*errdetails.RetryInfo); ok {
+				return Retryable, "grpc " + code.String()
+			}
+		}
+		return Retryable, "grpc " + code.String() + NoRetryHint
 	case codes.DeadlineExceeded:
 		return TimedOut, "grpc " + code.String()
 	}
@@ -126,7 +137,11 @@ func (c *httpClient) Send(ctx context.Context, payload []byte) (Outcome, string)
 	}
 	_, _ = io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
-	return ClassifyHTTP(resp.StatusCode)
+	outcome, detail := ClassifyHTTP(resp.StatusCode)
+	if outcome == Retryable && resp.Header.Get("Retry-After") == "" {
+		detail += NoRetryHint
+	}
+	return outcome, detail
 }
 
 func (c *httpClient) Close() error { c.hc.CloseIdleConnections(); return nil }
