@@ -40,7 +40,7 @@ func (p *pillars) collectEvent(s *serviceState, lr plog.LogRecord, now time.Time
 	if lr.Timestamp() == 0 {
 		at = now
 	}
-	revision, version := str(attrs, "vcs.ref.head.revision"), str(attrs, "service.version")
+	revision, version := p.labels.Bound(str(attrs, "vcs.ref.head.revision")), p.labels.Bound(str(attrs, "service.version"))
 	switch name {
 	case "deployment", "service.deployed", "dev.cdevents.service.deployed":
 		if str(attrs, "deployment.status") == "failed" {
@@ -54,7 +54,7 @@ func (p *pillars) collectEvent(s *serviceState, lr plog.LogRecord, now time.Time
 	case "service.rolledback", "dev.cdevents.service.rolledback":
 		s.addDeployment(score.Deployment{Revision: revision, Version: version, At: at, Source: score.SourceLogEvent, Rollback: true})
 	case "incident":
-		id := str(attrs, "incident.id")
+		id := p.labels.Bound(str(attrs, "incident.id"))
 		switch str(attrs, "incident.state") {
 		case "opened", "detected", "reported":
 			if len(s.openAlerts) < maxOpenAlerts {

@@ -25,7 +25,7 @@ func (p *pillars) collectTraces(td ptrace.Traces, now time.Time) {
 		s.signals["traces"] = true
 		c := s.window.at(now, p.bucketWidth())
 		c.bytes += float64(sizer.ResourceSpansSize(rs))
-		version := str(rs.Resource().Attributes(), "service.version")
+		version := p.labels.Bound(str(rs.Resource().Attributes(), "service.version"))
 		p.observeVersion(s, key, version, now)
 		for j := 0; j < rs.ScopeSpans().Len(); j++ {
 			spans := rs.ScopeSpans().At(j).Spans()
@@ -50,7 +50,7 @@ func (p *pillars) collectSpan(s *serviceState, c *counters, span ptrace.Span, ve
 		s.exemplar(score.CheckExceptions, span.TraceID())
 	}
 	if isDeploySpan(span) {
-		d := score.Deployment{Revision: str(attrs, "vcs.ref.head.revision"), Version: version, At: span.EndTimestamp().AsTime(), Source: score.SourceCICD}
+		d := score.Deployment{Revision: p.labels.Bound(str(attrs, "vcs.ref.head.revision")), Version: version, At: span.EndTimestamp().AsTime(), Source: score.SourceCICD}
 		if ct := timeAttr(attrs, "vcs.ref.head.revision.timestamp"); !ct.IsZero() {
 			d.CommitTimes = []time.Time{ct}
 		}

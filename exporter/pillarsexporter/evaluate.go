@@ -10,7 +10,7 @@ import (
 
 // evaluateService scores one service's snapshot: checks, pillars per framework, DORA and the
 // maturity ladder. It runs without the ingest lock.
-func (p *pillars) evaluateService(snap *serviceSnapshot, defs []score.Def, now time.Time) ServiceResult {
+func (p *pillars) evaluateService(snap *serviceSnapshot, defs *checkSet, now time.Time) ServiceResult {
 	res := ServiceResult{Identity: map[string]string{}, Tier: snap.profile.Tier, labels: snap.labels, ErrorBudgets: snap.budgets}
 	for i, k := range p.cfg.ServiceIdentity {
 		if snap.labels[i] != "" {
@@ -21,15 +21,13 @@ func (p *pillars) evaluateService(snap *serviceSnapshot, defs []score.Def, now t
 	res.deployments = score.DedupeDeployments(snap.deploys, 15*time.Minute)
 	snap.evidence.Dora = score.ComputeDora(res.deployments, snap.incidents,
 		maxTime(now.Add(-p.cfg.Dora.Period), snap.firstSeen), now, p.cfg.Dora.AttributionWindow, p.table, p.cfg.Dora.MinDeployments)
-	canonical := scoreChecks(defs, &snap.evidence, snap.targets, snap.profile.NotApplicable)
-	byID := map[string]score.Def{}
-	for _, d := range defs {
-		byID[string(d.ID)] = d
-	}
-
+	canonical := scoreChecks(defs.defs, &snap.evidence, snap.targets, snap.profile.NotApplicable)
+	// The scorecard keeps every service's result until the next evaluation: sized exactly,
+	// with no append slack, since max_services of them are held at once.
+	res.Checks = make([]CheckJSON, 0, len(defs.defs))
 	for _, pillar := range score.CanonicalPillars {
 		for _, cr := range score.ScorePillar(pillar, canonical[pillar], p.cfg.Thresholds, p.cfg.MinCoverage).Checks {
-			d := byID[cr.ID]
+			d := defs.byID[cr.ID]
 			cj := CheckJSON{ID: cr.ID, Pillar: pillar, Formula: d.Formula, Remediation: d.Remediation, References: d.Refs,
 				Inputs: cr.Inputs, Result: string(cr.Result), Method: string(cr.Normalise.Method), Good: cr.Normalise.Good,
 				Bad: cr.Normalise.Bad, Weight: cr.Weight, Key: cr.Key, PotentialIncrease: cr.PotentialIncrease,
@@ -44,20 +42,17 @@ func (p *pillars) evaluateService(snap *serviceSnapshot, defs []score.Def, now t
 		}
 	}
 	slices.SortStableFunc(res.Checks, func(a, b CheckJSON) int { return cmp.Compare(b.PotentialIncrease, a.PotentialIncrease) })
+	res.Frameworks = make([]FrameworkResult, 0, len(p.cfg.Frameworks))
 	for _, fw := range p.cfg.Frameworks {
-		fr := FrameworkResult{Framework: fw}
-		var pillarsOut []score.PillarResult
+		fr := FrameworkResult{Framework: fw, Pillars: make([]PillarJSON, 0, len(score.Frameworks[fw]))}
+		pillarsOut := make([]score.PillarResult, 0, len(score.Frameworks[fw]))
 		for _, fp := range score.Frameworks[fw] {
 			pr := score.Project(fp, canonical, p.cfg.Thresholds, p.cfg.MinCoverage)
 			pr.Status = p.observeHysteresis(hysteresisKey(snap.key, fw, fp.Name), pr.Status)
 			pillarsOut = append(pillarsOut, pr)
 			pj := PillarJSON{Pillar: fp.Name, Label: fp.Label, Status: string(pr.Status), Coverage: pr.Coverage,
 				HighRisk: pr.HighRisk, MediumRisk: pr.MediumRisk}
-			for _, from := range fp.From {
-				for _, c := range canonical[from] {
-					pj.Checks = append(pj.Checks, c.ID)
-				}
-			}
+			pj.Checks = defs.checksOf(fp.From, canonical)
 			if pr.Status != score.InsufficientData {
 				pj.Score = ptr(pr.Score)
 			}

@@ -72,7 +72,7 @@ func createDefaultConfig() component.Config {
 		Targets:            TargetsConfig{LatencyP95: 300 * time.Millisecond, KeepRatioMinSpansPerSecond: 10},
 		Window:             time.Hour,
 		MinEvents:          100,
-		MaxServices:        10_000,
+		MaxServices:        2_000,
 		MaxLabelLength:     label.DefaultMaxLength,
 		PageSize:           100,
 		MaxMetricServices:  100,

@@ -1,6 +1,8 @@
 package pillarsexporter
 
 import (
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/otelcol-sre/otelcol-sre/exporter/pillarsexporter/internal/score"
@@ -87,4 +89,40 @@ func scoreChecks(defs []score.Def, e *score.Evidence, t score.Targets, notApplic
 		canonical[d.Pillar] = append(canonical[d.Pillar], c)
 	}
 	return canonical
+}
+
+// checkSet is one registry of checks (services share it when they share targets), with what
+// every service scored against it has in common, computed once per evaluation.
+type checkSet struct {
+	defs []score.Def
+	byID map[string]score.Def
+	// pillarChecks are the check IDs of a framework pillar's canonical pillars, by the
+	// pillars' names joined: the same for every service, so one slice serves them all.
+	pillarChecks map[string][]string
+}
+
+func newCheckSet(defs []score.Def) *checkSet {
+	s := &checkSet{defs: defs, byID: make(map[string]score.Def, len(defs)), pillarChecks: map[string][]string{}}
+	for _, d := range defs {
+		s.byID[string(d.ID)] = d
+	}
+	return s
+}
+
+// checksOf lists the IDs of the checks in the canonical pillars from, in order. scoreChecks
+// gives every def of the set to its pillar, so the list depends on the set alone.
+func (s *checkSet) checksOf(from []string, canonical map[string][]score.Check) []string {
+	key := strings.Join(from, "\x00")
+	if ids, ok := s.pillarChecks[key]; ok {
+		return ids
+	}
+	var ids []string
+	for _, f := range from {
+		for _, c := range canonical[f] {
+			ids = append(ids, c.ID)
+		}
+	}
+	ids = slices.Clip(ids)
+	s.pillarChecks[key] = ids
+	return ids
 }

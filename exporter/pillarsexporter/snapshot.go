@@ -51,13 +51,13 @@ func (p *pillars) evaluate() {
 	card := Scorecard{Disclaimer: Disclaimer, EvaluatedAt: now.UTC(), Limits: limits,
 		Thresholds: map[string]any{"pass": 100 * p.cfg.Thresholds.Pass, "warning": 100 * p.cfg.Thresholds.Warning,
 			"min_coverage": p.cfg.MinCoverage, "window": p.cfg.Window.String(), "min_events": p.cfg.MinEvents}}
-	defs := map[score.Targets][]score.Def{} // most services share the global targets
+	defs := map[score.Targets]*checkSet{} // most services share the global targets
 	fromBoard := p.boardIncidents()
 	deploys := map[string][]score.Deployment{}
 	for i := range snaps {
 		d, ok := defs[snaps[i].targets]
 		if !ok {
-			d = p.checksFor(snaps[i].targets)
+			d = newCheckSet(p.checksFor(snaps[i].targets))
 			defs[snaps[i].targets] = d
 		}
 		service := p.serviceName(snaps[i].labels)
