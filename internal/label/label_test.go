@@ -60,7 +60,10 @@ func TestRepairsInvalidUTF8(t *testing.T) {
 	if !cut || !utf8.ValidString(got) || len(got) > 64 {
 		t.Errorf("long invalid value: %q, %v", got, cut)
 	}
-	// A value whose repair fits is not a cut.
+	// A value whose repair fits is not a cut, up to exactly the bound.
+	if got, cut := Bound(strings.Repeat("a", 61)+"\xff", 64); cut || len(got) != 64 {
+		t.Errorf("repair that fills the bound: %d bytes, %v", len(got), cut)
+	}
 	got, cut = Bound(strings.Repeat("a", 60)+"\xff", 64)
 	if cut || len(got) != 63 {
 		t.Errorf("repair that fits: %q (%d), %v", got, len(got), cut)

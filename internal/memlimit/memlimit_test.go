@@ -15,6 +15,7 @@ func TestChoose(t *testing.T) {
 		{"MEMORY_LIMIT_MIB 0 means the container's", map[string]string{"MEMORY_LIMIT_MIB": "0"}, "536870912\n", 295279001, "55 % of the cgroup memory limit"},
 		{"no cgroup limit", nil, "max", 0, "no memory limit known"},
 		{"no cgroup file", map[string]string{"MEMORY_LIMIT_MIB": "lots"}, "", 0, "no memory limit known"},
+		{"zero cgroup limit", nil, "0", 0, "no memory limit known"},
 		{"negative", map[string]string{"MEMORY_LIMIT_MIB": "-5"}, "-1", 0, "no memory limit known"},
 		{"infinite", map[string]string{"MEMORY_LIMIT_MIB": "+Inf"}, "", 0, "no memory limit known"},
 	}
