@@ -3,7 +3,6 @@ package admissionextension
 import (
 	"context"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -13,9 +12,7 @@ import (
 
 	"go.opentelemetry.io/collector/component/componenttest"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
-	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/health"
 	"google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/mem"
@@ -50,21 +47,8 @@ func TestGRPCRefusesBeyondTheLimitWithRetryInfo(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := grpc.NewServer(opts...)
 	hs := &blockingHealth{Server: health.NewServer(), entered: make(chan struct{}, 10), release: make(chan struct{})}
-	grpc_health_v1.RegisterHealthServer(srv, hs)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go func() { _ = srv.Serve(ln) }()
-	defer srv.Stop()
-	conn, err := grpc.NewClient(ln.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	client := grpc_health_v1.NewHealthClient(conn)
+	client := serveHealth(t, opts, hs)
 
 	var wg sync.WaitGroup
 	errs := make(chan error, 2)

@@ -36,21 +36,8 @@ func TestGRPCRefusalsFromBehindGetRetryInfo(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := grpc.NewServer(opts...)
 	failing := &failingHealth{}
-	grpc_health_v1.RegisterHealthServer(srv, failing)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go func() { _ = srv.Serve(ln) }()
-	defer srv.Stop()
-	conn, err := grpc.NewClient(ln.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	client := grpc_health_v1.NewHealthClient(conn)
+	client := serveHealth(t, opts, failing)
 	hinted, _ := status.New(codes.Unavailable, "queue full").WithDetails(&errdetails.RetryInfo{RetryDelay: durationpb.New(time.Second)})
 	cases := []struct {
 		name      string
@@ -79,6 +66,26 @@ func TestGRPCRefusalsFromBehindGetRetryInfo(t *testing.T) {
 			}
 		})
 	}
+}
+
+// serveHealth serves h with the extension's server options on a loopback port and returns a
+// client of it; both stop with the test.
+func serveHealth(t *testing.T, opts []grpc.ServerOption, h grpc_health_v1.HealthServer) grpc_health_v1.HealthClient {
+	t.Helper()
+	srv := grpc.NewServer(opts...)
+	grpc_health_v1.RegisterHealthServer(srv, h)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = srv.Serve(ln) }()
+	t.Cleanup(srv.Stop)
+	conn, err := grpc.NewClient(ln.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	return grpc_health_v1.NewHealthClient(conn)
 }
 
 type failingHealth struct {
