@@ -90,6 +90,8 @@ type Config struct {
 	MergeWindow time.Duration `mapstructure:"merge_window"`
 	// Incidents paces and bounds the incident records.
 	Incidents Incidents `mapstructure:"incidents"`
+	// History bounds the per-series history the SRE console draws (state must be set).
+	History HistoryConfig `mapstructure:"history"`
 	// SLOs are the objectives this connector evaluates; at least one.
 	SLOs []SLO `mapstructure:"slos"`
 

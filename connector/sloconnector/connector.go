@@ -49,6 +49,7 @@ type sloConnector struct {
 	board      *srestate.Board // the sre_state extension's, when state is set
 	logs       consumer.Logs   // the traces→logs form's next consumer, when configured
 	incidents  *incidents      // nil when nothing consumes incidents
+	history    *historyStore   // the console's charts, when state is set
 	pending    []pendingSeries // evaluations of the last buildMetrics, acted on after the lock
 	eventAttrs [3]metric.MeasurementOption
 
@@ -120,6 +121,9 @@ func (c *sloConnector) Start(ctx context.Context, host component.Host) error {
 		}
 		c.board = board
 	}
+	if c.board != nil && c.cfg.History.MaxSeries > 0 {
+		c.history = newHistoryStore(c.cfg, c.slos, c.connectorID, c.now)
+	}
 	if c.board != nil || c.logs != nil || c.cfg.IncidentsDir != "" {
 		if c.cfg.IncidentsDir != "" {
 			if err := os.MkdirAll(c.cfg.IncidentsDir, 0o755); err != nil {
@@ -129,6 +133,9 @@ func (c *sloConnector) Start(ctx context.Context, host component.Host) error {
 		c.incidents = newIncidents(c.cfg, c.slos, c.logs, c.labels, c.now())
 		for k := incident.Opened; k <= incident.Resolved; k++ {
 			c.eventAttrs[k] = metric.WithAttributeSet(attribute.NewSet(attribute.String("event", k.EventName())))
+		}
+		if c.history != nil {
+			c.history.versions = c.incidents.versions
 		}
 	}
 	if c.cfg.Storage != nil {
@@ -146,6 +153,9 @@ func (c *sloConnector) Start(ctx context.Context, host component.Host) error {
 			c.restoreIncidents(ctx)
 		}
 	}
+	if c.history != nil {
+		c.board.SetSource(c.id.String(), c.history)
+	}
 	c.done = make(chan struct{})
 	c.wg.Add(1)
 	go c.run()
@@ -153,6 +163,9 @@ func (c *sloConnector) Start(ctx context.Context, host component.Host) error {
 }
 
 func (c *sloConnector) Shutdown(ctx context.Context) error {
+	if c.history != nil {
+		c.board.SetSource(c.id.String(), nil)
+	}
 	if c.peers != nil {
 		c.peers.remove(c.id)
 		c.peers = nil

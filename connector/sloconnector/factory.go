@@ -105,6 +105,7 @@ func createDefaultConfig() component.Config {
 		AlertSource:        alertSourceAuto,
 		MergeWindow:        30 * time.Minute,
 		Incidents:          defaultIncidents(),
+		History:            defaultHistory(),
 	}
 }
 

@@ -17,6 +17,7 @@ type pendingSeries struct {
 	state    srestate.SeriesState
 	obs      incident.Observation
 	evidence incident.Evidence
+	history  historySample
 }
 
 // collectState records a series' evaluation for the board and the incident tracker. The
@@ -39,7 +40,25 @@ func (c *sloConnector) collectState(rt *sloRuntime, s *series, st window.Status,
 		BurnRates: burn, BudgetRemaining: finiteOr(st.BudgetRemaining, 0), Updated: now,
 		Objective: rt.spec.Objective, ExhaustsWithinPeriod: st.ExhaustionOK, HasAlerts: len(rt.severities) > 0,
 		Sharded: c.cfg.Topology == topologySharded,
+		Kind:    rt.classifier.kindName(rt.spec), Window: rt.spec.Period.String(),
+		PeriodStart: periodStart(&rt.spec, now), PeriodLength: rt.spec.Period.Length(now),
 	}}
+	if rt.cfg.SLI.Latency != nil {
+		p.state.LatencyThreshold = rt.cfg.SLI.Latency.Threshold
+	}
+	if st.ExhaustionOK {
+		p.state.ExhaustionSeconds = st.Exhaustion.Seconds()
+	}
+	for _, t := range st.Tiers {
+		ts := srestate.TierState{Severity: t.Severity, Short: t.Short, Long: t.Long, Factor: t.Factor, Firing: t.Firing}
+		ts.ShortBurn, ts.ShortOK = burn[t.Short]
+		ts.LongBurn, ts.LongOK = burn[t.Long]
+		p.state.Tiers = append(p.state.Tiers, ts)
+	}
+	if c.history != nil {
+		p.history = sampleOf(rt, s, st, window.Counts{Good: s.state.Total.Good - s.emitted.Good, Bad: s.state.Total.Bad - s.emitted.Bad})
+	}
+	s.emitted = s.state.Total
 	for _, w := range st.Windows {
 		switch w.Name {
 		case "1h":
@@ -83,6 +102,11 @@ func (c *sloConnector) publish(ctx context.Context, pending []pendingSeries, now
 			states[i] = p.state
 		}
 		c.board.PublishSeries(c.id.String(), states)
+	}
+	if c.history != nil {
+		if n := c.history.record(pending, now); n > 0 {
+			c.telemetry.ConnectorSloHistoryRefusedSeries.Add(ctx, n)
+		}
 	}
 	in := c.incidents
 	if in == nil {

@@ -93,12 +93,11 @@ func (c *sloConnector) buildMetrics(now time.Time) pmetric.Metrics {
 			}
 			point(ms.events, s.state.Total.Good, attrOutcome, "good")
 			point(ms.events, s.state.Total.Bad, attrOutcome, "bad")
-			c.attachExemplars(ms.events, s)
-
 			st := s.state.Evaluate(&rt.spec, now)
 			if c.board != nil || c.incidents != nil {
-				c.collectState(rt, s, st, now)
+				c.collectState(rt, s, st, now) // reads the exemplars before they are sent
 			}
+			c.attachExemplars(ms.events, s)
 			for _, w := range st.Windows {
 				point(ms.windowEvents, w.Counts.Good, attrOutcome, "good", attrWindow, w.Name)
 				point(ms.windowEvents, w.Counts.Bad, attrOutcome, "bad", attrWindow, w.Name)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/gob"
 	"fmt"
+	"maps"
 	"time"
 
 	"go.opentelemetry.io/collector/extension/xextension/storage"
@@ -41,7 +42,15 @@ type storedSeries struct {
 	Total window.Counts
 }
 
+// storedHistory is one SLO's console history, written with its windows.
+type storedHistory struct {
+	Version int
+	Hash    string
+	Series  map[string]*seriesHistory // by srestate.SeriesKey
+}
+
 func countersKey(name string) string { return "slo/" + name + "/counters" }
+func historyKey(name string) string  { return "slo/" + name + "/history" }
 func windowsKey(name string) string  { return "slo/" + name + "/windows" }
 
 // encodeCounters serialises every SLO's counters. The caller holds c.mu.
@@ -72,6 +81,9 @@ func (c *sloConnector) checkpoint(ctx context.Context, windows bool) error {
 		}
 	}
 	c.mu.Unlock()
+	if windows && c.history != nil {
+		maps.Copy(records, c.history.encode())
+	}
 	return c.writeState(ctx, records)
 }
 
@@ -130,12 +142,21 @@ func (c *sloConnector) restore(ctx context.Context) {
 				s.state = window.NewSeries(rt.spec)
 			}
 			s.state.Total = ss.Total // the counters record is never older than the windows
+			s.emitted = ss.Total
 			rt.series[ss.Key] = s
 			restored++
 		}
 		age := time.Duration(0)
 		if okW {
 			age = c.now().Sub(time.Unix(0, windows.SavedAt))
+		}
+		if c.history != nil {
+			var stored storedHistory
+			if ok, err := c.load(ctx, historyKey(rt.cfg.Name), &stored); err != nil {
+				log.Warn("stored SLO history is unreadable; the charts start afresh", zap.Error(err))
+			} else if ok && stored.Version == stateVersion && stored.Hash == rt.hash {
+				c.history.restore(stored.Series)
+			}
 		}
 		log.Info("restored SLO state", zap.Int("series", restored), zap.Duration("windows_age", age))
 	}

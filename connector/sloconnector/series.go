@@ -59,6 +59,7 @@ type series struct {
 	exemplars []exemplar
 	evidence  *seriesEvidence // lift table and recent bad traces, when incidents are tracked
 	pulse     incident.Pulse  // the events since the last emit, when incidents are tracked
+	emitted   window.Counts   // Total at the last emit, for the history's events per step
 }
 
 type exemplar struct {

@@ -7,6 +7,7 @@ import (
 	"github.com/open-telemetry/opentelemetry-collector-contrib/pkg/ottl/contexts/ottlspan"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 
+	"github.com/otelcol-sre/otelcol-sre/connector/sloconnector/internal/window"
 	"github.com/otelcol-sre/otelcol-sre/internal/ottlcond"
 )
 
@@ -134,4 +135,16 @@ func isEntrySpan(span ptrace.Span) bool {
 		return false
 	}
 	return span.ParentSpanID().IsEmpty()
+}
+
+// kindName is the SLI kind the console lists: latency, ratio (an OTTL condition), and
+// timeslice when the budget counts slices whatever judges the events.
+func (c *classifier) kindName(spec window.Spec) string {
+	switch {
+	case spec.Timeslice > 0:
+		return "timeslice"
+	case c.kind == kindLatency:
+		return "latency"
+	}
+	return "ratio"
 }

@@ -73,6 +73,9 @@ func (c *Config) Validate() error {
 	if c.MergeWindow < 0 || c.MergeWindow > 24*time.Hour {
 		add("merge_window: %v must be between 0s and 24h", c.MergeWindow)
 	}
+	if h := c.History; h.MinutePoints < 0 || h.MinutePoints > 100_000 || h.HourPoints < 0 || h.HourPoints > 100_000 || h.MaxSeries < 0 || h.MaxSeries > 1_000_000 {
+		add("history: minute_points %d and hour_points %d must be between 0 and 100000, max_series %d between 0 and 1000000", h.MinutePoints, h.HourPoints, h.MaxSeries)
+	}
 	if err := c.Incidents.validate(); err != nil {
 		errs = append(errs, err)
 	}

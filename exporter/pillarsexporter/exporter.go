@@ -98,40 +98,64 @@ func (p *pillars) Start(ctx context.Context, host component.Host) error {
 		return err
 	}
 	p.board = board
+	if p.cfg.HTTP.NetAddr.Endpoint == "" {
+		if p.board == nil {
+			return errors.New("endpoint is empty and no sre_state extension runs to serve the scorecard on its console")
+		}
+		for path, h := range p.mounted() {
+			p.board.Mount(path, h)
+		}
+	} else if err := p.serve(ctx, host); err != nil {
+		return err
+	}
+	p.done = make(chan struct{})
+	p.wg.Add(1)
+	go p.loop()
+	return nil
+}
+
+// serve runs pillars' own HTTP server.
+func (p *pillars) serve(ctx context.Context, host component.Host) error {
 	ln, err := p.cfg.HTTP.ToListener(ctx)
 	if err != nil {
 		return err
 	}
-	srv, err := p.cfg.HTTP.ToServer(ctx, host.GetExtensions(), p.set, secureHeaders(p.routes()))
+	srv, err := p.cfg.HTTP.ToServer(ctx, host.GetExtensions(), p.set, p.routes())
 	if err != nil {
 		ln.Close()
 		return err
 	}
 	p.server = srv
-	p.done = make(chan struct{})
-	p.wg.Add(2)
+	p.wg.Add(1)
 	go func() {
 		defer p.wg.Done()
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) && !errors.Is(err, net.ErrClosed) {
 			p.set.Logger.Error("pillars HTTP server stopped", zap.Error(err))
 		}
 	}()
-	go p.loop()
 	return nil
 }
 
 // Shutdown stops the server once the last pipeline has shut down.
 func (p *pillars) Shutdown(ctx context.Context) error {
 	p.mu.Lock()
-	started := p.server != nil
+	started := p.done != nil
 	p.mu.Unlock()
 	if !started {
 		return nil
 	}
 	close(p.done)
-	err := p.server.Shutdown(ctx)
+	var err error
+	if p.server != nil {
+		err = p.server.Shutdown(ctx)
+		p.server = nil
+	} else if p.board != nil {
+		for _, path := range mountedPaths {
+			p.board.Mount(path, nil)
+		}
+	}
 	p.wg.Wait()
-	p.server = nil
+	p.done = nil
 	p.saveState(ctx)
 	if p.telemetry != nil {
 		p.telemetry.Shutdown()

@@ -1,15 +1,10 @@
 package pillarsexporter
 
 import (
-	"bytes"
-	"encoding/json"
 	"math"
-	"net/http"
 	"net/url"
 	"sort"
 	"strconv"
-
-	"go.uber.org/zap"
 )
 
 // Page says which services of the scorecard a response holds: services are ranked worst
@@ -83,19 +78,4 @@ func (p *pillars) view(card *Scorecard, q url.Values, path string) *Scorecard {
 		out.Page.Next = path + "?" + next.Encode()
 	}
 	return &out
-}
-
-// writeJSON encodes v whole before it writes: a value that cannot be encoded is a 500 and a
-// log line, never a 200 with an empty or cut body.
-func (p *pillars) writeJSON(w http.ResponseWriter, v any) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(v); err != nil {
-		p.set.Logger.Error("encoding a JSON response failed", zap.Error(err))
-		http.Error(w, "the response could not be encoded; see the collector log", http.StatusInternalServerError)
-		return
-	}
-	w.Header().Set("Content-Type", "application/json")
-	_, _ = w.Write(buf.Bytes())
 }

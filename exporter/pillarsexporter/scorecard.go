@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/otelcol-sre/otelcol-sre/exporter/pillarsexporter/internal/score"
+	"github.com/otelcol-sre/otelcol-sre/internal/console"
 )
 
 // Disclaimer is stated on every output: the scores map telemetry onto the frameworks.
@@ -148,13 +149,7 @@ var scorecardPage = template.Must(template.New("scorecard").Funcs(template.FuncM
 	"thresholds": func(c CheckJSON) bool { return c.Method != "band" && c.Method != "verdict" && c.Method != "ratio" },
 }).Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>otelcol-sre scorecard</title>
-<style>
-body{font:14px/1.4 system-ui,sans-serif;margin:1.5em;color:#222}
-h1{font-size:1.4em}h2{font-size:1.2em;margin-top:1.5em}h3{font-size:1.05em}
-table{border-collapse:collapse;margin:.5em 0 1em}td,th{border:1px solid #ccc;padding:.25em .5em;text-align:left;vertical-align:top}
-.pass{background:#d9f2d9}.warning{background:#fff0c2}.fail{background:#f8d0d0}.insufficient_data{background:#e8e8e8}.not_applicable{background:#f4f4f4;color:#666}
-.note{color:#555;font-size:.9em}code{font-size:.9em}.ref{font-size:.85em;color:#345}
-</style></head><body>
+<style>` + console.Style + `</style></head><body>` + string(console.Nav("scorecard")) + `
 <h1>Well-Architected scorecard</h1>
 <p class="note">{{.Disclaimer}} Evaluated {{.EvaluatedAt.Format "2006-01-02 15:04:05 MST"}}. Pillar scores are 0–100: pass from
 {{index .Thresholds "pass"}}, warning from {{index .Thresholds "warning"}}. Checks are measured over the last {{index .Thresholds "window"}}

@@ -5,21 +5,9 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/otelcol-sre/otelcol-sre/internal/console"
 	"github.com/otelcol-sre/otelcol-sre/internal/slonames"
 )
-
-// pageCSP allows the scorecard page its one inline style sheet and nothing else: no scripts,
-// frames, forms or remote loads, so a service name crafted as markup cannot run anywhere.
-const pageCSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
-
-// secureHeaders stops browsers from sniffing the JSON or metrics as HTML and applies pageCSP.
-func secureHeaders(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("X-Content-Type-Options", "nosniff")
-		w.Header().Set("Content-Security-Policy", pageCSP)
-		next.ServeHTTP(w, r)
-	})
-}
 
 // promLabel names an identity attribute as the prometheus exporter names it, so a scorecard
 // series joins the slo connector's on the same label.
@@ -28,15 +16,24 @@ func promLabel(attr string) string {
 	return l
 }
 
-// routes serves the scorecard, its metrics and the incidents.
-func (p *pillars) routes() *http.ServeMux {
+var mountedPaths = []string{"/scorecard", "/scorecard.json", "/metrics"}
+
+// mounted are the pages pillars serves, on its own endpoint or on the sre_state console.
+func (p *pillars) mounted() map[string]http.Handler {
+	return map[string]http.Handler{
+		"/scorecard.json": http.HandlerFunc(p.serveJSON),
+		"/scorecard":      http.HandlerFunc(p.serveHTML),
+		"/metrics":        p.metricsHandler(),
+	}
+}
+
+// routes serves the scorecard, its metrics and the incidents on pillars' own endpoint.
+func (p *pillars) routes() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /incidents", p.serveIncidents)
-	mux.HandleFunc("GET /incidents.json", p.serveIncidents)
-	mux.HandleFunc("GET /incidents/{id}", p.serveIncident)
-	mux.Handle("/metrics", p.metricsHandler())
-	mux.HandleFunc("/scorecard.json", p.serveJSON)
-	mux.HandleFunc("/scorecard", p.serveHTML)
+	p.console().RouteIncidents(mux)
+	for path, h := range p.mounted() {
+		mux.Handle(path, h)
+	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path != "/" {
 			http.NotFound(w, r)
@@ -44,11 +41,16 @@ func (p *pillars) routes() *http.ServeMux {
 		}
 		http.Redirect(w, r, "/scorecard", http.StatusFound)
 	})
-	return mux
+	return console.SecureHeaders(mux)
+}
+
+func (p *pillars) console() *console.Console {
+	return console.New(p.board, console.Options{PageSize: p.cfg.PageSize, TraceURL: p.cfg.TraceURL, Now: p.now,
+		Warn: func(msg string, err error) { p.set.Logger.Warn(msg, zap.Error(err)) }})
 }
 
 func (p *pillars) serveJSON(w http.ResponseWriter, r *http.Request) {
-	p.writeJSON(w, p.view(p.latest.Load(), r.URL.Query(), r.URL.Path))
+	p.console().WriteJSON(w, p.view(p.latest.Load(), r.URL.Query(), r.URL.Path))
 }
 
 func (p *pillars) serveHTML(w http.ResponseWriter, r *http.Request) {

@@ -18,6 +18,9 @@ type Config struct {
 	MaxDeploymentsPerService int `mapstructure:"max_deployments_per_service"`
 	// TelemetryInterval is how often the board's size is recorded.
 	TelemetryInterval time.Duration `mapstructure:"telemetry_interval"`
+	// Console serves the SRE console (/slos, /incidents, and the scorecard and /metrics a
+	// pillars exporter mounts) when console.endpoint is set.
+	Console ConsoleConfig `mapstructure:"console"`
 }
 
 // Validate names the field and the bound each value breaks.
@@ -34,6 +37,9 @@ func (c *Config) Validate() error {
 	check("max_deployments_per_service", c.MaxDeploymentsPerService, 1, 10_000)
 	if c.TelemetryInterval < time.Second || c.TelemetryInterval > time.Hour {
 		errs = append(errs, fmt.Errorf("telemetry_interval: %s must be between 1s and 1h", c.TelemetryInterval))
+	}
+	if err := c.Console.validate(); err != nil {
+		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
 }

@@ -23,19 +23,26 @@ func TestConfigs(t *testing.T) {
 		configtest.Decode(t, metadata.Type, name, cfg)
 		return cfg.(*Config)
 	}
-	if def := load(""); *def != (Config{MaxSeries: 10000, MaxIncidents: 1000, MaxServices: 1000, MaxDeploymentsPerService: 64, TelemetryInterval: 15 * time.Second}) {
+	type limits struct {
+		series, incidents, services, deployments int
+		interval                                 time.Duration
+	}
+	bounds := func(c *Config) limits {
+		return limits{c.MaxSeries, c.MaxIncidents, c.MaxServices, c.MaxDeploymentsPerService, c.TelemetryInterval}
+	}
+	if def := load(""); bounds(def) != (limits{10000, 1000, 1000, 64, 15 * time.Second}) || def.Console.HTTP.NetAddr.Endpoint != "" || def.Console.PageSize != 100 {
 		t.Errorf("defaults: %+v", *def)
 	} else if err := confmap.Validate(def); err != nil {
 		t.Errorf("defaults invalid: %v", err)
 	}
-	if custom := load("custom"); *custom != (Config{MaxSeries: 500, MaxIncidents: 50, MaxServices: 20, MaxDeploymentsPerService: 8, TelemetryInterval: 30 * time.Second}) {
+	if custom := load("custom"); bounds(custom) != (limits{500, 50, 20, 8, 30 * time.Second}) || custom.Console.HTTP.NetAddr.Endpoint != "127.0.0.1:0" || custom.Console.PageSize != 50 {
 		t.Errorf("custom: %+v", *custom)
 	}
 	err := confmap.Validate(load("bad"))
 	if err == nil {
 		t.Fatal("bad config accepted")
 	}
-	for _, want := range []string{"max_series: 0", "max_incidents: -1", "max_services: 1000001", "max_deployments_per_service: 0", "telemetry_interval: 10ms"} {
+	for _, want := range []string{"max_series: 0", "max_incidents: -1", "max_services: 1000001", "max_deployments_per_service: 0", "telemetry_interval: 10ms", "console.page_size: 0"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q does not name %q", err, want)
 		}

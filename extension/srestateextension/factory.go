@@ -21,6 +21,7 @@ func createDefaultConfig() component.Config {
 	return &Config{
 		MaxSeries: d.MaxSeries, MaxIncidents: d.MaxIncidents, MaxServices: d.MaxServices,
 		MaxDeploymentsPerService: d.MaxDeployments, TelemetryInterval: 15 * time.Second,
+		Console: defaultConsole(),
 	}
 }
 

@@ -2,6 +2,7 @@ package srestateextension
 
 import (
 	"context"
+	"net/http"
 	"sync"
 	"time"
 
@@ -14,6 +15,8 @@ import (
 // stateExtension holds one Board for the collector's lifetime.
 type stateExtension struct {
 	cfg       *Config
+	set       component.TelemetrySettings
+	server    *http.Server // the console, when console.endpoint is set
 	board     *srestate.Board
 	telemetry *metadata.TelemetryBuilder
 	done      chan struct{}
@@ -29,6 +32,7 @@ func newExtension(set component.TelemetrySettings, cfg *Config) (*stateExtension
 	}
 	return &stateExtension{
 		cfg:       cfg,
+		set:       set,
 		telemetry: tb,
 		board: srestate.NewBoard(srestate.Limits{
 			MaxSeries: cfg.MaxSeries, MaxIncidents: cfg.MaxIncidents,
@@ -40,7 +44,10 @@ func newExtension(set component.TelemetrySettings, cfg *Config) (*stateExtension
 // SREState returns the shared board.
 func (e *stateExtension) SREState() *srestate.Board { return e.board }
 
-func (e *stateExtension) Start(context.Context, component.Host) error {
+func (e *stateExtension) Start(ctx context.Context, host component.Host) error {
+	if err := e.startConsole(ctx, host); err != nil {
+		return err
+	}
 	e.done = make(chan struct{})
 	e.wg.Add(1)
 	go e.record()
@@ -68,12 +75,18 @@ func (e *stateExtension) record() {
 	}
 }
 
-func (e *stateExtension) Shutdown(context.Context) error {
+func (e *stateExtension) Shutdown(ctx context.Context) error {
+	var err error
+	if e.server != nil {
+		err = e.server.Shutdown(ctx)
+		e.server = nil
+	}
 	if e.done != nil {
 		close(e.done)
 		e.wg.Wait()
 		e.done = nil
 	}
+	e.wg.Wait()
 	e.telemetry.Shutdown()
-	return nil
+	return err
 }

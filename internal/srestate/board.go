@@ -3,6 +3,7 @@ package srestate
 import (
 	"fmt"
 	"maps"
+	"net/http"
 	"slices"
 	"strings"
 	"sync"
@@ -31,6 +32,8 @@ type Board struct {
 	incidents   map[string]Incident
 	deployments map[string][]Deployment
 	sampling    map[string]SamplingStats
+	sources     map[string]SLOSource
+	pages       map[string]http.Handler
 
 	seriesDropped    int64
 	incidentsEvicted int64
@@ -51,7 +54,8 @@ func NewBoard(l Limits) *Board {
 	if l.MaxDeployments <= 0 {
 		l.MaxDeployments = d.MaxDeployments
 	}
-	return &Board{limits: l, series: map[string]SeriesState{}, incidents: map[string]Incident{}, deployments: map[string][]Deployment{}, sampling: map[string]SamplingStats{}}
+	return &Board{limits: l, series: map[string]SeriesState{}, incidents: map[string]Incident{}, deployments: map[string][]Deployment{}, sampling: map[string]SamplingStats{},
+		sources: map[string]SLOSource{}, pages: map[string]http.Handler{}}
 }
 
 // PublishSeries replaces everything source published before with states. Series past
@@ -73,6 +77,10 @@ func (b *Board) PublishSeries(source string, states []SeriesState) {
 		}
 		s.BurnRates = maps.Clone(s.BurnRates)
 		s.Identity = slices.Clone(s.Identity)
+		s.Tiers = slices.Clone(s.Tiers)
+		if s.ID == "" {
+			s.ID = ConsoleID(k)
+		}
 		b.series[k] = s
 	}
 }
@@ -85,6 +93,7 @@ func (b *Board) Series() []SeriesState {
 	for _, s := range b.series {
 		s.BurnRates = maps.Clone(s.BurnRates)
 		s.Identity = slices.Clone(s.Identity)
+		s.Tiers = slices.Clone(s.Tiers)
 		out = append(out, s)
 	}
 	slices.SortFunc(out, func(x, y SeriesState) int { return strings.Compare(x.Key(), y.Key()) })

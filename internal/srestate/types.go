@@ -1,6 +1,8 @@
 package srestate
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"maps"
 	"time"
 )
@@ -27,6 +29,41 @@ type SeriesState struct {
 	ExhaustsWithinPeriod  bool    // the budget runs out before the period ends at the 1h burn rate
 	PeriodMet             bool    // a closed calendar period met the objective
 	HasAlerts, Sharded    bool    // the SLO has alert tiers; the connector runs sharded
+
+	// What the console lists.
+	ID     string // stable, URL-safe: the first 16 hex digits of a SHA-256 of Key()
+	Kind   string // ratio, latency or timeslice
+	Window string // the SLO period as configured: 30d, or month/quarter with its time zone
+	// LatencyThreshold is a latency SLO's threshold; zero for other kinds.
+	LatencyThreshold time.Duration
+	// ExhaustionSeconds is how long the budget lasts at the 1h burn rate, when
+	// ExhaustsWithinPeriod.
+	ExhaustionSeconds float64
+	// PeriodStart and PeriodLength are the current period's (a rolling one ends now).
+	PeriodStart  time.Time
+	PeriodLength time.Duration
+	// Tiers are the SLO's burn-rate alert tiers as evaluated, in configuration order.
+	Tiers []TierState
+}
+
+// TierState is one multi-window multi-burn-rate tier at the series' last evaluation. A burn
+// is absent (its OK false) when its window held no valid events.
+type TierState struct {
+	Severity  string  `json:"severity"`
+	Short     string  `json:"short_window"`
+	Long      string  `json:"long_window"`
+	Factor    float64 `json:"factor"`
+	ShortBurn float64 `json:"short_burn_rate"`
+	LongBurn  float64 `json:"long_burn_rate"`
+	ShortOK   bool    `json:"short_has_data"`
+	LongOK    bool    `json:"long_has_data"`
+	Firing    bool    `json:"firing"`
+}
+
+// ConsoleID is the series' URL id: stable across restarts and replicas.
+func ConsoleID(key string) string {
+	sum := sha256.Sum256([]byte(key))
+	return hex.EncodeToString(sum[:8])
 }
 
 // Key identifies a series across publishers: the SLO name and its identity attributes.

@@ -27,6 +27,7 @@ type TelemetryBuilder struct {
 	mu                               sync.Mutex
 	registrations                    []metric.Registration
 	ConnectorSloCheckpoints          metric.Int64Counter
+	ConnectorSloHistoryRefusedSeries metric.Int64Counter
 	ConnectorSloIncidentEvents       metric.Int64Counter
 	ConnectorSloInvalidSpans         metric.Int64Counter
 	ConnectorSloLabelValuesTruncated metric.Int64Counter
@@ -71,6 +72,12 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 		"otelcol_connector_slo_checkpoints",
 		metric.WithDescription("State checkpoints written to the storage extension, by result. [Development]"),
 		metric.WithUnit("{checkpoint}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.ConnectorSloHistoryRefusedSeries, err = builder.meter.Int64Counter(
+		"otelcol_connector_slo_history_refused_series",
+		metric.WithDescription("SLO series given no console history because history.max_series was reached, each counted once. [Development]"),
+		metric.WithUnit("{series}"),
 	)
 	errs = errors.Join(errs, err)
 	builder.ConnectorSloIncidentEvents, err = builder.meter.Int64Counter(

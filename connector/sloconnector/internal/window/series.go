@@ -186,6 +186,15 @@ type Status struct {
 	Exhaustion      time.Duration
 	ExhaustionOK    bool
 	Alerts          map[string]bool // severity -> firing
+	Tiers           []TierStatus    // spec.Tiers in order
+}
+
+// TierStatus is one alert tier at one instant: its burn factor then (calendar periods vary
+// it) and whether it fires.
+type TierStatus struct {
+	AlertTier
+	Factor float64
+	Firing bool
 }
 
 // WindowStatus is one window's counts with its SLI and burn rate.
@@ -225,13 +234,16 @@ func (s *Series) Evaluate(spec *Spec, now time.Time) Status {
 	for _, sev := range Severities {
 		st.Alerts[sev] = false
 	}
-	for _, tier := range spec.Tiers {
+	st.Tiers = make([]TierStatus, len(spec.Tiers))
+	for i, tier := range spec.Tiers {
 		short, long := byName[tier.Short], byName[tier.Long]
 		factor := spec.BurnFactor(tier, now)
 		threshold := factor * (1 - spec.Objective)
-		if short.OK && long.OK && s.guardEvents(spec, now, tier.Long, long.Counts) >= spec.MinValidEvents &&
+		firing := short.OK && long.OK && s.guardEvents(spec, now, tier.Long, long.Counts) >= spec.MinValidEvents &&
 			short.BurnRate > factor && long.BurnRate > factor &&
-			spec.supports(short.Counts, threshold) && spec.supports(long.Counts, threshold) {
+			spec.supports(short.Counts, threshold) && spec.supports(long.Counts, threshold)
+		st.Tiers[i] = TierStatus{AlertTier: tier, Factor: factor, Firing: firing}
+		if firing {
 			st.Alerts[tier.Severity] = true
 		}
 	}
