@@ -140,9 +140,6 @@ type CheckOverride struct {
 func (c *Config) Validate() error {
 	var errs []error
 	add := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
-	if c.HTTP.NetAddr.Endpoint == "" && c.State == nil {
-		add("endpoint: must be set (host:port), or state must name the sre_state extension whose console serves the scorecard")
-	}
 	if c.EvaluationInterval <= 0 {
 		add("evaluation_interval: %v must be positive", c.EvaluationInterval)
 	}

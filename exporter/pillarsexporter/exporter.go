@@ -100,7 +100,7 @@ func (p *pillars) Start(ctx context.Context, host component.Host) error {
 	p.board = board
 	if p.cfg.HTTP.NetAddr.Endpoint == "" {
 		if p.board == nil {
-			return errors.New("endpoint is empty and no sre_state extension runs to serve the scorecard on its console")
+			return errors.New("endpoint: empty, and no sre_state extension runs whose console would serve the scorecard: set endpoint (host:port) or add sre_state with console.endpoint")
 		}
 		for path, h := range p.mounted() {
 			p.board.Mount(path, h)

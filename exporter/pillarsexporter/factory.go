@@ -61,7 +61,8 @@ func NewFactory() exporter.Factory {
 
 func createDefaultConfig() component.Config {
 	server := confighttp.NewDefaultServerConfig()
-	server.NetAddr.Endpoint = "127.0.0.1:8890"
+	// No endpoint: the pages mount on the sre_state console. Set one for a server of its own.
+	server.NetAddr.Endpoint = ""
 	return &Config{HTTP: server, Settings: Settings{
 		EvaluationInterval: time.Minute,
 		Frameworks:         []string{"aws", "azure", "gcp"},
