@@ -2,6 +2,7 @@ package sloconnector
 
 import (
 	"math"
+	"reflect"
 	"slices"
 	"sync"
 	"time"
@@ -92,11 +93,53 @@ func definitionYAML(slo SLO) string {
 	if err := conf.Marshal(slo); err != nil {
 		return "# the definition could not be rendered: " + err.Error()
 	}
-	b, err := yaml.Marshal(conf.ToStringMap())
+	b, err := yaml.Marshal(pruneDefinition(conf.ToStringMap()))
 	if err != nil {
 		return "# the definition could not be rendered: " + err.Error()
 	}
 	return string(b)
+}
+
+// pruneDefinition drops unset fields (what the user did not write and no default fills) and
+// writes durations as the config does ("30d", "300ms"), not as nanoseconds.
+func pruneDefinition(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		out := map[string]any{}
+		for k, e := range x {
+			if e = pruneDefinition(e); e != nil {
+				out[k] = e
+			}
+		}
+		if len(out) == 0 {
+			return nil
+		}
+		return out
+	case []any:
+		var out []any
+		for _, e := range x {
+			if e = pruneDefinition(e); e != nil {
+				out = append(out, e)
+			}
+		}
+		if len(out) == 0 {
+			return nil
+		}
+		return out
+	case time.Duration:
+		return pruneDefinition(Duration(x))
+	case Duration:
+		if x == 0 {
+			return nil
+		}
+		return window.FormatDuration(time.Duration(x))
+	case nil:
+		return nil
+	}
+	if rv := reflect.ValueOf(v); rv.IsZero() || ((rv.Kind() == reflect.Slice || rv.Kind() == reflect.Map) && rv.Len() == 0) {
+		return nil
+	}
+	return v
 }
 
 // historySample is one emit's contribution to a series' history.

@@ -110,7 +110,7 @@ func buildDetail(b *srestate.Board, s srestate.SeriesState, q url.Values, now ti
 		d.NoHistory = "the connector that published this series keeps no history (history.max_series is 0, or it stopped)"
 	}
 	d.Definition, d.Rules, d.Windows, d.NoHistory = detail.Definition, detail.Rules, detail.Windows, d.NoHistory+detail.NoHistory
-	d.Compliance = detail.Compliance
+	d.Compliance = append([]srestate.PeriodCompliance{}, detail.Compliance...)
 	d.StepSeconds = detail.Step.Seconds()
 	if !detail.HistoryFrom.IsZero() {
 		d.HistoryFrom = &detail.HistoryFrom

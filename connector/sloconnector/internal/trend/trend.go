@@ -62,8 +62,8 @@ func New(l Layout) *History {
 }
 
 // Record adds s at time at to the step holding it in every tier: events add up, gauges take
-// the latest value. A sample older than a tier's newest step is dropped by that tier, so a
-// clock that steps back never rewrites the past.
+// the latest value. A sample older than a tier's newest step (a clock that stepped back) goes
+// to that newest step: the past is never rewritten and no event is lost.
 func (h *History) Record(at time.Time, s Sample) {
 	for i := range h.Tiers {
 		h.Tiers[i].record(at.UnixNano(), s)
@@ -74,9 +74,6 @@ func (t *Tier) record(at int64, s Sample) {
 	step := int64(t.Step)
 	start := at - mod(at, step)
 	if last := t.last(); last != nil && last.At >= start {
-		if last.At > start {
-			return
-		}
 		last.Good += s.Good
 		last.Bad += s.Bad
 		last.set(s)
@@ -174,6 +171,9 @@ func (h *History) Restore(stored *History) {
 				continue
 			}
 			n := len(st.Points)
+			if st.Head < 0 || st.Head >= max(n, 1) {
+				st.Head = 0 // a damaged record: its order is lost, its points are not
+			}
 			ordered := make([]Point, 0, n)
 			for k := range n {
 				ordered = append(ordered, st.Points[(st.Head+k)%n])
