@@ -16,7 +16,7 @@ type Detail struct {
 	Row
 	Identity map[string]string `json:"identity"`
 	// BudgetConsumed is the share of this period's budget spent so far (1 − remaining).
-	BudgetConsumed float64   `json:"budget_consumed"`
+	BudgetConsumed *float64  `json:"budget_consumed"`
 	PeriodStart    time.Time `json:"period_start"`
 	Range          string    `json:"range"`
 	Ranges         []string  `json:"ranges"`
@@ -76,7 +76,10 @@ var rangeChoices = []struct {
 
 func buildDetail(b *srestate.Board, s srestate.SeriesState, q url.Values, now time.Time) Detail {
 	d := Detail{Row: rowOf(s, openIncidents(b)), Identity: map[string]string{}, PeriodStart: s.PeriodStart,
-		BudgetConsumed: 1 - s.BudgetRemaining, To: now, History: []PointJSON{}, Annotations: []Annotation{}, Exemplars: []ExemplarRef{}}
+		To: now, History: []PointJSON{}, Annotations: []Annotation{}, Exemplars: []ExemplarRef{}}
+	if d.BudgetRemaining != nil {
+		d.BudgetConsumed = ptr(1 - *d.BudgetRemaining)
+	}
 	for _, kv := range s.Identity {
 		d.Identity[kv[0]] = kv[1]
 	}

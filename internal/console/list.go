@@ -27,7 +27,7 @@ type Row struct {
 	LatencyThresholdSeconds *float64 `json:"latency_threshold_seconds,omitempty"`
 	// SLI is good ÷ valid over the period; BudgetRemaining the share of its error budget left.
 	SLI             *float64 `json:"sli"`
-	BudgetRemaining float64  `json:"budget_remaining"`
+	BudgetRemaining *float64 `json:"budget_remaining"` // null only if the publisher sent no finite value
 	// ShortBurn and LongBurn are the burn rates of the shortest and the longest alert window.
 	ShortBurn         *Burn        `json:"short_window_burn,omitempty"`
 	LongBurn          *Burn        `json:"long_window_burn,omitempty"`
@@ -85,7 +85,7 @@ type Page struct {
 
 func rowOf(s srestate.SeriesState, incidents map[string]srestate.Incident) Row {
 	r := Row{ID: s.ID, URL: "/slos/" + s.ID, SLO: s.SLO, Service: s.Service, Objective: s.Objective, Window: s.Window,
-		Kind: s.Kind, BudgetRemaining: s.BudgetRemaining, Alert: alertState(s), GoodEvents: s.GoodPeriod,
+		Kind: s.Kind, Alert: alertState(s), GoodEvents: s.GoodPeriod,
 		BadEvents: s.BadPeriod, Updated: s.Updated, Sharded: s.Sharded, Source: s.Source}
 	for _, kv := range s.Identity {
 		if kv[0] != "service.name" {
@@ -94,6 +94,9 @@ func rowOf(s srestate.SeriesState, incidents map[string]srestate.Incident) Row {
 			}
 			r.Group[kv[0]] = kv[1]
 		}
+	}
+	if finite(s.BudgetRemaining) {
+		r.BudgetRemaining = ptr(s.BudgetRemaining)
 	}
 	if s.LatencyThreshold > 0 {
 		r.LatencyThresholdSeconds = ptr(s.LatencyThreshold.Seconds())
@@ -204,7 +207,7 @@ func buildList(b *srestate.Board, q url.Values, pageSize int, now time.Time) Lis
 		rows = append(rows, rowOf(s, incidents))
 	}
 	slices.SortStableFunc(rows, func(x, y Row) int {
-		if c := cmpFloat(x.BudgetRemaining, y.BudgetRemaining); c != 0 {
+		if c := cmpBudget(x.BudgetRemaining, y.BudgetRemaining); c != 0 {
 			return c
 		}
 		return strings.Compare(x.SLO+"\x00"+x.Service, y.SLO+"\x00"+y.Service)
@@ -228,6 +231,19 @@ func buildList(b *srestate.Board, q url.Values, pageSize int, now time.Time) Lis
 		l.Page.Prev = link(max(0, offset-pageSize))
 	}
 	return l
+}
+
+// cmpBudget orders the lowest budget first and an unknown one last.
+func cmpBudget(a, b *float64) int {
+	switch {
+	case a == nil && b == nil:
+		return 0
+	case a == nil:
+		return 1
+	case b == nil:
+		return -1
+	}
+	return cmpFloat(*a, *b)
 }
 
 func cmpFloat(a, b float64) int {

@@ -14,7 +14,7 @@ var listPage = page("slos", `SLOs`, `{{nav "slos"}}
 {{if .Series}}<table id="slo-list"><thead><tr><th>SLO</th><th>Service</th><th>Group</th><th>Objective</th><th>Window</th><th>SLI kind</th><th>SLI</th><th>Budget remaining</th><th>Short burn</th><th>Long burn</th><th>Exhaustion</th><th>Alert</th><th>Incident</th></tr></thead><tbody>
 {{range .Series}}<tr data-id="{{.ID}}" data-alert="{{.Alert}}"><td><a href="{{.URL}}">{{.SLO}}</a> <a class="note" href="{{query $.Filters "slo" .SLO}}">filter</a></td>
 <td>{{.Service}} <a class="note" href="{{query $.Filters "service" .Service}}">filter</a></td><td>{{with .Group}}{{kv .}}{{else}}–{{end}}</td>
-<td>{{pct .Objective}}</td><td>{{.Window}}</td><td>{{.Kind}}</td><td>{{optpct .SLI}}</td><td class="budget{{if lt .BudgetRemaining 0.0}} neg{{end}}">{{pct1 .BudgetRemaining}}</td>
+<td>{{pct .Objective}}</td><td>{{.Window}}</td><td>{{.Kind}}</td><td>{{optpct .SLI}}</td><td class="budget{{if neg .BudgetRemaining}} neg{{end}}">{{optpct1 .BudgetRemaining}}</td>
 <td>{{with .ShortBurn}}{{optnum .Rate}}× ({{.Window}}){{else}}–{{end}}</td><td>{{with .LongBurn}}{{optnum .Rate}}× ({{.Window}}){{else}}–{{end}}</td>
 <td>{{optdur .ExhaustionSeconds}}</td><td class="{{.Alert}}">{{.Alert}}</td><td>{{with .Incident}}<a href="{{.URL}}">{{.ID}}</a>{{else}}–{{end}}</td></tr>
 {{end}}</tbody></table>{{else}}<p id="empty">No SLO series{{if or .Filters.Service .Filters.SLO .Filters.Alert}} match these filters{{else}} yet: the slo connector publishes them at its first emit, once spans arrive{{end}}.</p>{{end}}`)
@@ -25,8 +25,8 @@ var detailPage = page("slo", `{{.D.SLO}} · {{.D.Service}}`, `{{nav "slos"}}{{$d
 {{if $d.Sharded}}<p class="banner" id="sharded">This replica's shard only: its budget is an estimate from the events it received. The Grafana dashboards sum the replicas.</p>{{end}}
 <div class="tiles"><div class="tile">Objective<b id="tile-objective">{{pct $d.Objective}}</b>{{$d.Window}}, {{$d.Kind}}</div>
 <div class="tile">SLI over the period<b id="tile-sli">{{optpct $d.SLI}}</b>{{count $d.GoodEvents}} good, {{count $d.BadEvents}} bad</div>
-<div class="tile">Budget remaining<b id="tile-budget" class="{{if lt $d.BudgetRemaining 0.0}}neg{{end}}">{{pct1 $d.BudgetRemaining}}</b>exhaustion: {{optdur $d.ExhaustionSeconds}}</div>
-<div class="tile">Budget consumed this period<b id="tile-consumed">{{pct1 $d.BudgetConsumed}}</b>since {{when $d.PeriodStart}}</div>
+<div class="tile">Budget remaining<b id="tile-budget" class="{{if neg $d.BudgetRemaining}}neg{{end}}">{{optpct1 $d.BudgetRemaining}}</b>exhaustion: {{optdur $d.ExhaustionSeconds}}</div>
+<div class="tile">Budget consumed this period<b id="tile-consumed">{{optpct1 $d.BudgetConsumed}}</b>since {{when $d.PeriodStart}}</div>
 <div class="tile">Alert<b class="{{$d.Alert}}" id="tile-alert">{{$d.Alert}}</b>{{with $d.Incident}}<a href="{{.URL}}">incident {{.ID}}</a>{{else}}no open incident{{end}}</div></div>
 <p>Range: {{range $d.Ranges}}{{if eq . $d.Range}}<strong>{{.}}</strong>{{else}}<a href="{{$d.URL}}?range={{.}}">{{.}}</a>{{end}} {{end}}
 <span class="note">{{len $d.History}} points of {{dur $d.StepSeconds}} from {{when $d.From}}{{with $d.HistoryFrom}}; history kept since {{when .}}{{end}}. Blue dashed lines are deployments, red bands incidents (linked).</span></p>

@@ -58,6 +58,13 @@ var funcs = template.FuncMap{
 		}
 		return formatFloat(100**v, 3) + " %"
 	},
+	"optpct1": func(v *float64) string {
+		if v == nil {
+			return "–"
+		}
+		return formatFloat(100**v, 1) + " %"
+	},
+	"neg": func(v *float64) bool { return v != nil && *v < 0 },
 	"optnum": func(v *float64) string {
 		if v == nil {
 			return "–"
