@@ -105,6 +105,11 @@ func (p *pillars) Start(ctx context.Context, host component.Host) error {
 		for path, h := range p.mounted() {
 			p.board.Mount(path, h)
 		}
+		if addr := p.board.ConsoleAddr(); addr == "" {
+			p.set.Logger.Warn("the scorecard is mounted on sre_state, but its console.endpoint is empty: nothing serves /scorecard; set console.endpoint on sre_state or endpoint on pillars")
+		} else {
+			p.set.Logger.Info("scorecard served on the sre_state console", zap.String("address", addr), zap.String("path", "/scorecard"))
+		}
 	} else if err := p.serve(ctx, host); err != nil {
 		return err
 	}

@@ -82,6 +82,7 @@ func (e *stateExtension) startConsole(ctx context.Context, host component.Host) 
 		return fmt.Errorf("console: %w", err)
 	}
 	e.server = srv
+	e.board.SetConsoleAddr(ln.Addr().String())
 	e.wg.Add(1)
 	go func() {
 		defer e.wg.Done()

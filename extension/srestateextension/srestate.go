@@ -80,6 +80,7 @@ func (e *stateExtension) Shutdown(ctx context.Context) error {
 	if e.server != nil {
 		err = e.server.Shutdown(ctx)
 		e.server = nil
+		e.board.SetConsoleAddr("")
 	}
 	if e.done != nil {
 		close(e.done)

@@ -34,6 +34,7 @@ type Board struct {
 	sampling    map[string]SamplingStats
 	sources     map[string]SLOSource
 	pages       map[string]http.Handler
+	consoleAddr string // where a console serves this board; empty when none does
 
 	seriesDropped    int64
 	incidentsEvicted int64

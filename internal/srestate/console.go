@@ -112,3 +112,18 @@ func (b *Board) Mounted(path string) (http.Handler, bool) {
 	h, ok := b.pages[path]
 	return h, ok
 }
+
+// SetConsoleAddr records where a console serves the board (empty: it stopped).
+func (b *Board) SetConsoleAddr(addr string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.consoleAddr = addr
+}
+
+// ConsoleAddr is where a console serves the board, so a component that mounts a page can say
+// where it is, or that nothing serves it.
+func (b *Board) ConsoleAddr() string {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	return b.consoleAddr
+}

@@ -82,6 +82,11 @@ func (t *Tier) record(at int64, s Sample) {
 	p := Point{At: start, Good: s.Good, Bad: s.Bad}
 	p.set(s)
 	if len(t.Points) < t.Cap {
+		if len(t.Points) == cap(t.Points) { // grow by doubling, never past Cap, so Bytes stays in the bound
+			grown := make([]Point, len(t.Points), min(max(2*cap(t.Points), 16), t.Cap))
+			copy(grown, t.Points)
+			t.Points = grown
+		}
 		t.Points = append(t.Points, p)
 		return
 	}

@@ -138,8 +138,16 @@ func TestBytesIsBoundedByTheLayout(t *testing.T) {
 	for i := range 1000 {
 		h.Record(t0.Add(time.Duration(i)*time.Minute), sample(1, 0, 1))
 	}
-	if got, bound := h.Bytes(), 5*PointBytes*2; got > bound || got < 5*PointBytes {
-		t.Errorf("%d bytes, want at most %d", got, bound)
+	if got, bound := h.Bytes(), 5*PointBytes; got != bound {
+		t.Errorf("%d bytes, want the layout's %d", got, bound)
+	}
+	big := New(Layout{{Step: time.Minute, Points: 1440}, {Step: time.Hour, Points: 744}})
+	for i := range 3000 {
+		big.Record(t0.Add(time.Duration(i)*time.Minute), sample(1, 0, 1))
+	}
+	// A full day of minutes; 51 hours held in a ring grown by doubling to 64.
+	if got := big.Bytes(); got != (1440+64)*PointBytes {
+		t.Errorf("default layout after 3000 minutes: %d bytes, want %d", got, (1440+64)*PointBytes)
 	}
 }
 
