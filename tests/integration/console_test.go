@@ -17,10 +17,10 @@ import (
 )
 
 type consoleRow struct {
-	ID        string   `json:"id"`
-	URL       string   `json:"url"`
-	SLO       string   `json:"slo"`
-	Service   string   `json:"service"`
+	ID        string `json:"id"`
+	URL       string `json:"url"`
+	SLO       string `json:"slo"`
+	Service   string `json:"service"`
 	Group     map[string]string
 	Objective float64  `json:"objective"`
 	Kind      string   `json:"sli_kind"`
@@ -54,9 +54,11 @@ type consoleDetail struct {
 		Label string `json:"label"`
 		URL   string `json:"url"`
 	} `json:"annotations"`
-	Exemplars  []struct{ TraceID string `json:"trace_id"` } `json:"exemplars"`
-	Definition string                                       `json:"definition"`
-	Rules      string                                       `json:"prometheus_rules"`
+	Exemplars []struct {
+		TraceID string `json:"trace_id"`
+	} `json:"exemplars"`
+	Definition string `json:"definition"`
+	Rules      string `json:"prometheus_rules"`
 }
 
 func (d consoleDetail) historyEvents() (good, bad float64) {
