@@ -45,7 +45,7 @@ type Mark struct {
 
 const (
 	chartWidth, chartHeight              = 960.0, 240.0
-	padLeft, padRight, padTop, padBottom = 64.0, 16.0, 12.0, 28.0
+	padLeft, padRight, padTop, padBottom = 76.0, 16.0, 12.0, 28.0
 )
 
 // SVG renders the chart. Every text is escaped; nothing in it runs.
@@ -165,7 +165,14 @@ func esc(s string) string { return html.EscapeString(s) }
 // formatValue writes an axis label: a percentage for ratios, a count or a rate otherwise.
 func formatValue(v float64, unit string) string {
 	if unit == "%" {
-		return strconv.FormatFloat(100*v, 'f', 2, 64) + " %"
+		prec := 2
+		switch a := math.Abs(100 * v); {
+		case a >= 1000:
+			prec = 0
+		case a >= 100:
+			prec = 1
+		}
+		return strconv.FormatFloat(100*v, 'f', prec, 64) + " %"
 	}
 	switch a := math.Abs(v); {
 	case a >= 1e6:

@@ -14,7 +14,7 @@ import (
 const Style = `body{font:14px/1.4 system-ui,sans-serif;margin:0 1.5em 2em;color:#222;max-width:1400px}
 nav{background:#223;margin:0 -1.5em 1em;padding:.6em 1.5em}nav a{color:#fff;margin-right:1.2em;text-decoration:none;font-weight:600}nav a.here{text-decoration:underline}
 h1{font-size:1.4em}h2{font-size:1.15em;margin-top:1.5em}h3{font-size:1.05em}
-table{border-collapse:collapse;margin:.5em 0 1em;width:100%}td,th{border:1px solid #ccc;padding:.25em .5em;text-align:left;vertical-align:top;overflow-wrap:anywhere}
+table{border-collapse:collapse;margin:.5em 0 1em;width:100%}td,th{border:1px solid #ccc;padding:.25em .5em;text-align:left;vertical-align:top;overflow-wrap:break-word}
 .pass{background:#d9f2d9}.warning{background:#fff0c2}.fail{background:#f8d0d0}.insufficient_data{background:#e8e8e8}.not_applicable{background:#f4f4f4;color:#666}
 .page{color:#b00;font-weight:bold}.ticket{color:#a60;font-weight:bold}.open{color:#b00;font-weight:bold}.neg{color:#b00}
 .note{color:#555;font-size:.9em}.ref{font-size:.85em;color:#345}code{font-size:.9em}pre{background:#f6f6f6;padding:1em;white-space:pre-wrap;overflow-wrap:anywhere}
@@ -74,6 +74,9 @@ var funcs = template.FuncMap{
 	"optdur": func(v *float64) string {
 		if v == nil {
 			return "not within the period"
+		}
+		if *v <= 0 {
+			return "exhausted"
 		}
 		return (time.Duration(*v) * time.Second).Round(time.Second).String()
 	},
