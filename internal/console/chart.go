@@ -75,10 +75,7 @@ func (c Chart) SVG() template.HTML {
 	for _, m := range c.Marks {
 		c.writeMark(&b, m, x)
 	}
-	for _, t := range c.Thresholds {
-		if t.Value < lo || t.Value > hi {
-			continue
-		}
+	for _, t := range c.Thresholds { // yRange spans every threshold
 		fmt.Fprintf(&b, `<g class="threshold" data-value="%s"><title>%s</title><line x1="%g" x2="%g" y1="%.1f" y2="%.1f" stroke="%s" stroke-dasharray="6 3"/></g>`,
 			strconv.FormatFloat(t.Value, 'g', -1, 64), esc(t.Label), padLeft, chartWidth-padRight, y(t.Value), y(t.Value), esc(t.Color))
 	}
