@@ -113,3 +113,28 @@ func TestYRangeAndLabels(t *testing.T) {
 }
 
 func f1(v float64) string { return fmt.Sprintf("%.1f", v) }
+
+// The frame and the axis labels sit where the plot area is.
+func TestChartFrame(t *testing.T) {
+	svg := string(Chart{ID: "c", From: now.Add(-time.Hour), To: now,
+		Thresholds: []Threshold{{Label: "f", Color: "#b00", Value: 2}}}.SVG())
+	for _, want := range []string{
+		`<rect x="76" y="12" width="868" height="200" fill="#fcfcfc" stroke="#ccc"/>`,
+		`<text x="72" y="216.0" font-size="11" text-anchor="end" fill="#555">1.00</text>`, // lo = 2 − 1
+		`<text x="72" y="16.0" font-size="11" text-anchor="end" fill="#555">3.00</text>`,
+		`<text x="944" y="232" font-size="11" text-anchor="end" fill="#555">2026-12-03 12:00Z</text>`,
+		`<line x1="76" x2="944" y1="112.0" y2="112.0" stroke="#b00" stroke-dasharray="6 3"/>`,
+	} {
+		if !strings.Contains(svg, want) {
+			t.Errorf("no %s in\n%s", want, svg)
+		}
+	}
+	two := string(Chart{From: now.Add(-time.Hour), To: now, Lines: []Line{{Name: "two", Color: "#111",
+		Points: []XY{{now.Add(-time.Hour), 1}, {now, 2}}}}}.SVG())
+	if strings.Contains(two, "<circle") || !strings.Contains(two, "<polyline") {
+		t.Errorf("two points are a line, not dots:\n%s", two)
+	}
+	if unlinked := string(Chart{From: now.Add(-time.Hour), To: now, Marks: []Mark{{Kind: "deployment", At: now}}}.SVG()); strings.Contains(unlinked, "<a ") {
+		t.Errorf("a mark without a URL is linked:\n%s", unlinked)
+	}
+}

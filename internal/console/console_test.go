@@ -263,3 +263,52 @@ func BenchmarkList1000(b *testing.B) {
 		}
 	}
 }
+
+// A row names its group, its latency threshold and the shortest short and longest long
+// window of all its tiers, whatever their order; one valid event is an SLI.
+func TestRowFieldsAndPageText(t *testing.T) {
+	b := srestate.NewBoard(srestate.Limits{})
+	s := series("latency", "checkout", -0.25, false)
+	s.Kind, s.LatencyThreshold = "latency", 300*time.Millisecond
+	s.Identity = append(s.Identity, [2]string{"http.route", "/pay"})
+	s.GoodPeriod, s.BadPeriod = 1, 0
+	s.BurnRates = map[string]float64{"5m": 1, "30m": 2, "6h": 3, "1h": 4, "3d": 5, "1d": 6}
+	s.Tiers = []srestate.TierState{{Severity: "page", Short: "30m", Long: "6h"}, {Severity: "page", Short: "5m", Long: "1h"},
+		{Severity: "ticket", Short: "6h", Long: "3d"}, {Severity: "ticket", Short: "2h", Long: "1d"}}
+	s.ExhaustsWithinPeriod, s.ExhaustionSeconds = true, 0
+	b.PublishSeries("slo", []srestate.SeriesState{s})
+	h := newConsole(b)
+	var l List
+	_, page := get(t, h, "/slos", nil)
+	get(t, h, "/slos.json", &l)
+	r := l.Series[0]
+	if r.Group["http.route"] != "/pay" || len(r.Group) != 1 || r.LatencyThresholdSeconds == nil || *r.LatencyThresholdSeconds != 0.3 ||
+		r.SLI == nil || *r.SLI != 1 || r.ShortBurn.Window != "5m" || r.LongBurn.Window != "3d" || *r.LongBurn.Rate != 5 {
+		t.Errorf("row %+v", r)
+	}
+	for _, want := range []string{`<td>http.route=/pay</td>`, `<td>99.900 %</td>`, `<td>100.000 %</td>`, `class="budget neg">-25.0 %`,
+		"Series 1–1 of 1", `<td>exhausted</td>`, `<a href="/slos" class="here">SLOs</a><a href="/incidents">Incidents</a>`} {
+		if !strings.Contains(page, want) {
+			t.Errorf("list page lacks %q", want)
+		}
+	}
+	_, detail := get(t, h, "/slos/"+r.ID, nil)
+	for _, want := range []string{"Share of requests under the latency threshold", "Good and bad events per 0s", `id="tile-sli">100.000 %`,
+		`id="tile-budget" class="neg">-25.0 %`, `id="tile-consumed">125.0 %`} {
+		if !strings.Contains(detail, want) {
+			t.Errorf("detail page lacks %q", want)
+		}
+	}
+	if strings.Contains(detail, "SLI over the period</h2>") {
+		t.Error("a latency SLO's SLI chart is titled as a ratio's")
+	}
+	b.PublishSeries("slo", []srestate.SeriesState{func() srestate.SeriesState { s.PeriodLength = 7 * 24 * time.Hour; return s }()})
+	var d Detail
+	get(t, h, "/slos/"+r.ID+".json?range=1w", &d)
+	if fmt.Sprint(d.Ranges) != "[1h 12h 1d period]" || d.Range != "period" {
+		t.Errorf("a 7d period offers %v (range %s): 1w is the period itself", d.Ranges, d.Range)
+	}
+	if windowDuration("3d") != 72*time.Hour || windowDuration("xd") != math.MaxInt64 || windowDuration("90s") != 90*time.Second {
+		t.Error("windowDuration")
+	}
+}
