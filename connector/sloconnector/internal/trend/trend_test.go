@@ -4,6 +4,7 @@ import (
 	"math"
 	"testing"
 	"time"
+	"unsafe"
 )
 
 var t0 = time.Date(2026, 3, 29, 0, 0, 0, 0, time.UTC)
@@ -156,5 +157,24 @@ func BenchmarkRecord(b *testing.B) {
 	s := Sample{Good: 100, Bad: 1, Budget: 0.9, SLI: 0.99, Burn: make([]float64, MaxWindows)}
 	for i := range b.N {
 		h.Record(t0.Add(time.Duration(i)*5*time.Second), s)
+	}
+}
+
+// A tier of no points or no step is no tier; an empty history has no oldest point, and the
+// oldest is the oldest of any tier.
+func TestEmptyTiersAndOldest(t *testing.T) {
+	h := New(Layout{{Step: time.Minute, Points: 0}, {Step: 0, Points: 10}, {Step: time.Minute, Points: 1}, {Step: time.Hour, Points: 1}})
+	if len(h.Tiers) != 2 {
+		t.Fatalf("%d tiers, want the two with a step and points", len(h.Tiers))
+	}
+	if _, ok := h.Oldest(); ok {
+		t.Error("an empty history has an oldest point")
+	}
+	h.Record(t0.Add(90*time.Minute), sample(1, 0, 1))
+	if oldest, _ := h.Oldest(); !oldest.Equal(t0.Add(time.Hour)) {
+		t.Errorf("oldest %v, want the hour tier's step at %v", oldest, t0.Add(time.Hour))
+	}
+	if PointBytes != int(unsafe.Sizeof(Point{})) {
+		t.Errorf("PointBytes %d, a Point is %d bytes", PointBytes, unsafe.Sizeof(Point{}))
 	}
 }
