@@ -98,25 +98,40 @@ func (p *pillars) Start(ctx context.Context, host component.Host) error {
 		return err
 	}
 	p.board = board
-	if p.cfg.HTTP.NetAddr.Endpoint == "" {
-		if p.board == nil {
-			return errors.New("endpoint: empty, and no sre_state extension runs whose console would serve the scorecard: set endpoint (host:port) or add sre_state with console.endpoint")
-		}
+	own := p.cfg.HTTP.NetAddr.Endpoint != ""
+	if !own && p.board == nil {
+		return errors.New("endpoint: empty, and no sre_state extension runs whose console would serve the scorecard: set endpoint (host:port) or add sre_state with console.endpoint")
+	}
+	// With a board the pages are on its console too, so one port serves every SRE page even
+	// when pillars also keeps its own endpoint.
+	if p.board != nil {
 		for path, h := range p.mounted() {
 			p.board.Mount(path, h)
 		}
-		if addr := p.board.ConsoleAddr(); addr == "" {
-			p.set.Logger.Warn("the scorecard is mounted on sre_state, but its console.endpoint is empty: nothing serves /scorecard; set console.endpoint on sre_state or endpoint on pillars")
-		} else {
+		if addr := p.board.ConsoleAddr(); addr != "" {
 			p.set.Logger.Info("scorecard served on the sre_state console", zap.String("address", addr), zap.String("path", "/scorecard"))
+		} else if !own {
+			p.set.Logger.Warn("the scorecard is mounted on sre_state, but its console.endpoint is empty: nothing serves /scorecard; set console.endpoint on sre_state or endpoint on pillars")
 		}
-	} else if err := p.serve(ctx, host); err != nil {
-		return err
+	}
+	if own {
+		if err := p.serve(ctx, host); err != nil {
+			p.unmount()
+			return err
+		}
 	}
 	p.done = make(chan struct{})
 	p.wg.Add(1)
 	go p.loop()
 	return nil
+}
+
+func (p *pillars) unmount() {
+	if p.board != nil {
+		for _, path := range mountedPaths {
+			p.board.Mount(path, nil)
+		}
+	}
 }
 
 // serve runs pillars' own HTTP server.
@@ -154,11 +169,8 @@ func (p *pillars) Shutdown(ctx context.Context) error {
 	if p.server != nil {
 		err = p.server.Shutdown(ctx)
 		p.server = nil
-	} else if p.board != nil {
-		for _, path := range mountedPaths {
-			p.board.Mount(path, nil)
-		}
 	}
+	p.unmount()
 	p.wg.Wait()
 	p.done = nil
 	p.saveState(ctx)
