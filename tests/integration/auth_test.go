@@ -102,7 +102,7 @@ func TestGatewayTLSAndBearerAuthFromEnvironment(t *testing.T) {
 		t.Error("plaintext gRPC accepted by a TLS receiver")
 	}
 
-	// HTTP: OTLP receiver and scorecard.
+	// HTTP: OTLP receiver and the console.
 	hc := &http.Client{Transport: &http.Transport{TLSClientConfig: tlsCfg}, Timeout: 10 * time.Second}
 	do := func(method, url, token string) int {
 		req, _ := http.NewRequest(method, url, strings.NewReader(string(body)))
@@ -118,7 +118,8 @@ func TestGatewayTLSAndBearerAuthFromEnvironment(t *testing.T) {
 		return resp.StatusCode
 	}
 	otlpURL := "https://" + col.Env[harness.EnvOTLPHTTP] + "/v1/traces"
-	scoreURL := "https://" + col.Env[harness.EnvPillars] + "/scorecard.json"
+	consoleURL := "https://" + col.Env[harness.EnvPillars]
+	scoreURL := consoleURL + "/scorecard.json"
 	for _, c := range []struct {
 		method, url, token string
 		want               int
@@ -129,6 +130,12 @@ func TestGatewayTLSAndBearerAuthFromEnvironment(t *testing.T) {
 		{http.MethodGet, scoreURL, "", http.StatusUnauthorized},
 		{http.MethodGet, scoreURL, "nope", http.StatusUnauthorized},
 		{http.MethodGet, scoreURL, "s3cret-token", http.StatusOK},
+		// Every page of the console sits behind the same TLS and token.
+		{http.MethodGet, consoleURL + "/slos.json", "", http.StatusUnauthorized},
+		{http.MethodGet, consoleURL + "/slos.json", "s3cret-token", http.StatusOK},
+		{http.MethodGet, consoleURL + "/slos", "nope", http.StatusUnauthorized},
+		{http.MethodGet, consoleURL + "/incidents", "", http.StatusUnauthorized},
+		{http.MethodGet, consoleURL + "/incidents", "s3cret-token", http.StatusOK},
 	} {
 		if got := do(c.method, c.url, c.token); got != c.want {
 			t.Errorf("%s %s with token %q: %d, want %d", c.method, c.url, c.token, got, c.want)
