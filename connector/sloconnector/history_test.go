@@ -2,6 +2,7 @@ package sloconnector
 
 import (
 	"context"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -98,7 +99,7 @@ func TestHistoryRecordsEachEmitAndSurvivesARestart(t *testing.T) {
 		}
 		last := d.Points[2]
 		// 12 bad of 312 against a 1 % budget.
-		if want := 1 - (12.0/312)/0.01; abs(last.BudgetRemaining-want) > 1e-6 {
+		if want := 1 - (12.0/312)/0.01; math.Abs(last.BudgetRemaining-want) > 1e-6 {
 			t.Errorf("budget %v, want %v", last.BudgetRemaining, want)
 		}
 		if len(last.BurnRates) != len(d.Windows) || d.Windows[len(d.Windows)-1] != "period" {
@@ -165,11 +166,4 @@ func TestHistoryIsBoundedBySeries(t *testing.T) {
 	if d := detailOf(t, board, "availability", "b", testNow.Add(-time.Hour)); len(d.Points) != 0 || !strings.Contains(d.NoHistory, "max_series") {
 		t.Errorf("second series: %d points, %q", len(d.Points), d.NoHistory)
 	}
-}
-
-func abs(x float64) float64 {
-	if x < 0 {
-		return -x
-	}
-	return x
 }

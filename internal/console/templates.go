@@ -38,6 +38,16 @@ func Nav(here string) template.HTML {
 
 func formatFloat(f float64, prec int) string { return strconv.FormatFloat(f, 'f', prec, 64) }
 
+// optPercent writes an optional ratio as a percentage, "–" when it has no value.
+func optPercent(prec int) func(*float64) string {
+	return func(v *float64) string {
+		if v == nil {
+			return "–"
+		}
+		return formatFloat(100**v, prec) + " %"
+	}
+}
+
 var funcs = template.FuncMap{
 	"nav":   Nav,
 	"pct":   func(v float64) string { return formatFloat(100*v, 3) + " %" },
@@ -52,19 +62,9 @@ var funcs = template.FuncMap{
 	"jsonurl": func(f Filters) string {
 		return strings.Replace(filterURL(f), "/slos", "/slos.json", 1)
 	},
-	"optpct": func(v *float64) string {
-		if v == nil {
-			return "–"
-		}
-		return formatFloat(100**v, 3) + " %"
-	},
-	"optpct1": func(v *float64) string {
-		if v == nil {
-			return "–"
-		}
-		return formatFloat(100**v, 1) + " %"
-	},
-	"neg": func(v *float64) bool { return v != nil && *v < 0 },
+	"optpct":  optPercent(3),
+	"optpct1": optPercent(1),
+	"neg":     func(v *float64) bool { return v != nil && *v < 0 },
 	"optnum": func(v *float64) string {
 		if v == nil {
 			return "–"
