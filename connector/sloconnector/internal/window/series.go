@@ -25,6 +25,8 @@ type Series struct {
 	// the raw events, so a late span still revises its slice. Windows report slices.
 	slices     *Series
 	lastClosed int64 // index of the newest final slice
+
+	corrections []Correction
 }
 
 // NewSeries allocates the rings spec needs. Its memory is fixed from here on.
@@ -208,7 +210,11 @@ type WindowStatus struct {
 
 // Evaluate derives the SLIs, burn rates, budget, exhaustion and alert state at now. Call
 // Advance first when the SLO budgets by timeslices.
-func (s *Series) Evaluate(spec *Spec, now time.Time) Status {
+func (s *Series) Evaluate(spec *Spec, now time.Time) Status { return s.EvaluateExcluding(spec, now, 0) }
+
+// EvaluateExcluding is Evaluate for a timeslice SLO whose period holds excludedSlices slices
+// inside maintenance windows: they leave the period's slice count, so they cost no budget.
+func (s *Series) EvaluateExcluding(spec *Spec, now time.Time, excludedSlices int) Status {
 	st := Status{Windows: make([]WindowStatus, 0, len(spec.Windows)+1), Alerts: make(map[string]bool, 2)}
 	byName := make(map[string]WindowStatus, len(spec.Windows))
 	for _, w := range spec.Windows {
@@ -221,7 +227,7 @@ func (s *Series) Evaluate(spec *Spec, now time.Time) Status {
 
 	st.BudgetRemaining = BudgetRemaining(period.Counts, spec.Objective)
 	if spec.Timeslice > 0 {
-		st.BudgetRemaining = SliceBudgetRemaining(period.Counts, spec.Objective, spec.slicesInPeriod(now))
+		st.BudgetRemaining = SliceBudgetRemaining(period.Counts, spec.Objective, max(spec.slicesInPeriod(now)-float64(excludedSlices), 0))
 	}
 	_, periodEnd := spec.Period.Bounds(now)
 	timeLeft := spec.Period.Length(now)

@@ -16,6 +16,7 @@ type Snapshot struct {
 	PrevAcc     Counts
 	PrevStart   int64
 	History     []PeriodResult
+	Corrections []Correction
 }
 
 // RingSnapshot is one ring's buckets.
@@ -29,7 +30,8 @@ type RingSnapshot struct {
 // Snapshot copies the series' state.
 func (s *Series) Snapshot() Snapshot {
 	snap := Snapshot{Total: s.Total, PeriodAcc: s.periodAcc, PeriodStart: s.periodStart, LastClosed: s.lastClosed,
-		PrevAcc: s.prevAcc, PrevStart: s.prevStart, History: append([]PeriodResult(nil), s.history...)}
+		PrevAcc: s.prevAcc, PrevStart: s.prevStart, History: append([]PeriodResult(nil), s.history...),
+		Corrections: append([]Correction(nil), s.corrections...)}
 	for _, r := range s.rings {
 		snap.Rings = append(snap.Rings, RingSnapshot{Resolution: r.resolution, Latest: r.latest, Empty: r.empty, Slots: append([]Counts(nil), r.slots...)})
 	}
@@ -73,5 +75,6 @@ func (s *Series) restore(snap Snapshot) error {
 	}
 	s.Total, s.periodAcc, s.periodStart = snap.Total, snap.PeriodAcc, snap.PeriodStart
 	s.prevAcc, s.prevStart, s.history = snap.PrevAcc, snap.PrevStart, append([]PeriodResult(nil), snap.History...)
+	s.corrections = append([]Correction(nil), snap.Corrections...)
 	return nil
 }
