@@ -65,10 +65,10 @@ func run(args []string, out io.Writer) error {
 		}
 		fmt.Fprintf(out, "\nconnector %s\n", c.ID)
 		tw := tabwriter.NewWriter(out, 2, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "SLO\tSERVICE\tSPANS\tVALID\tGOOD\tBAD\tOTTL ERRORS")
+		fmt.Fprintln(tw, "SLO\tSERVICE\tSPANS\tVALID\tGOOD\tBAD\tEXCLUDED\tOTTL ERRORS")
 		var warnings []string
 		for _, r := range rows {
-			fmt.Fprintf(tw, "%s\t%s\t%d\t%g\t%g\t%g\t%d\n", r.SLO, r.Service, r.Spans, r.Valid, r.Good, r.Bad, r.OTTLErrors)
+			fmt.Fprintf(tw, "%s\t%s\t%d\t%g\t%g\t%g\t%g\t%d\n", r.SLO, r.Service, r.Spans, r.Valid, r.Good, r.Bad, r.Excluded, r.OTTLErrors)
 			for _, w := range r.Warnings() {
 				warnings = append(warnings, fmt.Sprintf("  %s (service %q): %s", r.SLO, r.Service, w))
 			}

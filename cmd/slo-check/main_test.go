@@ -103,11 +103,11 @@ func TestDryRunCountsPerSLOAndService(t *testing.T) {
 		}
 		got := out.String()
 		rows := map[string]string{
-			// SLO, service, spans, valid, good, bad, OTTL errors
-			"availability checkout":     "41 40 32 8 0",
-			"availability search":       "41 40 40 0 0",
-			"legacy-attribute checkout": "41 40 40 0 0",
-			"checkout-latency checkout": "41 40 36 4 0",
+			// SLO, service, spans, valid, good, bad, excluded, OTTL errors
+			"availability checkout":     "41 40 32 8 0 0",
+			"availability search":       "41 40 40 0 0 0",
+			"legacy-attribute checkout": "41 40 40 0 0 0",
+			"checkout-latency checkout": "41 40 36 4 0 0",
 		}
 		for prefix, counts := range rows {
 			re := regexp.MustCompile(`(?m)^` + strings.ReplaceAll(prefix, " ", `\s+`) + `\s+` + strings.ReplaceAll(counts, " ", `\s+`) + `\s*$`)

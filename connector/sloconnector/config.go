@@ -94,6 +94,8 @@ type Config struct {
 	History HistoryConfig `mapstructure:"history"`
 	// SLOs are the objectives this connector evaluates; at least one.
 	SLOs []SLO `mapstructure:"slos"`
+	// Maintenance windows at the top level apply to the SLOs (and services) they select.
+	Maintenance []MaintenanceWindow `mapstructure:"maintenance"`
 
 	rawErr error // what checkRaw found in the config as written; reported by Validate
 }
@@ -127,6 +129,8 @@ type SLO struct {
 	Description string `mapstructure:"description"`
 	// RunbookURL is an absolute URL annotated on every alert of the SLO.
 	RunbookURL string `mapstructure:"runbook_url"`
+	// Maintenance windows exclude the SLO's events that end inside them.
+	Maintenance []MaintenanceWindow `mapstructure:"maintenance"`
 }
 
 // Window is the SLO period: rolling, or calendar with a time zone.
@@ -159,6 +163,9 @@ type SLI struct {
 	// Latency makes an event bad when its span lasts longer than a threshold; exactly one of Good, Bad
 	// and Latency.
 	Latency *Latency `mapstructure:"latency"`
+	// Exclude is an OTTL condition for valid events that are not a user's (synthetic checks, load
+	// tests): they count as slo.events.excluded{reason="exclude"}, never good or bad.
+	Exclude string `mapstructure:"exclude"`
 }
 
 // Latency makes a span bad when its own duration (end − start) exceeds Threshold.

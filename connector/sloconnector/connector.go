@@ -73,7 +73,7 @@ func newConnector(set component.TelemetrySettings, cfg *Config, next consumer.Me
 	}
 	start := pcommon.NewTimestampFromTime(now())
 	for _, sc := range cfg.SLOs {
-		rt, err := newRuntime(sc, cfg.MaxLateness, cfg.CardinalityLimit)
+		rt, err := newRuntime(cfg, sc)
 		if err != nil {
 			return nil, fmt.Errorf("slo %q: %w", sc.Name, err)
 		}
@@ -153,6 +153,9 @@ func (c *sloConnector) Start(ctx context.Context, host component.Host) error {
 			c.restoreIncidents(ctx)
 		}
 	}
+	c.mu.Lock()
+	c.applyCorrections(c.now())
+	c.mu.Unlock()
 	if c.history != nil {
 		c.board.SetSource(c.id.String(), c.history)
 	}
@@ -261,6 +264,7 @@ func (c *sloConnector) ConsumeTraces(ctx context.Context, td ptrace.Traces) erro
 	late := make([]int64, len(c.slos))
 	invalid := make([]int64, len(c.slos))
 	overflow := make([]int64, len(c.slos))
+	excluded := make([]int64, len(c.slos))
 	runs := make([]run, len(c.slos))
 	flush := func(si int) {
 		r := &runs[si]
@@ -311,6 +315,13 @@ func (c *sloConnector) ConsumeTraces(ctx context.Context, td ptrace.Traces) erro
 						invalid[si]++
 						continue
 					}
+					end := int64(span.EndTimestamp())
+					reason := reasonExclude
+					if out != excludedEvent && rt.maintenance.windows() {
+						if r, ok := rt.maintenance.match(service, time.Unix(0, min(end, nowNano))); ok {
+							out, reason = excludedEvent, r
+						}
+					}
 					if weight < 0 {
 						weight = c.weight(span)
 					}
@@ -327,6 +338,11 @@ func (c *sloConnector) ConsumeTraces(ctx context.Context, td ptrace.Traces) erro
 							resourceSeries[si] = s
 						}
 					}
+					if out == excludedEvent {
+						s.exclude(reason, weight)
+						excluded[si]++
+						continue
+					}
 					counts := window.Counts{Good: weight}
 					if out == badEvent {
 						counts = window.Counts{Bad: weight}
@@ -336,7 +352,6 @@ func (c *sloConnector) ConsumeTraces(ctx context.Context, td ptrace.Traces) erro
 						c.incidents.observeSpan(s, span, out == badEvent, weight)
 					}
 					matched[si]++
-					end := int64(span.EndTimestamp())
 					bucket := int64(-1)
 					if end >= nowNano-int64(rt.spec.MaxLateness) {
 						end = min(end, nowNano) // clock skew: a span from the future ends now
@@ -377,6 +392,9 @@ func (c *sloConnector) ConsumeTraces(ctx context.Context, td ptrace.Traces) erro
 		}
 		if overflow[si] > 0 {
 			c.telemetry.ConnectorSloSeriesOverflow.Add(ctx, overflow[si], attrs)
+		}
+		if excluded[si] > 0 {
+			c.telemetry.ConnectorSloExcludedSpans.Add(ctx, excluded[si], attrs)
 		}
 	}
 	return nil

@@ -22,6 +22,9 @@ type DryRunCount struct {
 	// Invalid counts valid events with a broken measurement (a latency SLO's span that ends
 	// before it starts); the connector counts them in no window.
 	Invalid float64
+	// Excluded counts valid events sli.exclude leaves out (maintenance windows are a matter of
+	// time, which a sample has no say in).
+	Excluded float64
 }
 
 // DryRun classifies every span of td with every SLO exactly as the connector would, without
@@ -86,6 +89,8 @@ func (c *Config) DryRun(ctx context.Context, td ptrace.Traces) ([]DryRunCount, e
 						r.Bad += w
 					case invalidSpan:
 						r.Invalid += w
+					case excludedEvent:
+						r.Excluded += w
 					}
 				}
 			}

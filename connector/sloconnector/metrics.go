@@ -19,6 +19,7 @@ const scopeName = slonames.Scope
 type metricSet struct {
 	events, windowEvents, periodLength, objective, sli, burnRate, remaining, exhaustion, exhausted, alert pmetric.Metric
 	compliance, periodRemaining                                                                           pmetric.Metric
+	excluded, maintenanceActive                                                                           pmetric.Metric
 }
 
 func newMetricSet(sm pmetric.ScopeMetrics, singleWriter bool) metricSet {
@@ -38,6 +39,14 @@ func newMetricSet(sm pmetric.ScopeMetrics, singleWriter bool) metricSet {
 	sum := ms.events.SetEmptySum()
 	sum.SetIsMonotonic(true)
 	sum.SetAggregationTemporality(pmetric.AggregationTemporalityCumulative)
+	ms.excluded = sm.Metrics().AppendEmpty()
+	ms.excluded.SetName(slonames.MetricEventsExcluded)
+	ms.excluded.SetUnit("{event}")
+	ms.excluded.SetDescription("Valid events left out by a maintenance window (by its reason) or sli.exclude (reason exclude), weighted by adjusted count, since the series started.")
+	excludedSum := ms.excluded.SetEmptySum()
+	excludedSum.SetIsMonotonic(true)
+	excludedSum.SetAggregationTemporality(pmetric.AggregationTemporalityCumulative)
+	ms.maintenanceActive = gauge(slonames.MetricMaintenanceActive, "", "1 while a maintenance window covers the series: its events are excluded and its alerts held.")
 	ms.windowEvents = gauge(slonames.MetricWindowEvents, "{event}", "Valid events by outcome within each lookback window and the SLO period.")
 	// The generated rules read a calendar period's length from here, so their burn factors are
 	// the connector's in every month, daylight-saving changes included.
@@ -93,7 +102,13 @@ func (c *sloConnector) buildMetrics(now time.Time) pmetric.Metrics {
 			}
 			point(ms.events, s.state.Total.Good, attrOutcome, "good")
 			point(ms.events, s.state.Total.Bad, attrOutcome, "bad")
-			st := s.state.Evaluate(&rt.spec, now)
+			for _, reason := range rt.maintenance.reasons {
+				point(ms.excluded, s.excluded[reason], attrExcludeReason, reason)
+			}
+			st, inMaintenance := c.evaluate(rt, s, now)
+			if rt.maintenance.windows() {
+				point(ms.maintenanceActive, boolValue(inMaintenance))
+			}
 			if c.board != nil || c.incidents != nil {
 				c.collectState(rt, s, st, now) // reads the exemplars before they are sent
 			}
@@ -139,6 +154,32 @@ func (c *sloConnector) buildMetrics(now time.Time) pmetric.Metrics {
 	}
 	c.telemetry.ConnectorSloSeries.Record(context.Background(), int64(nSeries))
 	return md
+}
+
+// evaluate derives the series' status at now. While a maintenance window covers the series its
+// alerts are held, so no page fires and no incident opens inside a window; the windows hold none
+// of its events either way.
+func (c *sloConnector) evaluate(rt *sloRuntime, s *series, now time.Time) (window.Status, bool) {
+	if !rt.maintenance.windows() {
+		return s.state.Evaluate(&rt.spec, now), false
+	}
+	service := s.service()
+	excludedSlices := 0
+	if rt.spec.Timeslice > 0 {
+		from, to := rt.spec.Period.Bounds(now)
+		excludedSlices = rt.maintenance.coveredSlices(service, from, to, rt.spec.Timeslice)
+	}
+	st := s.state.EvaluateExcluding(&rt.spec, now, excludedSlices)
+	active := rt.maintenance.active(service, now)
+	if active {
+		for sev := range st.Alerts {
+			st.Alerts[sev] = false
+		}
+		for i := range st.Tiers {
+			st.Tiers[i].Firing = false
+		}
+	}
+	return st, active
 }
 
 // seriesAttributes writes the attributes shared by every point of a series.

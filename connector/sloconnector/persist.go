@@ -6,6 +6,7 @@ import (
 	"encoding/gob"
 	"fmt"
 	"maps"
+	"slices"
 	"time"
 
 	"go.opentelemetry.io/collector/extension/xextension/storage"
@@ -33,13 +34,16 @@ type storedWindows struct {
 	Hash    string
 	SavedAt int64
 	Series  map[string]window.Snapshot
+	// Corrected are the one-off maintenance windows these windows already account for.
+	Corrected []string
 }
 
 type storedSeries struct {
 	Key   string
 	Attrs [][2]string
-	Start int64
-	Total window.Counts
+	Start    int64
+	Total    window.Counts
+	Excluded map[string]float64
 }
 
 // storedHistory is one SLO's console history, written with its windows.
@@ -59,7 +63,7 @@ func (c *sloConnector) encodeCounters() map[string][]byte {
 	for _, rt := range c.slos {
 		rec := storedCounters{Version: stateVersion, Hash: rt.hash}
 		for key, s := range rt.series {
-			rec.Series = append(rec.Series, storedSeries{Key: key, Attrs: s.attrs, Start: int64(s.start), Total: s.state.Total})
+			rec.Series = append(rec.Series, storedSeries{Key: key, Attrs: s.attrs, Start: int64(s.start), Total: s.state.Total, Excluded: s.excluded})
 		}
 		out[countersKey(rt.cfg.Name)] = encode(rec)
 	}
@@ -73,7 +77,8 @@ func (c *sloConnector) checkpoint(ctx context.Context, windows bool) error {
 	if windows {
 		now := c.now().UnixNano()
 		for _, rt := range c.slos {
-			rec := storedWindows{Version: stateVersion, Hash: rt.hash, SavedAt: now, Series: make(map[string]window.Snapshot, len(rt.series))}
+			rec := storedWindows{Version: stateVersion, Hash: rt.hash, SavedAt: now, Series: make(map[string]window.Snapshot, len(rt.series)),
+				Corrected: slices.Sorted(maps.Keys(rt.corrected))}
 			for key, s := range rt.series {
 				rec.Series[key] = s.state.Snapshot()
 			}
@@ -131,6 +136,11 @@ func (c *sloConnector) restore(ctx context.Context) {
 			continue
 		}
 		restored := 0
+		if okW && windows.Hash == rt.hash {
+			for _, id := range windows.Corrected {
+				rt.corrected[id] = true
+			}
+		}
 		for _, ss := range counters.Series {
 			s := &series{attrs: ss.Attrs, start: pcommon.Timestamp(ss.Start)}
 			if snap, ok := windows.Series[ss.Key]; okW && ok && windows.Hash == rt.hash {
@@ -143,6 +153,7 @@ func (c *sloConnector) restore(ctx context.Context) {
 			}
 			s.state.Total = ss.Total // the counters record is never older than the windows
 			s.emitted = ss.Total
+			s.excluded = ss.Excluded
 			rt.series[ss.Key] = s
 			restored++
 		}

@@ -49,6 +49,9 @@ type sloRuntime struct {
 
 	liftBucket  time.Duration // one lift-table bucket, when incidents are tracked
 	liftRotated time.Time
+
+	maintenance *sloMaintenance
+	corrected   map[string]bool // one-off windows already seen or applied as corrections, by correctionID
 }
 
 // series is one group_by combination of an SLO.
@@ -60,6 +63,7 @@ type series struct {
 	evidence  *seriesEvidence // lift table and recent bad traces, when incidents are tracked
 	pulse     incident.Pulse  // the events since the last emit, when incidents are tracked
 	emitted   window.Counts   // Total at the last emit, for the history's events per step
+	excluded  map[string]float64 // weighted excluded events by reason, since the series started
 }
 
 type exemplar struct {
@@ -69,8 +73,8 @@ type exemplar struct {
 	weight  float64
 }
 
-func newRuntime(cfg SLO, maxLateness time.Duration, limit int) (*sloRuntime, error) {
-	spec, err := cfg.spec(maxLateness)
+func newRuntime(top *Config, cfg SLO) (*sloRuntime, error) {
+	spec, err := cfg.spec(top.MaxLateness)
 	if err != nil {
 		return nil, err
 	}
@@ -78,24 +82,29 @@ func newRuntime(cfg SLO, maxLateness time.Duration, limit int) (*sloRuntime, err
 	if err != nil {
 		return nil, err
 	}
+	maint, err := buildMaintenance(top, cfg)
+	if err != nil {
+		return nil, err
+	}
 	severities := map[string]bool{}
 	for _, t := range spec.Tiers {
 		severities[t.Severity] = true
 	}
-	return &sloRuntime{cfg: cfg, spec: spec, classifier: cls, hash: definitionHash(cfg), series: map[string]*series{}, limit: limit, severities: severities}, nil
+	return &sloRuntime{cfg: cfg, spec: spec, classifier: cls, hash: definitionHash(cfg), series: map[string]*series{},
+		limit: top.CardinalityLimit, severities: severities, maintenance: maint, corrected: map[string]bool{}}, nil
 }
 
 // definitionHash identifies what the stored windows mean: a change of conditions, objective,
 // period, budgeting or grouping makes the stored state meaningless for the new definition.
 func definitionHash(cfg SLO) string {
 	b, _ := json.Marshal(struct {
-		Service, Valid, Good, Bad, Budgeting, Profile string
+		Service, Valid, Good, Bad, Exclude, Budgeting, Profile string
 		Latency                                       *Latency
 		Objective                                     float64
 		Window                                        Window
 		Timeslice                                     Timeslice
 		GroupBy                                       []string
-	}{cfg.Service, cfg.SLI.Valid, cfg.SLI.Good, cfg.SLI.Bad, cfg.BudgetingMethod, cfg.Alerting.Profile,
+	}{cfg.Service, cfg.SLI.Valid, cfg.SLI.Good, cfg.SLI.Bad, cfg.SLI.Exclude, cfg.BudgetingMethod, cfg.Alerting.Profile,
 		cfg.SLI.Latency, cfg.Objective, cfg.Window, cfg.Timeslice, cfg.GroupBy})
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:8])
@@ -142,6 +151,24 @@ func (r *sloRuntime) newSeries(key string, attrs [][2]string, now pcommon.Timest
 	s := &series{attrs: attrs, state: window.NewSeries(r.spec), start: now}
 	r.series[key] = s
 	return s
+}
+
+// exclude counts a valid event that a window or sli.exclude leaves out.
+func (s *series) exclude(reason string, weight float64) {
+	if s.excluded == nil {
+		s.excluded = map[string]float64{}
+	}
+	s.excluded[reason] += weight
+}
+
+// service is the series' service.name.
+func (s *series) service() string {
+	for _, kv := range s.attrs {
+		if kv[0] == attrService {
+			return kv[1]
+		}
+	}
+	return ""
 }
 
 func (s *series) addExemplar(span ptrace.Span, weight float64) {

@@ -27,6 +27,7 @@ type classifier struct {
 	valid        *ottlcond.Condition // nil: nativeValid decides
 	nativeValid  func(ptrace.Span) bool
 	judgement    *ottlcond.Condition // the kindBad or kindGood condition
+	exclude      *ottlcond.Condition // sli.exclude, when set
 	latency      int64               // kindLatency: threshold in ns
 	errorsAreBad bool
 }
@@ -40,6 +41,8 @@ const (
 	// invalidSpan is a valid event whose measurement is broken (a latency SLO's span that ends
 	// before it starts): counted apart, in no window.
 	invalidSpan
+	// excludedEvent is a valid event sli.exclude leaves out: counted apart, in no window.
+	excludedEvent
 )
 
 func compileSLI(sli SLI) (*classifier, error) {
@@ -75,6 +78,11 @@ func compileSLI(sli SLI) (*classifier, error) {
 	if err != nil {
 		return nil, err
 	}
+	if sli.Exclude != "" {
+		if c.exclude, err = parse("exclude", sli.Exclude); err != nil {
+			return nil, err
+		}
+	}
 	return c, nil
 }
 
@@ -84,7 +92,7 @@ func (c *classifier) classify(ctx context.Context, rs ptrace.ResourceSpans, ss p
 	if c.valid == nil && !c.nativeValid(span) {
 		return notValid, nil
 	}
-	if c.valid == nil && c.kind == kindLatency {
+	if c.valid == nil && c.kind == kindLatency && c.exclude == nil {
 		return c.latencyOutcome(span), nil
 	}
 	tctx := ottlspan.NewTransformContext(rs, ss, span)
@@ -93,6 +101,15 @@ func (c *classifier) classify(ctx context.Context, rs ptrace.ResourceSpans, ss p
 		ok, err := c.valid.Eval(ctx, tctx)
 		if err != nil || !ok {
 			return notValid, err
+		}
+	}
+	if c.exclude != nil {
+		excluded, err := c.exclude.Eval(ctx, tctx)
+		switch {
+		case err != nil:
+			return notValid, err
+		case excluded:
+			return excludedEvent, nil
 		}
 	}
 	if c.kind == kindLatency {

@@ -82,6 +82,25 @@ func (c *Config) Validate() error {
 	if len(c.SLOs) == 0 {
 		add("slos: at least one SLO is required")
 	}
+	names := make([]string, len(c.SLOs))
+	for i, slo := range c.SLOs {
+		names[i] = slo.Name
+	}
+	for i, w := range c.Maintenance {
+		if _, err := w.compile(true); err != nil {
+			add("maintenance[%d].%w", i, err)
+		}
+		for _, name := range w.SLOs {
+			if !slices.Contains(names, name) {
+				add("maintenance[%d].slos: %q is not an SLO of this connector (SLOs: %s)", i, name, strings.Join(names, ", "))
+			}
+		}
+		for _, svc := range w.Services {
+			if svc == "" {
+				add("maintenance[%d].services: a service name must not be empty", i)
+			}
+		}
+	}
 	seen := map[string]int{}
 	for i := range c.SLOs {
 		slo := &c.SLOs[i]
@@ -145,6 +164,14 @@ func (s *SLO) validate(c *Config) error {
 	}
 	if _, err := compileSLI(s.SLI); err != nil {
 		return err
+	}
+	for i, w := range s.Maintenance {
+		if _, err := w.compile(false); err != nil {
+			return fmt.Errorf("maintenance[%d].%w", i, err)
+		}
+	}
+	if len(s.Maintenance) > maxWindowsPerSLO {
+		return fmt.Errorf("maintenance: %d windows, at most %d", len(s.Maintenance), maxWindowsPerSLO)
 	}
 	seenKey := map[string]bool{}     // attribute keys
 	seenLabel := map[string]string{} // their Prometheus names: two keys must not share one

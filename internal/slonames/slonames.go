@@ -32,6 +32,8 @@ const (
 	MetricAlertActive           = "slo.alert.active"
 	MetricPeriodCompliance      = "slo.period.compliance"
 	MetricPeriodBudgetRemaining = "slo.period.error_budget.remaining"
+	MetricEventsExcluded        = "slo.events.excluded"
+	MetricMaintenanceActive     = "slo.maintenance.active"
 	// MetricPrefix starts every one of them.
 	MetricPrefix = "slo."
 	// Scope is the instrumentation scope of every metric the connector emits: without an

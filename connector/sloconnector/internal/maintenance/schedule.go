@@ -157,11 +157,16 @@ func (s *Schedule) OneOffs() []Interval {
 // Covered is how many whole slices of length slice, aligned to the Unix epoch, between from and
 // to lie inside occurrences: the slices a timeslice SLO excludes from its count.
 func (s *Schedule) Covered(from, to time.Time, slice time.Duration) int {
+	return Covered(s.Between(from, to), from, to, slice)
+}
+
+// Covered is Schedule.Covered for intervals sorted by start, from one or several schedules.
+func Covered(ivs []Interval, from, to time.Time, slice time.Duration) int {
 	if slice <= 0 {
 		return 0
 	}
 	n, next := 0, int64(0) // next: the first slice index not counted yet, so overlaps count once
-	for _, iv := range s.Between(from, to) {
+	for _, iv := range ivs {
 		lo := max(iv.Start.UnixNano(), from.UnixNano())
 		hi := min(iv.End.UnixNano(), to.UnixNano())
 		first := ceilDiv(lo, int64(slice))

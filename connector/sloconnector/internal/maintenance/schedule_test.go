@@ -123,7 +123,7 @@ func TestRecurringBounds(t *testing.T) {
 func TestCoveredSlices(t *testing.T) {
 	base := time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC)
 	s := mustCompile(t,
-		Window{Start: base.Add(30 * time.Second), Duration: 5 * time.Minute, Reason: "a"},           // 10:00:30–10:05:30: slices 10:01…10:04
+		Window{Start: base.Add(30 * time.Second), Duration: 5 * time.Minute, Reason: "a"},          // 10:00:30–10:05:30: slices 10:01…10:04
 		Window{Start: base.Add(3 * time.Minute), Duration: 4 * time.Minute, Reason: "overlapping"}) // 10:03–10:07: adds 10:05, 10:06
 	if got := s.Covered(base, base.Add(time.Hour), time.Minute); got != 6 {
 		t.Errorf("covered one-minute slices = %d, want 6", got)

@@ -27,6 +27,7 @@ type TelemetryBuilder struct {
 	mu                               sync.Mutex
 	registrations                    []metric.Registration
 	ConnectorSloCheckpoints          metric.Int64Counter
+	ConnectorSloExcludedSpans        metric.Int64Counter
 	ConnectorSloHistoryRefusedSeries metric.Int64Counter
 	ConnectorSloIncidentEvents       metric.Int64Counter
 	ConnectorSloInvalidSpans         metric.Int64Counter
@@ -72,6 +73,12 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 		"otelcol_connector_slo_checkpoints",
 		metric.WithDescription("State checkpoints written to the storage extension, by result. [Development]"),
 		metric.WithUnit("{checkpoint}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.ConnectorSloExcludedSpans, err = builder.meter.Int64Counter(
+		"otelcol_connector_slo_excluded_spans",
+		metric.WithDescription("Valid spans left out of an SLO by a maintenance window or sli.exclude; slo.events.excluded has their weight by reason. [Development]"),
+		metric.WithUnit("{span}"),
 	)
 	errs = errors.Join(errs, err)
 	builder.ConnectorSloHistoryRefusedSeries, err = builder.meter.Int64Counter(

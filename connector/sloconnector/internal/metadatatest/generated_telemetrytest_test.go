@@ -20,6 +20,7 @@ func TestSetupTelemetry(t *testing.T) {
 	require.NoError(t, err)
 	defer tb.Shutdown()
 	tb.ConnectorSloCheckpoints.Add(context.Background(), 1)
+	tb.ConnectorSloExcludedSpans.Add(context.Background(), 1)
 	tb.ConnectorSloHistoryRefusedSeries.Add(context.Background(), 1)
 	tb.ConnectorSloIncidentEvents.Add(context.Background(), 1)
 	tb.ConnectorSloInvalidSpans.Add(context.Background(), 1)
@@ -31,6 +32,9 @@ func TestSetupTelemetry(t *testing.T) {
 	tb.ConnectorSloSpansEvaluated.Add(context.Background(), 1)
 	tb.ConnectorSloSpansMatched.Add(context.Background(), 1)
 	AssertEqualConnectorSloCheckpoints(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualConnectorSloExcludedSpans(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualConnectorSloHistoryRefusedSeries(t, testTel,

@@ -21,7 +21,7 @@ type piece struct {
 }
 
 // TakeBack removes the events that ended in [from, to) from every window and the calendar
-// period, records the correction and returns what it took back. Each ring is exact to its own
+// period, records the correction when it took anything and returns what it took back. Each ring is exact to its own
 // bucket: a bucket the window only partly covers gives back what the finer ring says of that
 // part while the finer ring still holds the bucket, else all of it (older events are only
 // known to the hour). A timeslice SLO also gives back the verdicts of the slices wholly inside
@@ -40,6 +40,9 @@ func (s *Series) TakeBack(spec *Spec, now, from, to time.Time, reason string) Co
 		} else {
 			taken = Counts{}
 		}
+	}
+	if taken == (Counts{}) {
+		return taken // nothing stored to correct, nothing to record
 	}
 	c := Correction{From: from.UnixNano(), To: to.UnixNano(), Applied: now.UnixNano(), Reason: reason, TakenBack: taken}
 	if spec.Period.IsCalendar() {

@@ -80,8 +80,9 @@ func TestTakeBackRoundsToTheHoldingRing(t *testing.T) {
 	if got := s.TakeBack(spec, now, now, now, "empty"); got != (Counts{}) || len(s.Corrections()) != 2 {
 		t.Errorf("an empty window takes nothing and is not recorded: %+v, %d records", got, len(s.Corrections()))
 	}
-	if got := NewSeries(*spec).TakeBack(spec, now, old, now, "fresh"); got != (Counts{}) {
-		t.Errorf("a series without events gives back nothing, got %+v", got)
+	fresh := NewSeries(*spec)
+	if got := fresh.TakeBack(spec, now, old, now, "fresh"); got != (Counts{}) || len(fresh.Corrections()) != 0 {
+		t.Errorf("a series without events gives back nothing and records nothing, got %+v", got)
 	}
 }
 
@@ -104,8 +105,12 @@ func TestTakeBackCalendarAndSnapshot(t *testing.T) {
 	if c := s.Corrections()[0]; c.PeriodStart != t0.UnixNano() {
 		t.Errorf("correction period start %v, want June", time.Unix(0, c.PeriodStart))
 	}
+	if again := s.TakeBack(spec, now, from, from.Add(time.Minute), "again"); again != (Counts{}) || len(s.Corrections()) != 1 {
+		t.Errorf("a second correction of the same minute finds nothing left: %+v", again)
+	}
 	for i := 0; i < MaxCorrections+3; i++ {
-		s.TakeBack(spec, now, from, from.Add(time.Minute), "again")
+		at := t0.Add(time.Hour + time.Duration(i)*time.Minute)
+		s.TakeBack(spec, now, at, at.Add(time.Minute), "again")
 	}
 	restored, err := RestoreSeries(*spec, s.Snapshot())
 	if err != nil {
