@@ -39,8 +39,8 @@ type storedWindows struct {
 }
 
 type storedSeries struct {
-	Key   string
-	Attrs [][2]string
+	Key      string
+	Attrs    [][2]string
 	Start    int64
 	Total    window.Counts
 	Excluded map[string]float64

@@ -60,9 +60,9 @@ type series struct {
 	state     *window.Series
 	start     pcommon.Timestamp
 	exemplars []exemplar
-	evidence  *seriesEvidence // lift table and recent bad traces, when incidents are tracked
-	pulse     incident.Pulse  // the events since the last emit, when incidents are tracked
-	emitted   window.Counts   // Total at the last emit, for the history's events per step
+	evidence  *seriesEvidence    // lift table and recent bad traces, when incidents are tracked
+	pulse     incident.Pulse     // the events since the last emit, when incidents are tracked
+	emitted   window.Counts      // Total at the last emit, for the history's events per step
 	excluded  map[string]float64 // weighted excluded events by reason, since the series started
 }
 
@@ -99,11 +99,11 @@ func newRuntime(top *Config, cfg SLO) (*sloRuntime, error) {
 func definitionHash(cfg SLO) string {
 	b, _ := json.Marshal(struct {
 		Service, Valid, Good, Bad, Exclude, Budgeting, Profile string
-		Latency                                       *Latency
-		Objective                                     float64
-		Window                                        Window
-		Timeslice                                     Timeslice
-		GroupBy                                       []string
+		Latency                                                *Latency
+		Objective                                              float64
+		Window                                                 Window
+		Timeslice                                              Timeslice
+		GroupBy                                                []string
 	}{cfg.Service, cfg.SLI.Valid, cfg.SLI.Good, cfg.SLI.Bad, cfg.SLI.Exclude, cfg.BudgetingMethod, cfg.Alerting.Profile,
 		cfg.SLI.Latency, cfg.Objective, cfg.Window, cfg.Timeslice, cfg.GroupBy})
 	sum := sha256.Sum256(b)
