@@ -26,8 +26,9 @@ const (
 // start has already passed when the connector starts, and that it has never seen, is a
 // correction: it takes back the stored events it covers.
 type MaintenanceWindow struct {
-	// Start is when the window (or its first occurrence) starts: RFC 3339 with an offset; required.
-	Start string `mapstructure:"start"`
+	// Start is when the window (or its first occurrence) starts: RFC 3339 with an offset (a YAML
+	// timestamp without one is UTC); required.
+	Start time.Time `mapstructure:"start"`
 	// Duration is how long each occurrence lasts; required.
 	Duration Duration `mapstructure:"duration"`
 	// Recurrence repeats the window: an RFC 5545 RRULE with FREQ=DAILY, WEEKLY or MONTHLY and
@@ -63,14 +64,7 @@ func (w MaintenanceWindow) compile(topLevel bool) (maintenance.Window, error) {
 	if reason == reasonExclude {
 		return maintenance.Window{}, fmt.Errorf("reason: %q is the reason of sli.exclude; name the maintenance", reason)
 	}
-	out := maintenance.Window{Duration: time.Duration(w.Duration), Recurrence: w.Recurrence, Reason: reason}
-	if w.Start != "" {
-		start, err := time.Parse(time.RFC3339, w.Start)
-		if err != nil {
-			return maintenance.Window{}, fmt.Errorf("start: %q is not RFC 3339 with an offset (e.g. 2026-03-29T02:00:00+01:00)", w.Start)
-		}
-		out.Start = start
-	}
+	out := maintenance.Window{Start: w.Start, Duration: time.Duration(w.Duration), Recurrence: w.Recurrence, Reason: reason}
 	if w.TimeZone != "" {
 		loc, err := time.LoadLocation(w.TimeZone)
 		if err != nil {

@@ -83,7 +83,7 @@ func secondsToPage(r outageRun, limit int) int {
 func TestMaintenanceWindowCoversATotalOutage(t *testing.T) {
 	clock := testNow
 	windowStart := testNow.Add(40*time.Second + time.Nanosecond) // the 40th second's spans end just before it
-	w := MaintenanceWindow{Start: windowStart.Format(time.RFC3339Nano), Duration: Duration(90 * time.Second), Reason: "db-upgrade"}
+	w := MaintenanceWindow{Start: windowStart, Duration: Duration(90 * time.Second), Reason: "db-upgrade"}
 	c, logs := startIncidentConnector(t, baseConfig(availability(w)), &clock)
 	r := outageRun{t: t, c: c, clock: &clock}
 	for range 40 {
@@ -155,7 +155,7 @@ func TestCorrectionGivesBackTheBudget(t *testing.T) {
 	if err := r.c.checkpoint(context.Background(), true); err != nil {
 		t.Fatal(err)
 	}
-	w := MaintenanceWindow{Start: outageFrom.Add(time.Second).Format(time.RFC3339), Duration: Duration(20 * time.Second), Reason: "payment-provider"}
+	w := MaintenanceWindow{Start: outageFrom.Add(time.Second), Duration: Duration(20 * time.Second), Reason: "payment-provider"}
 	r = start(availability(w))
 	got := points(r.c.buildMetrics(clock))
 	if got[budgetKey] != 1 {
@@ -184,7 +184,7 @@ func TestExcludeAndTopLevelSelector(t *testing.T) {
 	slo := SLO{Name: "availability", Objective: 99, SLI: SLI{Bad: "status.code == STATUS_CODE_ERROR",
 		Exclude: `attributes["user_agent.synthetic.type"] != nil`}}
 	cfg := baseConfig(slo)
-	cfg.Maintenance = []MaintenanceWindow{{Start: testNow.Add(-time.Minute).Format(time.RFC3339), Duration: Duration(time.Hour),
+	cfg.Maintenance = []MaintenanceWindow{{Start: testNow.Add(-time.Minute), Duration: Duration(time.Hour),
 		Reason: "billing-migration", SLOs: []string{"availability"}, Services: []string{"billing"}}}
 	c := newTestConnector(t, cfg)
 	td := entryRequests("checkout", 10, true, testNow, 1)
@@ -228,14 +228,14 @@ func TestExcludeAndTopLevelSelector(t *testing.T) {
 }
 
 func TestMaintenanceConfigErrors(t *testing.T) {
-	at := testNow.Format(time.RFC3339)
+	at := testNow
 	cases := []struct {
 		top  []MaintenanceWindow
 		own  []MaintenanceWindow
 		want string
 	}{
 		{top: []MaintenanceWindow{{Start: at, Duration: Duration(time.Hour), SLOs: []string{"nope"}}}, want: `maintenance[0].slos: "nope" is not an SLO of this connector (SLOs: availability)`},
-		{own: []MaintenanceWindow{{Start: "2026-12-03 10:00", Duration: Duration(time.Hour)}}, want: `slos[0] (availability).maintenance[0].start: "2026-12-03 10:00" is not RFC 3339`},
+		{own: []MaintenanceWindow{{Duration: Duration(time.Hour)}}, want: "slos[0] (availability).maintenance[0].start: required"},
 		{own: []MaintenanceWindow{{Start: at, Duration: Duration(time.Hour), Services: []string{"x"}}}, want: "maintenance[0].slos, services: only a window at the connector's top level"},
 		{own: []MaintenanceWindow{{Start: at, Duration: Duration(time.Hour), Reason: "exclude"}}, want: `reason: "exclude" is the reason of sli.exclude`},
 		{own: []MaintenanceWindow{{Start: at, Duration: Duration(time.Hour), Recurrence: "FREQ=DAILY;BYHOUR=2"}}, want: `"BYHOUR" is not supported`},

@@ -23,6 +23,7 @@ func checkRaw(raw map[string]any) error {
 var (
 	stdDurationType = reflect.TypeFor[time.Duration]()
 	durationType    = reflect.TypeFor[Duration]()
+	timeType        = reflect.TypeFor[time.Time]()
 )
 
 func walkRaw(t reflect.Type, raw map[string]any, path string, errs *[]error) {
@@ -52,6 +53,14 @@ func checkRawValue(t reflect.Type, value any, path string, errs *[]error) {
 		t = t.Elem()
 	}
 	switch {
+	case t == timeType:
+		if s, ok := value.(string); ok {
+			if _, err := time.Parse(time.RFC3339Nano, s); err != nil {
+				*errs = append(*errs, fmt.Errorf("%s: %q is not RFC 3339 with an offset (e.g. 2026-03-29T02:00:00+01:00)", path, s))
+			}
+		} else if _, ok := value.(time.Time); !ok {
+			*errs = append(*errs, fmt.Errorf("%s: %v is not an RFC 3339 time", path, value))
+		}
 	case t == stdDurationType || t == durationType:
 		if err := checkRawDuration(value, t == durationType); err != nil {
 			*errs = append(*errs, fmt.Errorf("%s: %w", path, err))

@@ -14,6 +14,8 @@ import (
 	"go.opentelemetry.io/collector/confmap/provider/envprovider"
 	"go.opentelemetry.io/collector/confmap/provider/fileprovider"
 
+	"go.yaml.in/yaml/v3"
+
 	"github.com/otelcol-sre/otelcol-sre/connector/sloconnector"
 )
 
@@ -39,6 +41,19 @@ func Load(path, only string) ([]Connector, error) {
 	if err != nil {
 		return nil, fmt.Errorf("config %s: %w", path, err)
 	}
+	return fromConf(conf, path, only)
+}
+
+// Parse reads the slo connectors of a config document that needs no resolving.
+func Parse(doc []byte, only string) ([]Connector, error) {
+	var raw map[string]any
+	if err := yaml.Unmarshal(doc, &raw); err != nil {
+		return nil, err
+	}
+	return fromConf(confmap.NewFromStringMap(raw), "document", only)
+}
+
+func fromConf(conf *confmap.Conf, path, only string) ([]Connector, error) {
 	connectors, err := conf.Sub("connectors")
 	if err != nil {
 		return nil, fmt.Errorf("config %s: connectors: %w", path, err)

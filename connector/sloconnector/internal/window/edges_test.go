@@ -215,7 +215,7 @@ func TestPeriodShortestKindAndZone(t *testing.T) {
 	if r.Shortest() != 30*24*time.Hour || r.Kind() != "rolling" || r.Location() != time.UTC {
 		t.Errorf("rolling: %v %s %v", r.Shortest(), r.Kind(), r.Location())
 	}
-	for d, want := range map[time.Duration]string{30 * 24 * time.Hour: "30d", 36 * time.Hour: "36h0m0s", 0: "0s"} {
+	for d, want := range map[time.Duration]string{30 * 24 * time.Hour: "30d", 36 * time.Hour: "36h", 90 * time.Minute: "1h30m", 150 * time.Second: "2m30s", 2 * time.Minute: "2m", 300 * time.Millisecond: "300ms", 0: "0s"} {
 		if got := FormatDuration(d); got != want {
 			t.Errorf("FormatDuration(%v) = %q, want %q", d, got, want)
 		}
