@@ -136,7 +136,7 @@ type osloCondition struct {
 	Op             string  `yaml:"op"`
 	Threshold      float64 `yaml:"threshold"`
 	LookbackWindow string  `yaml:"lookbackWindow"`
-	AlertAfter     string  `yaml:"alertAfter"`
+	AlertAfter     string  `yaml:"alertAfter,omitempty"` // the default, 0m, is what the tiers do
 }
 
 var notRFC1123 = regexp.MustCompile(`[^a-z0-9-]+`)
@@ -346,7 +346,7 @@ func exportAlerts(slo SLO, name string) ([]osloDoc, error) {
 			docs = append(docs,
 				osloDoc{APIVersion: openSLOVersion, Kind: "AlertCondition", Metadata: osloMeta{Name: n},
 					Spec: osloAlertConditionSpec{Description: desc, Severity: tier.Severity,
-						Condition: osloCondition{Kind: "burnrate", Op: "gt", Threshold: factor, LookbackWindow: w.this, AlertAfter: "0m"}}},
+						Condition: osloCondition{Kind: "burnrate", Op: "gt", Threshold: factor, LookbackWindow: w.this}}},
 				osloDoc{APIVersion: openSLOVersion, Kind: "AlertPolicy", Metadata: osloMeta{Name: n},
 					Spec: osloAlertPolicySpec{Description: desc, AlertWhenBreaching: true,
 						Conditions: []map[string]string{{"conditionRef": n}}, NotificationTargets: []map[string]string{{"targetRef": notificationTarget}}}})

@@ -100,6 +100,11 @@ func FromOpenSLO(files ...OpenSLOFile) ([]SLO, error) {
 
 func (imp *osloImport) convert() ([]SLO, error) {
 	spec := imp.spec
+	for i, obj := range spec.Objectives {
+		if obj.Indicator != nil || obj.IndicatorRef != "" {
+			return nil, fmt.Errorf("spec.objectives[%d]: a composite SLO (an indicator per objective) is refused: the connector judges each span by one SLI per SLO; write one SLO per indicator", i)
+		}
+	}
 	base := SLO{Name: imp.doc.Metadata.Name, Description: spec.Description, RunbookURL: imp.annotations[annotationRunbook]}
 	if n := imp.annotations[annotationName]; n != "" {
 		base.Name = n
@@ -151,9 +156,6 @@ func (imp *osloImport) convert() ([]SLO, error) {
 	var out []SLO
 	for i, obj := range spec.Objectives {
 		path := fmt.Sprintf("spec.objectives[%d]", i)
-		if obj.Indicator != nil || obj.IndicatorRef != "" {
-			return nil, fmt.Errorf("%s: a composite SLO (an indicator per objective) is refused: the connector judges each span by one SLI per SLO; write one SLO per indicator", path)
-		}
 		slo := base
 		if len(spec.Objectives) > 1 {
 			suffix := openSLOName(obj.DisplayName)
