@@ -57,6 +57,7 @@ type sloDefinition struct {
 	windows     []string // burn-rate window names, in point order
 	layout      trend.Layout
 	hash        string
+	maintenance *sloMaintenance // immutable schedules, read without c.mu
 }
 
 type seriesHistory struct {
@@ -64,13 +65,14 @@ type seriesHistory struct {
 	History      *trend.History
 	Exemplars    []srestate.Exemplar
 	compliance   []srestate.PeriodCompliance // from the windows: rebuilt each emit, not stored
+	corrections  []srestate.Correction       // likewise
 }
 
 func newHistoryStore(cfg *Config, slos []*sloRuntime, connectorID string, now func() time.Time) *historyStore {
 	hs := &historyStore{cfg: cfg.History, traceURL: cfg.Incidents.TraceURL, defs: map[string]*sloDefinition{},
 		series: map[string]*seriesHistory{}, refused: map[string]bool{}, now: now}
 	for _, rt := range slos {
-		d := &sloDefinition{hash: rt.hash, yaml: definitionYAML(rt.cfg)}
+		d := &sloDefinition{hash: rt.hash, yaml: definitionYAML(rt.cfg), maintenance: rt.maintenance}
 		one := *cfg
 		one.SLOs = []SLO{rt.cfg}
 		if rules, err := RulesDocument(ConnectorRules{ID: connectorID, Config: &one}); err == nil {
@@ -145,8 +147,9 @@ func pruneDefinition(v any) any {
 // historySample is one emit's contribution to a series' history.
 type historySample struct {
 	sample     trend.Sample
-	compliance []srestate.PeriodCompliance
-	exemplars  []srestate.Exemplar
+	compliance  []srestate.PeriodCompliance
+	corrections []srestate.Correction
+	exemplars   []srestate.Exemplar
 }
 
 // sampleOf reads the history sample of an evaluation; delta is the events since the last emit.
@@ -174,6 +177,14 @@ func sampleOf(rt *sloRuntime, s *series, st window.Status, delta window.Counts) 
 			Good: past.Counts.Good, Bad: past.Counts.Bad, Met: sli >= rt.spec.Objective,
 		})
 	}
+	for _, c := range s.state.Corrections() {
+		sc := srestate.Correction{From: time.Unix(0, c.From), To: time.Unix(0, c.To), Applied: time.Unix(0, c.Applied),
+			Reason: c.Reason, Good: c.TakenBack.Good, Bad: c.TakenBack.Bad}
+		if c.PeriodStart != 0 {
+			sc.PeriodStart = time.Unix(0, c.PeriodStart).In(rt.spec.Period.Location())
+		}
+		hs.corrections = append(hs.corrections, sc)
+	}
 	for _, e := range s.exemplars {
 		hs.exemplars = append(hs.exemplars, srestate.Exemplar{TraceID: e.traceID.String(), At: e.at.AsTime()})
 	}
@@ -200,12 +211,15 @@ func (hs *historyStore) record(pending []pendingSeries, now time.Time) (refused 
 			hs.series[key] = h
 		}
 		h.History.Record(now, p.history.sample)
-		h.compliance = p.history.compliance
+		h.compliance, h.corrections = p.history.compliance, p.history.corrections
 		h.Exemplars = append(h.Exemplars, p.history.exemplars...)
 		h.Exemplars = h.Exemplars[max(0, len(h.Exemplars)-maxRecentExemplars):]
 	}
 	return refused
 }
+
+// maintenanceAhead is how far ahead the console lists planned windows.
+const maintenanceAhead = 7 * 24 * time.Hour
 
 // SLODetail implements srestate.SLOSource.
 func (hs *historyStore) SLODetail(key string, since time.Time) (srestate.SLODetail, bool) {
@@ -217,7 +231,10 @@ func (hs *historyStore) SLODetail(key string, since time.Time) (srestate.SLODeta
 	if ok {
 		def := hs.defs[h.SLO]
 		d = srestate.SLODetail{Definition: def.yaml, Rules: def.rules, TraceURL: hs.traceURL, Windows: def.windows,
-			Compliance: slices.Clone(h.compliance), Exemplars: slices.Clone(h.Exemplars)}
+			Compliance: slices.Clone(h.compliance), Corrections: slices.Clone(h.corrections), Exemplars: slices.Clone(h.Exemplars)}
+		for _, iv := range def.maintenance.between(h.Service, since, now.Add(maintenanceAhead)) {
+			d.Maintenance = append(d.Maintenance, srestate.MaintenanceWindow{Start: iv.Start, End: iv.End, Reason: iv.Reason})
+		}
 		points, step := h.History.Since(since, now)
 		d.Step = step
 		d.HistoryFrom, _ = h.History.Oldest()

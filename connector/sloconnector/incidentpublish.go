@@ -22,7 +22,7 @@ type pendingSeries struct {
 
 // collectState records a series' evaluation for the board and the incident tracker. The
 // caller holds c.mu.
-func (c *sloConnector) collectState(rt *sloRuntime, s *series, st window.Status, now time.Time) {
+func (c *sloConnector) collectState(rt *sloRuntime, s *series, st window.Status, inMaintenance bool, now time.Time) {
 	burn := make(map[string]float64, len(st.Windows))
 	for _, w := range st.Windows {
 		if w.OK && !isNonFinite(w.BurnRate) {
@@ -39,7 +39,7 @@ func (c *sloConnector) collectState(rt *sloRuntime, s *series, st window.Status,
 		SLO: rt.cfg.Name, Service: service, Identity: s.attrs, Page: st.Alerts["page"], Ticket: st.Alerts["ticket"],
 		BurnRates: burn, BudgetRemaining: finiteOr(st.BudgetRemaining, 0), Updated: now,
 		Objective: rt.spec.Objective, ExhaustsWithinPeriod: st.ExhaustionOK, HasAlerts: len(rt.severities) > 0,
-		Sharded: c.cfg.Topology == topologySharded,
+		Sharded: c.cfg.Topology == topologySharded, InMaintenance: inMaintenance,
 		Kind:    rt.classifier.kindName(rt.spec), Window: rt.spec.Period.String(),
 		PeriodStart: periodStart(&rt.spec, now), PeriodLength: rt.spec.Period.Length(now),
 	}}

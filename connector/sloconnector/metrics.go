@@ -110,7 +110,7 @@ func (c *sloConnector) buildMetrics(now time.Time) pmetric.Metrics {
 				point(ms.maintenanceActive, boolValue(inMaintenance))
 			}
 			if c.board != nil || c.incidents != nil {
-				c.collectState(rt, s, st, now) // reads the exemplars before they are sent
+				c.collectState(rt, s, st, inMaintenance, now) // reads the exemplars before they are sent
 			}
 			c.attachExemplars(ms.events, s)
 			for _, w := range st.Windows {

@@ -115,7 +115,11 @@ func (c Chart) writeMark(b *strings.Builder, m Mark, x func(time.Time) float64) 
 		fmt.Fprintf(b, `<line x1="%.1f" x2="%.1f" y1="%g" y2="%g" stroke="#36c" stroke-width="2" stroke-dasharray="2 2"/>`, x(m.At), x(m.At), padTop, chartHeight-padBottom)
 	} else {
 		x0, x1 := x(m.At), x(m.End)
-		fmt.Fprintf(b, `<rect x="%.1f" y="%g" width="%.1f" height="%g" fill="#d33" fill-opacity="0.15" stroke="#d33"/>`, x0, padTop, max(x1-x0, 2), chartHeight-padTop-padBottom)
+		color := "#d33"
+		if m.Kind == "maintenance" {
+			color = "#888"
+		}
+		fmt.Fprintf(b, `<rect x="%.1f" y="%g" width="%.1f" height="%g" fill="%s" fill-opacity="0.15" stroke="%s"/>`, x0, padTop, max(x1-x0, 2), chartHeight-padTop-padBottom, color, color)
 	}
 	b.WriteString(`</g>`)
 	if open != "" {

@@ -31,9 +31,13 @@ type Detail struct {
 	Alerts      []AlertRow                  `json:"alerts"`
 	Annotations []Annotation                `json:"annotations"`
 	Compliance  []srestate.PeriodCompliance `json:"compliance"`
-	Exemplars   []ExemplarRef               `json:"exemplars"`
-	Definition  string                      `json:"definition"`
-	Rules       string                      `json:"prometheus_rules"`
+	// Corrections are the maintenance windows added after the fact; Upcoming the windows of
+	// the next 7 days.
+	Corrections []srestate.Correction        `json:"corrections"`
+	Upcoming    []srestate.MaintenanceWindow `json:"upcoming_maintenance"`
+	Exemplars   []ExemplarRef                `json:"exemplars"`
+	Definition  string                       `json:"definition"`
+	Rules       string                       `json:"prometheus_rules"`
 }
 
 // PointJSON is one history step. Gauges without a value are left out.
@@ -53,9 +57,10 @@ type AlertRow struct {
 	ExhaustionSeconds *float64 `json:"exhaustion_seconds"`
 }
 
-// Annotation is a deployment (an instant) or an incident (open to resolve) on every chart.
+// Annotation is a deployment (an instant), an incident (open to resolve) or a maintenance
+// window on every chart.
 type Annotation struct {
-	Kind  string     `json:"kind"` // deployment or incident
+	Kind  string     `json:"kind"` // deployment, incident or maintenance
 	At    time.Time  `json:"at"`
 	End   *time.Time `json:"end,omitempty"`
 	Label string     `json:"label"`
@@ -76,7 +81,8 @@ var rangeChoices = []struct {
 
 func buildDetail(b *srestate.Board, s srestate.SeriesState, q url.Values, now time.Time) Detail {
 	d := Detail{Row: rowOf(s, openIncidents(b)), Identity: map[string]string{}, PeriodStart: s.PeriodStart,
-		To: now, History: []PointJSON{}, Annotations: []Annotation{}, Exemplars: []ExemplarRef{}}
+		To: now, History: []PointJSON{}, Annotations: []Annotation{}, Exemplars: []ExemplarRef{},
+		Corrections: []srestate.Correction{}, Upcoming: []srestate.MaintenanceWindow{}}
 	if d.BudgetRemaining != nil {
 		d.BudgetConsumed = ptr(1 - *d.BudgetRemaining)
 	}
@@ -140,7 +146,22 @@ func buildDetail(b *srestate.Board, s srestate.SeriesState, q url.Values, now ti
 		}
 		d.Exemplars = append(d.Exemplars, ref)
 	}
+	d.Corrections = append(d.Corrections, detail.Corrections...)
 	d.Annotations = annotations(b, s, detail.Deployments, d.From, now)
+	for _, w := range detail.Maintenance {
+		switch {
+		case w.Start.After(now):
+			d.Upcoming = append(d.Upcoming, w)
+		case w.End.After(d.From):
+			end := w.End
+			if end.After(now) {
+				end = now
+			}
+			d.Annotations = append(d.Annotations, Annotation{Kind: "maintenance", At: w.Start, End: &end,
+				Label: fmt.Sprintf("maintenance: %s (until %s)", w.Reason, w.End.UTC().Format(time.RFC3339))})
+		}
+	}
+	slices.SortStableFunc(d.Annotations, func(x, y Annotation) int { return x.At.Compare(y.At) })
 	return d
 }
 

@@ -29,16 +29,19 @@ type Row struct {
 	SLI             *float64 `json:"sli"`
 	BudgetRemaining *float64 `json:"budget_remaining"` // null only if the publisher sent no finite value
 	// ShortBurn and LongBurn are the burn rates of the shortest and the longest alert window.
-	ShortBurn         *Burn        `json:"short_window_burn,omitempty"`
-	LongBurn          *Burn        `json:"long_window_burn,omitempty"`
-	ExhaustionSeconds *float64     `json:"exhaustion_seconds"`
-	Alert             string       `json:"alert"` // page, ticket or none
-	Incident          *IncidentRef `json:"open_incident"`
-	GoodEvents        float64      `json:"period_good_events"`
-	BadEvents         float64      `json:"period_bad_events"`
-	Updated           time.Time    `json:"updated"`
-	Sharded           bool         `json:"sharded"`
-	Source            string       `json:"source"`
+	ShortBurn         *Burn    `json:"short_window_burn,omitempty"`
+	LongBurn          *Burn    `json:"long_window_burn,omitempty"`
+	ExhaustionSeconds *float64 `json:"exhaustion_seconds"`
+	Alert             string   `json:"alert"` // page, ticket or none
+	// InMaintenance: a maintenance window covers the series; its events are excluded and its
+	// alerts held.
+	InMaintenance bool         `json:"in_maintenance"`
+	Incident      *IncidentRef `json:"open_incident"`
+	GoodEvents    float64      `json:"period_good_events"`
+	BadEvents     float64      `json:"period_bad_events"`
+	Updated       time.Time    `json:"updated"`
+	Sharded       bool         `json:"sharded"`
+	Source        string       `json:"source"`
 }
 
 // Burn is one window's burn rate; Rate is null when the window had no valid events.
@@ -86,7 +89,7 @@ type Page struct {
 func rowOf(s srestate.SeriesState, incidents map[string]srestate.Incident) Row {
 	r := Row{ID: s.ID, URL: "/slos/" + s.ID, SLO: s.SLO, Service: s.Service, Objective: s.Objective, Window: s.Window,
 		Kind: s.Kind, Alert: alertState(s), GoodEvents: s.GoodPeriod,
-		BadEvents: s.BadPeriod, Updated: s.Updated, Sharded: s.Sharded, Source: s.Source}
+		BadEvents: s.BadPeriod, Updated: s.Updated, Sharded: s.Sharded, Source: s.Source, InMaintenance: s.InMaintenance}
 	for _, kv := range s.Identity {
 		if kv[0] != "service.name" {
 			if r.Group == nil {

@@ -16,7 +16,7 @@ var listPage = page("slos", `SLOs`, `{{nav "slos"}}
 <td>{{.Service}} <a class="note" href="{{query $.Filters "service" .Service}}">filter</a></td><td>{{with .Group}}{{kv .}}{{else}}–{{end}}</td>
 <td>{{pct .Objective}}</td><td>{{.Window}}</td><td>{{.Kind}}</td><td>{{optpct .SLI}}</td><td class="budget{{if neg .BudgetRemaining}} neg{{end}}">{{optpct1 .BudgetRemaining}}</td>
 <td>{{with .ShortBurn}}{{optnum .Rate}}× ({{.Window}}){{else}}–{{end}}</td><td>{{with .LongBurn}}{{optnum .Rate}}× ({{.Window}}){{else}}–{{end}}</td>
-<td>{{optdur .ExhaustionSeconds}}</td><td class="{{.Alert}}">{{.Alert}}</td><td>{{with .Incident}}<a href="{{.URL}}">{{.ID}}</a>{{else}}–{{end}}</td></tr>
+<td>{{optdur .ExhaustionSeconds}}</td><td class="{{.Alert}}">{{.Alert}}{{if .InMaintenance}} <span class="maintenance">(maintenance)</span>{{end}}</td><td>{{with .Incident}}<a href="{{.URL}}">{{.ID}}</a>{{else}}–{{end}}</td></tr>
 {{end}}</tbody></table>{{else}}<p id="empty">No SLO series{{if or .Filters.Service .Filters.SLO .Filters.Alert}} match these filters{{else}} yet: the slo connector publishes them at its first emit, once spans arrive{{end}}.</p>{{end}}`)
 
 var detailPage = page("slo", `{{.D.SLO}} · {{.D.Service}}`, `{{nav "slos"}}{{$d := .D}}
@@ -27,21 +27,27 @@ var detailPage = page("slo", `{{.D.SLO}} · {{.D.Service}}`, `{{nav "slos"}}{{$d
 <div class="tile">SLI over the period<b id="tile-sli">{{optpct $d.SLI}}</b>{{count $d.GoodEvents}} good, {{count $d.BadEvents}} bad</div>
 <div class="tile">Budget remaining<b id="tile-budget" class="{{if neg $d.BudgetRemaining}}neg{{end}}">{{optpct1 $d.BudgetRemaining}}</b>exhaustion: {{optdur $d.ExhaustionSeconds}}</div>
 <div class="tile">Budget consumed this period<b id="tile-consumed">{{optpct1 $d.BudgetConsumed}}</b>since {{when $d.PeriodStart}}</div>
-<div class="tile">Alert<b class="{{$d.Alert}}" id="tile-alert">{{$d.Alert}}</b>{{with $d.Incident}}<a href="{{.URL}}">incident {{.ID}}</a>{{else}}no open incident{{end}}</div></div>
+<div class="tile">Alert<b class="{{$d.Alert}}" id="tile-alert">{{$d.Alert}}</b>{{if $d.InMaintenance}}<span id="tile-maintenance">in maintenance: alerts held</span> · {{end}}{{with $d.Incident}}<a href="{{.URL}}">incident {{.ID}}</a>{{else}}no open incident{{end}}</div></div>
 <p>Range: {{range $d.Ranges}}{{if eq . $d.Range}}<strong>{{.}}</strong>{{else}}<a href="{{$d.URL}}?range={{.}}">{{.}}</a>{{end}} {{end}}
-<span class="note">{{len $d.History}} points of {{dur $d.StepSeconds}} from {{when $d.From}}{{with $d.HistoryFrom}}; history kept since {{when .}}{{end}}. Blue dashed lines are deployments, red bands incidents (linked).</span></p>
+<span class="note">{{len $d.History}} points of {{dur $d.StepSeconds}} from {{when $d.From}}{{with $d.HistoryFrom}}; history kept since {{when .}}{{end}}. Blue dashed lines are deployments, red bands incidents (linked), grey bands maintenance windows (their events are excluded).</span></p>
 {{with $d.NoHistory}}<p class="banner">{{.}}</p>{{end}}
 {{range .Charts}}<h2>{{.Title}}</h2>{{.SVG}}{{end}}
 <h2>Alerts</h2>
 {{if $d.Alerts}}<table id="alerts"><thead><tr><th>State</th><th>Severity</th><th>Short window burn</th><th>Long window burn</th><th>Factor</th><th>Exhaustion</th></tr></thead><tbody>
 {{range $d.Alerts}}<tr class="{{if .Firing}}{{.Severity}}{{end}}"><td>{{.State}}</td><td>{{.Severity}}</td><td>{{if .ShortOK}}{{num .ShortBurn}}×{{else}}no data{{end}} ({{.Short}})</td><td>{{if .LongOK}}{{num .LongBurn}}×{{else}}no data{{end}} ({{.Long}})</td><td>{{num .Factor}}×</td><td>{{optdur .ExhaustionSeconds}}</td></tr>{{end}}
 </tbody></table>{{else}}<p>This SLO has no burn-rate alert tiers.</p>{{end}}
-<h2>Deployments and incidents in range</h2>
+<h2>Deployments, incidents and maintenance in range</h2>
 {{if $d.Annotations}}<ul id="annotations">{{range $d.Annotations}}<li class="{{.Kind}}">{{when .At}}{{with .End}} – {{when .}}{{end}}: {{if .URL}}<a href="{{.URL}}">{{.Label}}</a>{{else}}{{.Label}}{{end}}</li>{{end}}</ul>{{else}}<p>None.</p>{{end}}
 <h2>Compliance of closed periods</h2>
 {{if $d.Compliance}}<table id="compliance"><thead><tr><th>Period</th><th>SLI</th><th>Budget remaining</th><th>Good</th><th>Bad</th><th>Objective met</th></tr></thead><tbody>
 {{range $d.Compliance}}<tr class="{{if .Met}}pass{{else}}fail{{end}}"><td>{{when .Start}} – {{when .End}}</td><td>{{pct .SLI}}</td><td>{{pct1 .BudgetRemaining}}</td><td>{{count .Good}}</td><td>{{count .Bad}}</td><td>{{.Met}}</td></tr>{{end}}
 </tbody></table>{{else}}<p>No closed calendar period yet{{if not (eq $d.Kind "timeslice")}} (rolling windows have none){{end}}.</p>{{end}}
+<h2>Planned maintenance</h2>
+{{if $d.Upcoming}}<ul id="upcoming">{{range $d.Upcoming}}<li>{{when .Start}} – {{when .End}}: {{.Reason}}</li>{{end}}</ul>{{else}}<p>No window in the next 7 days.</p>{{end}}
+<h2>Corrections</h2>
+{{if $d.Corrections}}<table id="corrections"><thead><tr><th>Window</th><th>Reason</th><th>Applied</th><th>Good taken back</th><th>Bad taken back</th><th>Period</th></tr></thead><tbody>
+{{range $d.Corrections}}<tr><td>{{when .From}} – {{when .To}}</td><td>{{.Reason}}</td><td>{{when .Applied}}</td><td>{{count .Good}}</td><td>{{count .Bad}}</td><td>{{if .PeriodStart.IsZero}}rolling{{else}}{{when .PeriodStart}}{{end}}</td></tr>{{end}}
+</tbody></table>{{else}}<p>No maintenance window was added after the fact.</p>{{end}}
 <h2>Recent bad events</h2>
 {{if $d.Exemplars}}<ul id="exemplars">{{range $d.Exemplars}}<li>{{when .At}}: {{if .URL}}<a href="{{.URL}}">{{.TraceID}}</a>{{else}}<code>{{.TraceID}}</code>{{end}}</li>{{end}}</ul>{{else}}<p>None recorded.</p>{{end}}
 <h2>Definition</h2><pre id="definition">{{$d.Definition}}</pre>

@@ -34,6 +34,31 @@ type SLODetail struct {
 	Exemplars  []Exemplar
 	// Deployments are the version changes the connector saw for the series' service since.
 	Deployments []Deployment
+	// Maintenance are the windows covering the series from since to a week ahead.
+	Maintenance []MaintenanceWindow
+	// Corrections are the windows added after the fact and the events they took back.
+	Corrections []Correction
+}
+
+// MaintenanceWindow is one occurrence of a maintenance window: events ending in
+// [Start, End) are excluded.
+type MaintenanceWindow struct {
+	Start  time.Time `json:"start"`
+	End    time.Time `json:"end"`
+	Reason string    `json:"reason"`
+}
+
+// Correction is a maintenance window added after the fact: the events it took back from the
+// stored windows, exact to their buckets.
+type Correction struct {
+	From    time.Time `json:"from"`
+	To      time.Time `json:"to"`
+	Applied time.Time `json:"applied"`
+	// PeriodStart is the calendar period the correction fell in; zero for a rolling period.
+	PeriodStart time.Time `json:"period_start,omitzero"`
+	Reason      string    `json:"reason"`
+	Good        float64   `json:"good_events_taken_back"`
+	Bad         float64   `json:"bad_events_taken_back"`
 }
 
 // HistoryPoint is one step of a series' history: the evaluation at the step's last emit and

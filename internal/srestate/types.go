@@ -29,6 +29,7 @@ type SeriesState struct {
 	ExhaustsWithinPeriod  bool    // the budget runs out before the period ends at the 1h burn rate
 	PeriodMet             bool    // a closed calendar period met the objective
 	HasAlerts, Sharded    bool    // the SLO has alert tiers; the connector runs sharded
+	InMaintenance         bool    // a maintenance window covers the series: its events are excluded, its alerts held
 
 	// What the console lists.
 	ID     string // stable, URL-safe: the first 16 hex digits of a SHA-256 of Key()
