@@ -131,6 +131,10 @@ func TestCoveredSlices(t *testing.T) {
 	if got := s.Covered(base.Add(2*time.Minute), base.Add(4*time.Minute), time.Minute); got != 2 {
 		t.Errorf("covered within [10:02, 10:04) = %d, want 2", got)
 	}
+	one := mustCompile(t, Window{Start: base.Add(-time.Second), Duration: 62 * time.Second, Reason: "one"}) // covers 10:00–10:01 only
+	if got := one.Covered(base.Add(-time.Hour), base.Add(time.Hour), time.Minute); got != 1 {
+		t.Errorf("a window over exactly one whole slice covers %d, want 1", got)
+	}
 	if got := s.Covered(base, base.Add(time.Hour), 0); got != 0 {
 		t.Errorf("no slices without a slice length, got %d", got)
 	}

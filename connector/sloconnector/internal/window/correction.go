@@ -35,11 +35,7 @@ func (s *Series) TakeBack(spec *Spec, now, from, to time.Time, reason string) Co
 		slice := int64(spec.Timeslice)
 		// A slice's verdict is recorded at its end: the wholly covered slices end in [from+slice, to].
 		first := (from.UnixNano() + slice - 1) / slice * slice
-		if lo, hi := first+slice, to.UnixNano()/slice*slice+1; lo < hi {
-			taken = s.slices.takeBack(lo, hi)
-		} else {
-			taken = Counts{}
-		}
+		taken = s.slices.takeBack(first+slice, to.UnixNano()/slice*slice+1)
 	}
 	if taken == (Counts{}) {
 		return taken // nothing stored to correct, nothing to record
@@ -60,8 +56,11 @@ func (s *Series) TakeBack(spec *Spec, now, from, to time.Time, reason string) Co
 func (s *Series) Corrections() []Correction { return s.corrections }
 
 func (s *Series) takeBack(from, to int64) Counts {
+	if from >= to {
+		return Counts{}
+	}
 	var finer []piece
-	finerHeld := int64(-1) << 62 // the oldest instant the finer ring still holds; none yet
+	var finerHeld int64 // the oldest instant the finer ring still holds, once haveFiner
 	haveFiner := false
 	for i := range s.rings {
 		r := &s.rings[i]

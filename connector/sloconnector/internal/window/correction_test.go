@@ -80,6 +80,18 @@ func TestTakeBackRoundsToTheHoldingRing(t *testing.T) {
 	if got := s.TakeBack(spec, now, now, now, "empty"); got != (Counts{}) || len(s.Corrections()) != 2 {
 		t.Errorf("an empty window takes nothing and is not recorded: %+v, %d records", got, len(s.Corrections()))
 	}
+	// Straddling the finest ring's horizon (18:00): its part is exact to the minute, the 5m
+	// buckets before it are taken whole, and the hour ring takes what the 5m ring gave.
+	edge := NewSeries(*spec)
+	for at := t0; at.Before(t0.Add(24 * time.Hour)); at = at.Add(10 * time.Second) {
+		edge.Record(spec, at, at, Counts{Bad: 1})
+	}
+	if got := edge.TakeBack(spec, now, t0.Add(17*time.Hour+53*time.Minute), t0.Add(18*time.Hour+3*time.Minute), "edge"); got.Bad != 78 {
+		t.Errorf("[17:53, 18:03) across the 1m ring's horizon took %v, want 30 + 30 + 18", got.Bad)
+	}
+	if got := edge.Period(spec, now).Bad; got != 24*360-78 {
+		t.Errorf("the period holds %v, want %v", got, 24*360-78)
+	}
 	fresh := NewSeries(*spec)
 	if got := fresh.TakeBack(spec, now, old, now, "fresh"); got != (Counts{}) || len(fresh.Corrections()) != 0 {
 		t.Errorf("a series without events gives back nothing and records nothing, got %+v", got)
@@ -155,5 +167,11 @@ func TestTakeBackTimeslices(t *testing.T) {
 	}
 	if b := s.EvaluateExcluding(spec, now, 1000).BudgetRemaining; b != 1 {
 		t.Errorf("with every slice excluded there is no budget to spend: %v, want 1", b)
+	}
+	if got := s.TakeBack(spec, now, t0.Add(time.Hour), t0.Add(time.Hour+5*time.Minute), "aligned"); got.Bad != 1 {
+		t.Errorf("a window aligned to the slice [01:00, 01:05) takes its verdict: %+v", got)
+	}
+	if got := s.TakeBack(spec, now, t0.Add(2*time.Hour+time.Minute), t0.Add(2*time.Hour+4*time.Minute), "inside a slice"); got != (Counts{}) {
+		t.Errorf("a window inside one slice covers no whole slice: %+v", got)
 	}
 }
