@@ -146,7 +146,7 @@ func pruneDefinition(v any) any {
 
 // historySample is one emit's contribution to a series' history.
 type historySample struct {
-	sample     trend.Sample
+	sample      trend.Sample
 	compliance  []srestate.PeriodCompliance
 	corrections []srestate.Correction
 	exemplars   []srestate.Exemplar

@@ -40,7 +40,7 @@ func (c *sloConnector) collectState(rt *sloRuntime, s *series, st window.Status,
 		BurnRates: burn, BudgetRemaining: finiteOr(st.BudgetRemaining, 0), Updated: now,
 		Objective: rt.spec.Objective, ExhaustsWithinPeriod: st.ExhaustionOK, HasAlerts: len(rt.severities) > 0,
 		Sharded: c.cfg.Topology == topologySharded, InMaintenance: inMaintenance,
-		Kind:    rt.classifier.kindName(rt.spec), Window: rt.spec.Period.String(),
+		Kind: rt.classifier.kindName(rt.spec), Window: rt.spec.Period.String(),
 		PeriodStart: periodStart(&rt.spec, now), PeriodLength: rt.spec.Period.Length(now),
 	}}
 	if rt.cfg.SLI.Latency != nil {
