@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/otelcol-sre/otelcol-sre/connector/sloconnector/internal/maintenance"
+	"github.com/otelcol-sre/otelcol-sre/connector/sloconnector/internal/window"
 )
 
 const (
@@ -91,6 +92,11 @@ func (s *scopedSchedule) covers(service string) bool { return s.services == nil 
 type sloMaintenance struct {
 	scopes  []*scopedSchedule
 	reasons []string // every reason its events can be excluded with, sorted
+
+	// the period's covered slices by service at slicesAt: the series of one service share
+	// them, so an emit walks the recurrences once per service, not once per series
+	slicesAt time.Time
+	slices   map[string]int
 }
 
 // buildMaintenance gathers the SLO's own windows and the top-level ones that select it.
@@ -119,6 +125,7 @@ func buildMaintenance(cfg *Config, slo SLO) (*sloMaintenance, error) {
 		return nil
 	}
 	var own []maintenance.Window
+	topLevel := 0
 	for i, w := range slo.Maintenance {
 		cw, err := w.compile(false)
 		if err != nil {
@@ -142,8 +149,9 @@ func buildMaintenance(cfg *Config, slo SLO) (*sloMaintenance, error) {
 		if err := add(w.Services, []maintenance.Window{cw}); err != nil {
 			return nil, err
 		}
+		topLevel++
 	}
-	if n := len(own) + len(m.scopes) - min(len(own), 1); n > maxWindowsPerSLO { // own windows share one scope
+	if n := len(own) + topLevel; n > maxWindowsPerSLO {
 		return nil, fmt.Errorf("maintenance: %d windows apply to this SLO, at most %d", n, maxWindowsPerSLO)
 	}
 	for r := range reasons {
@@ -156,11 +164,12 @@ func buildMaintenance(cfg *Config, slo SLO) (*sloMaintenance, error) {
 // windows reports whether any maintenance window applies to the SLO.
 func (m *sloMaintenance) windows() bool { return m != nil && len(m.scopes) > 0 }
 
-// match returns the reason of the window a service's event that ended at t falls in.
-func (m *sloMaintenance) match(service string, t time.Time) (string, bool) {
+// match returns the reason of the window a service's event that ended at t, seen at now,
+// falls in. The caller holds c.mu (the matchers cache).
+func (m *sloMaintenance) match(service string, t, now time.Time) (string, bool) {
 	for _, s := range m.scopes {
 		if s.covers(service) {
-			if r, ok := s.matcher.Match(t); ok {
+			if r, ok := s.matcher.Match(t, now); ok {
 				return r, true
 			}
 		}
@@ -170,7 +179,7 @@ func (m *sloMaintenance) match(service string, t time.Time) (string, bool) {
 
 // active reports whether a window covering service is open at now.
 func (m *sloMaintenance) active(service string, now time.Time) bool {
-	_, ok := m.match(service, now)
+	_, ok := m.match(service, now, now)
 	return ok
 }
 
@@ -187,9 +196,19 @@ func (m *sloMaintenance) between(service string, from, to time.Time) []maintenan
 	return out
 }
 
-// coveredSlices is how many slices of [from, to) lie inside windows covering service.
-func (m *sloMaintenance) coveredSlices(service string, from, to time.Time, slice time.Duration) int {
-	return maintenance.Covered(m.between(service, from, to), from, to, slice)
+// coveredSlicesAt is how many slices of the period at now lie inside windows covering
+// service. The caller holds c.mu.
+func (m *sloMaintenance) coveredSlicesAt(service string, spec *window.Spec, now time.Time) int {
+	if !m.slicesAt.Equal(now) {
+		m.slicesAt, m.slices = now, map[string]int{}
+	}
+	n, ok := m.slices[service]
+	if !ok {
+		from, to := spec.Period.Bounds(now)
+		n = maintenance.Covered(m.between(service, from, to), from, to, spec.Timeslice)
+		m.slices[service] = n
+	}
+	return n
 }
 
 // correctionID names a one-off window for the record of corrections already applied.

@@ -2,6 +2,7 @@ package sloconnector
 
 import (
 	"context"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -255,5 +256,35 @@ func TestMaintenanceConfigErrors(t *testing.T) {
 	slo.SLI.Exclude = "attributes[ == 1"
 	if err := baseConfig(slo).Validate(); err == nil || !strings.Contains(err.Error(), "sli.exclude") {
 		t.Errorf("a broken exclude condition: got %v", err)
+	}
+}
+
+// A timeslice SLO: the slices inside a window leave the period's slice count, so a bad slice
+// outside costs 1 ÷ ((1 − objective) × (slices − excluded)) of the budget.
+func TestTimeslicesInsideAWindowLeaveTheCount(t *testing.T) {
+	start := testNow.Truncate(time.Hour)
+	slo := SLO{Name: "availability", Service: "checkout", Objective: 99, SLI: SLI{Bad: "status.code == STATUS_CODE_ERROR"},
+		Window: Window{Rolling: Duration(7 * 24 * time.Hour)}, BudgetingMethod: budgetingTimeslices,
+		Timeslice:   Timeslice{Duration: time.Minute, Target: 0.9},
+		Maintenance: []MaintenanceWindow{{Start: start.Add(30 * time.Minute), Duration: Duration(time.Hour), Reason: "migration"}}}
+	cfg := baseConfig(slo)
+	cfg.MaxLateness = time.Minute
+	c := newTestConnector(t, cfg)
+	clock := start
+	c.now = func() time.Time { return clock }
+	var got map[string]float64
+	for ; clock.Before(start.Add(2 * time.Hour)); clock = clock.Add(10 * time.Second) {
+		failing := clock.Sub(start) >= 100*time.Minute && clock.Sub(start) < 101*time.Minute
+		if err := c.ConsumeTraces(context.Background(), entryRequests("checkout", 5, failing, clock, byte(clock.Second()))); err != nil {
+			t.Fatal(err)
+		}
+		got = points(c.buildMetrics(clock))
+	}
+	want := 1 - 1/(0.01*(7*1440-60))
+	if b := got[budgetKey]; math.Abs(b-want) > 1e-9 {
+		t.Errorf("budget %v, want %v: one bad slice of 7 × 1440 − 60 excluded", b, want)
+	}
+	if v := got[excludedKey("migration")]; v != 60*6*5 {
+		t.Errorf("excluded %v events, want %d", v, 60*6*5)
 	}
 }

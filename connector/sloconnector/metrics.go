@@ -166,8 +166,7 @@ func (c *sloConnector) evaluate(rt *sloRuntime, s *series, now time.Time) (windo
 	service := s.service()
 	excludedSlices := 0
 	if rt.spec.Timeslice > 0 {
-		from, to := rt.spec.Period.Bounds(now)
-		excludedSlices = rt.maintenance.coveredSlices(service, from, to, rt.spec.Timeslice)
+		excludedSlices = rt.maintenance.coveredSlicesAt(service, &rt.spec, now)
 	}
 	st := s.state.EvaluateExcluding(&rt.spec, now, excludedSlices)
 	active := rt.maintenance.active(service, now)

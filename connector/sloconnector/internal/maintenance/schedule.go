@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/teambition/rrule-go"
@@ -30,9 +31,10 @@ type Interval struct {
 // Contains reports whether t is inside the interval.
 func (iv Interval) Contains(t time.Time) bool { return !t.Before(iv.Start) && t.Before(iv.End) }
 
-// Schedule is a set of compiled windows. It is immutable and safe for concurrent use.
+// Schedule is a set of compiled windows, safe for concurrent use.
 type Schedule struct {
 	windows []compiled
+	mu      sync.Mutex // rrule's iterators share the rule's time set; one walk at a time
 }
 
 type compiled struct {
@@ -121,6 +123,8 @@ func (s *Schedule) Between(from, to time.Time) []Interval {
 	if s.Empty() || !from.Before(to) {
 		return nil
 	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	var out []Interval
 	for _, w := range s.windows {
 		if w.rule == nil {
