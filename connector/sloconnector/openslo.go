@@ -199,6 +199,9 @@ func OpenSLODocuments(source string, connectors ...ConnectorRules) ([]byte, erro
 
 func exportSLO(slo SLO, cr ConnectorRules, source string) ([]osloDoc, error) {
 	name := openSLOName(slo.Name)
+	if cr.ID != "" { // the same SLO name in two connectors stays two documents
+		name = openSLOName(cr.ID + "-" + slo.Name)
+	}
 	meta := osloMeta{Name: name, DisplayName: slo.Name, Annotations: map[string]string{}}
 	if name != slo.Name {
 		meta.Annotations[annotationName] = slo.Name

@@ -153,7 +153,11 @@ func (c *sloConnector) restore(ctx context.Context) {
 			}
 			s.state.Total = ss.Total // the counters record is never older than the windows
 			s.emitted = ss.Total
-			s.excluded = ss.Excluded
+			for _, reason := range rt.maintenance.reasons { // a reason no longer configured is not carried on
+				if v, ok := ss.Excluded[reason]; ok {
+					s.exclude(reason, v)
+				}
+			}
 			rt.series[ss.Key] = s
 			restored++
 		}
