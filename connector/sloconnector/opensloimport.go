@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math"
+	"slices"
 	"strings"
 	"time"
 
@@ -407,15 +409,45 @@ func decodeConfigYAML[T any](text string, v *T) error {
 	return nil
 }
 
+// configOrder is the order an SLO's keys are written in, as the examples write them.
+var configOrder = []string{"name", "service", "objective", "description", "runbook_url", "window", "budgeting_method",
+	"timeslice", "sli", "group_by", "labels", "alerting", "maintenance"}
+
+func byConfigOrder(a, b string) int {
+	ia, ib := slices.Index(configOrder, a), slices.Index(configOrder, b)
+	if ia < 0 {
+		ia = len(configOrder)
+	}
+	if ib < 0 {
+		ib = len(configOrder)
+	}
+	if ia != ib {
+		return ia - ib
+	}
+	return strings.Compare(a, b)
+}
+
 // SLOsConfig writes slos as a collector config fragment for the connector id.
 func SLOsConfig(id string, slos []SLO) ([]byte, error) {
-	list := make([]any, 0, len(slos))
+	list := &yaml.Node{Kind: yaml.SequenceNode}
 	for _, slo := range slos {
 		conf := confmap.New()
 		if err := conf.Marshal(map[string]any{"v": slo}); err != nil {
 			return nil, err
 		}
-		list = append(list, pruneDefinition(conf.ToStringMap()["v"]))
+		item, ok := pruneDefinition(conf.ToStringMap()["v"]).(map[string]any)
+		if !ok {
+			return nil, fmt.Errorf("SLO %q renders empty", slo.Name)
+		}
+		node := &yaml.Node{Kind: yaml.MappingNode}
+		for _, k := range slices.SortedFunc(maps.Keys(item), byConfigOrder) {
+			var v yaml.Node
+			if err := v.Encode(item[k]); err != nil {
+				return nil, err
+			}
+			node.Content = append(node.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: k}, &v)
+		}
+		list.Content = append(list.Content, node)
 	}
 	var buf bytes.Buffer
 	enc := yaml.NewEncoder(&buf)
