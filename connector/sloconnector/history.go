@@ -2,13 +2,9 @@ package sloconnector
 
 import (
 	"math"
-	"reflect"
 	"slices"
 	"sync"
 	"time"
-
-	"go.opentelemetry.io/collector/confmap"
-	"go.yaml.in/yaml/v3"
 
 	"github.com/otelcol-sre/otelcol-sre/connector/sloconnector/internal/trend"
 	"github.com/otelcol-sre/otelcol-sre/connector/sloconnector/internal/window"
@@ -87,61 +83,6 @@ func newHistoryStore(cfg *Config, slos []*sloRuntime, connectorID string, now fu
 		hs.defs[rt.cfg.Name] = d
 	}
 	return hs
-}
-
-// definitionYAML renders the SLO with its defaults under the config's own key names.
-func definitionYAML(slo SLO) string {
-	conf := confmap.New()
-	if err := conf.Marshal(slo); err != nil {
-		return "# the definition could not be rendered: " + err.Error()
-	}
-	b, err := yaml.Marshal(pruneDefinition(conf.ToStringMap()))
-	if err != nil {
-		return "# the definition could not be rendered: " + err.Error()
-	}
-	return string(b)
-}
-
-// pruneDefinition drops unset fields (what the user did not write and no default fills) and
-// writes durations as the config does ("30d", "300ms"), not as nanoseconds.
-func pruneDefinition(v any) any {
-	switch x := v.(type) {
-	case map[string]any:
-		out := map[string]any{}
-		for k, e := range x {
-			if e = pruneDefinition(e); e != nil {
-				out[k] = e
-			}
-		}
-		if len(out) == 0 {
-			return nil
-		}
-		return out
-	case []any:
-		var out []any
-		for _, e := range x {
-			if e = pruneDefinition(e); e != nil {
-				out = append(out, e)
-			}
-		}
-		if len(out) == 0 {
-			return nil
-		}
-		return out
-	case time.Duration:
-		return pruneDefinition(Duration(x))
-	case Duration:
-		if x == 0 {
-			return nil
-		}
-		return window.FormatDuration(time.Duration(x))
-	case nil:
-		return nil
-	}
-	if rv := reflect.ValueOf(v); rv.IsZero() || ((rv.Kind() == reflect.Slice || rv.Kind() == reflect.Map) && rv.Len() == 0) {
-		return nil
-	}
-	return v
 }
 
 // historySample is one emit's contribution to a series' history.

@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"go.opentelemetry.io/collector/confmap"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -356,18 +355,4 @@ func exportAlerts(slo SLO, name string) ([]osloDoc, error) {
 		}
 	}
 	return docs, nil
-}
-
-// configYAML renders v under the config's own keys, unset fields left out; "" when empty.
-func configYAML(v any) (string, error) {
-	conf := confmap.New()
-	if err := conf.Marshal(map[string]any{"v": v}); err != nil {
-		return "", err
-	}
-	pruned := pruneDefinition(conf.ToStringMap()["v"])
-	if pruned == nil {
-		return "", nil
-	}
-	b, err := yaml.Marshal(pruned)
-	return string(b), err
 }

@@ -5,13 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"maps"
 	"math"
-	"slices"
 	"strings"
 	"time"
 
-	"go.opentelemetry.io/collector/confmap"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -388,72 +385,4 @@ func str(v any) string {
 		return s
 	}
 	return ""
-}
-
-// decodeConfigYAML reads a configYAML text back into v; an empty text leaves v alone.
-func decodeConfigYAML[T any](text string, v *T) error {
-	if text == "" {
-		return nil
-	}
-	var raw any
-	if err := yaml.Unmarshal([]byte(text), &raw); err != nil {
-		return err
-	}
-	var wrap struct {
-		V T `mapstructure:"v"`
-	}
-	if err := confmap.NewFromStringMap(map[string]any{"v": raw}).Unmarshal(&wrap); err != nil {
-		return err
-	}
-	*v = wrap.V
-	return nil
-}
-
-// configOrder is the order an SLO's keys are written in, as the examples write them.
-var configOrder = []string{"name", "service", "objective", "description", "runbook_url", "window", "budgeting_method",
-	"timeslice", "sli", "group_by", "labels", "alerting", "maintenance"}
-
-func byConfigOrder(a, b string) int {
-	ia, ib := slices.Index(configOrder, a), slices.Index(configOrder, b)
-	if ia < 0 {
-		ia = len(configOrder)
-	}
-	if ib < 0 {
-		ib = len(configOrder)
-	}
-	if ia != ib {
-		return ia - ib
-	}
-	return strings.Compare(a, b)
-}
-
-// SLOsConfig writes slos as a collector config fragment for the connector id.
-func SLOsConfig(id string, slos []SLO) ([]byte, error) {
-	list := &yaml.Node{Kind: yaml.SequenceNode}
-	for _, slo := range slos {
-		conf := confmap.New()
-		if err := conf.Marshal(map[string]any{"v": slo}); err != nil {
-			return nil, err
-		}
-		item, ok := pruneDefinition(conf.ToStringMap()["v"]).(map[string]any)
-		if !ok {
-			return nil, fmt.Errorf("SLO %q renders empty", slo.Name)
-		}
-		node := &yaml.Node{Kind: yaml.MappingNode}
-		for _, k := range slices.SortedFunc(maps.Keys(item), byConfigOrder) {
-			var v yaml.Node
-			if err := v.Encode(item[k]); err != nil {
-				return nil, err
-			}
-			node.Content = append(node.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: k}, &v)
-		}
-		list.Content = append(list.Content, node)
-	}
-	var buf bytes.Buffer
-	enc := yaml.NewEncoder(&buf)
-	enc.SetIndent(2)
-	if err := enc.Encode(map[string]any{"connectors": map[string]any{id: map[string]any{"slos": list}}}); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), enc.Close()
 }
