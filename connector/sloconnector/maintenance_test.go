@@ -288,3 +288,34 @@ func TestTimeslicesInsideAWindowLeaveTheCount(t *testing.T) {
 		t.Errorf("excluded %v events, want %d", v, 60*6*5)
 	}
 }
+
+// A nightly window in Europe/Berlin, through the config: 01:30 local is inside it on both sides
+// of the spring change, and 02:30 local after the change (00:30Z, the old slot) is not.
+func TestRecurringWindowAcrossDSTThroughTheConfig(t *testing.T) {
+	berlin, err := time.LoadLocation("Europe/Berlin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Date(2026, 3, 27, 1, 0, 0, 0, berlin)
+	slo := availability(MaintenanceWindow{Start: start, Duration: Duration(time.Hour), Recurrence: "FREQ=DAILY", TimeZone: "Europe/Berlin", Reason: "nightly"})
+	c := newTestConnector(t, baseConfig(slo))
+	for _, at := range []struct {
+		utc      time.Time
+		excluded bool
+	}{
+		{time.Date(2026, 3, 28, 0, 30, 0, 0, time.UTC), true},   // 01:30 CET
+		{time.Date(2026, 3, 29, 23, 30, 0, 0, time.UTC), true},  // 01:30 CEST on 30 March
+		{time.Date(2026, 3, 30, 0, 30, 0, 0, time.UTC), false},  // 02:30 CEST: the UTC slot of winter, now outside
+		{time.Date(2026, 3, 28, 23, 30, 0, 0, time.UTC), false}, // 00:30 CET on 29 March
+	} {
+		c.now = func() time.Time { return at.utc }
+		before := points(c.buildMetrics(at.utc))[excludedKey("nightly")]
+		if err := c.ConsumeTraces(context.Background(), entryRequests("checkout", 1, true, at.utc, 1)); err != nil {
+			t.Fatal(err)
+		}
+		got := points(c.buildMetrics(at.utc))[excludedKey("nightly")] - before
+		if (got == 1) != at.excluded {
+			t.Errorf("%v (%v local): excluded %v, want %v", at.utc, at.utc.In(berlin), got, at.excluded)
+		}
+	}
+}

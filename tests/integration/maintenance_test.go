@@ -179,6 +179,9 @@ func TestMaintenanceWindowAndCorrectionThroughTheBinary(t *testing.T) {
 		if v, _ := d.metric("slo_error_budget_remaining", "availability"); v != 1 {
 			return fmt.Errorf("budget after the correction %v, want 1 (it was %v)", v, burned)
 		}
+		if v, _ := d.metric("slo_events_excluded_total", "availability", "reason", "db-upgrade"); v != float64(inside) {
+			return fmt.Errorf("after the restart slo_events_excluded_total = %v, want the %d of the window", v, inside)
+		}
 		return nil
 	})
 	var list []consoleRow
