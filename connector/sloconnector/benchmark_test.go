@@ -83,6 +83,9 @@ func BenchmarkSLOConnector(b *testing.B) {
 		{"slos=1/ottl", benchSLOs(1)},        // availability: an OTTL bad condition
 		{"slos=1/latency", benchSLOs(2)[1:]}, // latency threshold by route, evaluated natively
 		{"slos=10/mixed", benchSLOs(10)},
+		// each SLO with a nightly window that is not open now and a one-off one: the matcher's
+		// lookup on every valid span
+		{"slos=10/mixed/maintenance", withWindows(benchSLOs(10))},
 	}
 	for _, tc := range cases {
 		for _, incidents := range []bool{false, true} {
@@ -108,6 +111,17 @@ func BenchmarkSLOConnector(b *testing.B) {
 			})
 		}
 	}
+}
+
+func withWindows(slos []SLO) []SLO {
+	night := time.Now().Add(12 * time.Hour).Truncate(time.Hour).AddDate(0, -1, 0)
+	for i := range slos {
+		slos[i].Maintenance = []MaintenanceWindow{
+			{Start: night, Duration: Duration(time.Hour), Recurrence: "FREQ=DAILY", TimeZone: "Europe/Berlin", Reason: "nightly"},
+			{Start: night.AddDate(0, 2, 0), Duration: Duration(time.Hour), Reason: "migration"},
+		}
+	}
+	return slos
 }
 
 // BenchmarkSpanMetrics is contrib's span_metrics v0.161.0 with its default config counting

@@ -318,7 +318,7 @@ func (c *sloConnector) ConsumeTraces(ctx context.Context, td ptrace.Traces) erro
 					end := int64(span.EndTimestamp())
 					reason := reasonExclude
 					if out != excludedEvent && rt.maintenance.windows() {
-						if r, ok := rt.maintenance.match(service, time.Unix(0, min(end, nowNano)), now); ok {
+						if r, ok := rt.maintenance.match(service, min(end, nowNano), nowNano); ok {
 							out, reason = excludedEvent, r
 						}
 					}

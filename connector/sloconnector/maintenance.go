@@ -164,9 +164,9 @@ func buildMaintenance(cfg *Config, slo SLO) (*sloMaintenance, error) {
 // windows reports whether any maintenance window applies to the SLO.
 func (m *sloMaintenance) windows() bool { return m != nil && len(m.scopes) > 0 }
 
-// match returns the reason of the window a service's event that ended at t, seen at now,
-// falls in. The caller holds c.mu (the matchers cache).
-func (m *sloMaintenance) match(service string, t, now time.Time) (string, bool) {
+// match returns the reason of the window a service's event that ended at t, seen at now (Unix
+// nanoseconds), falls in. The caller holds c.mu (the matchers cache).
+func (m *sloMaintenance) match(service string, t, now int64) (string, bool) {
 	for _, s := range m.scopes {
 		if s.covers(service) {
 			if r, ok := s.matcher.Match(t, now); ok {
@@ -179,7 +179,7 @@ func (m *sloMaintenance) match(service string, t, now time.Time) (string, bool) 
 
 // active reports whether a window covering service is open at now.
 func (m *sloMaintenance) active(service string, now time.Time) bool {
-	_, ok := m.match(service, now, now)
+	_, ok := m.match(service, now.UnixNano(), now.UnixNano())
 	return ok
 }
 

@@ -79,12 +79,12 @@ func TestMatchEdges(t *testing.T) {
 		{start.Add(-72 * time.Hour), false}, {start.Add(72 * time.Hour), false}, {start.Add(time.Minute), true},
 	}
 	for _, c := range cases {
-		reason, ok := m.Match(c.at, c.at)
+		reason, ok := m.Match(c.at.UnixNano(), c.at.UnixNano())
 		if ok != c.want || (ok && reason != "db upgrade") {
 			t.Errorf("Match(%v) = %q, %v; want %v", c.at, reason, ok, c.want)
 		}
 	}
-	if _, ok := NewMatcher(nil).Match(start, start); ok {
+	if _, ok := NewMatcher(nil).Match(start.UnixNano(), start.UnixNano()); ok {
 		t.Error("a nil matcher matched")
 	}
 	if NewMatcher(&Schedule{}) != nil {
@@ -100,10 +100,10 @@ func TestRecurringBounds(t *testing.T) {
 		Window{Start: start, Duration: 4 * time.Hour, Recurrence: "FREQ=DAILY;COUNT=3", Reason: "count"},
 		Window{Start: start, Duration: time.Hour, Recurrence: "FREQ=MONTHLY;INTERVAL=2;UNTIL=20260601T000000Z", Reason: "until"})
 	m := NewMatcher(s)
-	if r, ok := m.Match(time.Date(2026, 1, 3, 1, 0, 0, 0, time.UTC), time.Date(2026, 1, 3, 1, 0, 0, 0, time.UTC)); !ok || r != "count" {
+	if r, ok := m.Match(time.Date(2026, 1, 3, 1, 0, 0, 0, time.UTC).UnixNano(), time.Date(2026, 1, 3, 1, 0, 0, 0, time.UTC).UnixNano()); !ok || r != "count" {
 		t.Errorf("the second night's window spans midnight: got %q, %v", r, ok)
 	}
-	if _, ok := m.Match(time.Date(2026, 1, 4, 23, 0, 0, 0, time.UTC), time.Date(2026, 1, 4, 23, 0, 0, 0, time.UTC)); ok {
+	if _, ok := m.Match(time.Date(2026, 1, 4, 23, 0, 0, 0, time.UTC).UnixNano(), time.Date(2026, 1, 4, 23, 0, 0, 0, time.UTC).UnixNano()); ok {
 		t.Error("COUNT=3 allows no fourth night")
 	}
 	var months []time.Month
@@ -129,20 +129,20 @@ func TestMatcherFarFromNow(t *testing.T) {
 		Window{Start: start.Add(12 * time.Hour), Duration: time.Hour, Reason: "once"})
 	m := NewMatcher(s)
 	now := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
-	if r, ok := m.Match(time.Date(2026, 6, 1, 2, 30, 0, 0, time.UTC), now); !ok || r != "nightly" {
+	if r, ok := m.Match(time.Date(2026, 6, 1, 2, 30, 0, 0, time.UTC).UnixNano(), now.UnixNano()); !ok || r != "nightly" {
 		t.Errorf("this morning's window: %q, %v", r, ok)
 	}
-	if r, ok := m.Match(start.Add(12*time.Hour+time.Minute), now); !ok || r != "once" {
+	if r, ok := m.Match(start.Add(12*time.Hour+time.Minute).UnixNano(), now.UnixNano()); !ok || r != "once" {
 		t.Errorf("a one-off window months ago still matches a late span: %q, %v", r, ok)
 	}
-	if _, ok := m.Match(time.Date(2026, 3, 1, 2, 30, 0, 0, time.UTC), now); ok {
+	if _, ok := m.Match(time.Date(2026, 3, 1, 2, 30, 0, 0, time.UTC).UnixNano(), now.UnixNano()); ok {
 		t.Error("a recurrence months before now was walked for a late span")
 	}
 	later := now.Add(30 * 24 * time.Hour)
-	if r, ok := m.Match(time.Date(2026, 7, 1, 2, 30, 0, 0, time.UTC), later); !ok || r != "nightly" {
+	if r, ok := m.Match(time.Date(2026, 7, 1, 2, 30, 0, 0, time.UTC).UnixNano(), later.UnixNano()); !ok || r != "nightly" {
 		t.Errorf("a month on, the cache follows now: %q, %v", r, ok)
 	}
-	if _, ok := m.Match(time.Date(2026, 7, 1, 3, 0, 0, 0, time.UTC), later); ok {
+	if _, ok := m.Match(time.Date(2026, 7, 1, 3, 0, 0, 0, time.UTC).UnixNano(), later.UnixNano()); ok {
 		t.Error("the window's end is outside it")
 	}
 }
