@@ -114,7 +114,7 @@ func BenchmarkSLOConnector(b *testing.B) {
 }
 
 func withWindows(slos []SLO) []SLO {
-	night := time.Now().Add(12 * time.Hour).Truncate(time.Hour).AddDate(0, -1, 0)
+	night := time.Now().Add(12*time.Hour).Truncate(time.Hour).AddDate(0, -1, 0)
 	for i := range slos {
 		slos[i].Maintenance = []MaintenanceWindow{
 			{Start: night, Duration: Duration(time.Hour), Recurrence: "FREQ=DAILY", TimeZone: "Europe/Berlin", Reason: "nightly"},
