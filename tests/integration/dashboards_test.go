@@ -22,6 +22,7 @@ import (
 var emittedMetrics = []string{
 	"slo_events_total", "slo_window_events", "slo_objective", "slo_sli", "slo_burn_rate",
 	"slo_error_budget_remaining", "slo_error_budget_exhaustion", "slo_alert_active",
+	"slo_events_excluded_total", "slo_maintenance_active",
 	"wellarchitected_pillar_score", "wellarchitected_pillar_coverage", "wellarchitected_pillar_status",
 	"wellarchitected_check_score", "dora_deployment_frequency", "dora_change_lead_time",
 	"dora_change_failure_rate", "dora_recovery_time", "dora_performance_level", "sre_maturity_level",
