@@ -18,6 +18,7 @@ type Matcher struct {
 	// [gapFrom, gapTo) is a stretch around the last miss with no occurrence in it: the spans
 	// of a batch end close together, so most lookups end here after two comparisons.
 	gapFrom, gapTo int64
+	rebuilds, scans int // the walks of the schedule and of the cached occurrences, for tests
 }
 
 type span struct {
@@ -51,6 +52,7 @@ func (m *Matcher) Match(t, now int64) (reason string, ok bool) {
 		m.from, m.to = now-2*cacheSpan, now+2*cacheSpan
 		m.occurrence = spans(m.schedule.Between(time.Unix(0, m.from), time.Unix(0, m.to)))
 		m.gapFrom, m.gapTo = 0, 0
+		m.rebuilds++
 	}
 	if t >= m.gapFrom && t < m.gapTo {
 		return "", false
@@ -58,6 +60,7 @@ func (m *Matcher) Match(t, now int64) (reason string, ok bool) {
 	if t < m.from || t >= m.to {
 		return match(m.oneOffs, t)
 	}
+	m.scans++
 	if reason, ok := match(m.occurrence, t); ok {
 		return reason, true
 	}

@@ -21,8 +21,13 @@ func TestMatcherAgreesWithTheSchedule(t *testing.T) {
 	now := base
 	hits := 0
 	for i := 0; i < 20000; i++ {
-		if rng.IntN(200) == 0 {
+		switch rng.IntN(300) {
+		case 0:
 			now = now.Add(time.Duration(rng.Int64N(int64(24 * time.Hour))))
+		case 1: // the clock steps back
+			if back := now.Add(-time.Duration(rng.Int64N(int64(72 * time.Hour)))); back.After(base.Add(48 * time.Hour)) {
+				now = back
+			}
 		}
 		now = now.Add(time.Duration(rng.IntN(30)) * time.Second)
 		at := now.Add(-time.Duration(rng.Int64N(int64(6 * time.Hour))))
@@ -42,5 +47,26 @@ func TestMatcherAgreesWithTheSchedule(t *testing.T) {
 	}
 	if hits < 500 {
 		t.Fatalf("only %d hits: the walk does not exercise the windows", hits)
+	}
+}
+
+// A batch of spans in a quiet stretch costs one walk of the schedule and one scan of the
+// occurrences; after that every lookup is two comparisons.
+func TestMatcherWalksOncePerStretch(t *testing.T) {
+	base := time.Date(2026, 3, 20, 12, 0, 0, 0, time.UTC)
+	m := NewMatcher(mustCompile(t, Window{Start: base.AddDate(0, -1, 0).Add(-10 * time.Hour), Duration: time.Hour, Recurrence: "FREQ=DAILY", Reason: "nightly"}))
+	for i := 0; i < 10000; i++ {
+		now := base.Add(time.Duration(i) * time.Millisecond)
+		if _, ok := m.Match(now.Add(-time.Second).UnixNano(), now.UnixNano()); ok {
+			t.Fatal("noon is outside the nightly window")
+		}
+	}
+	if m.rebuilds != 1 || m.scans != 1 {
+		t.Errorf("%d walks of the schedule and %d scans for one quiet stretch, want 1 and 1", m.rebuilds, m.scans)
+	}
+	later := base.Add(25 * time.Hour)
+	m.Match(later.UnixNano(), later.UnixNano())
+	if m.rebuilds != 2 {
+		t.Errorf("a day on the cache is rebuilt once: %d walks", m.rebuilds)
 	}
 }
