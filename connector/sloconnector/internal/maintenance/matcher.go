@@ -17,7 +17,7 @@ type Matcher struct {
 	oneOffs    []span
 	// [gapFrom, gapTo) is a stretch around the last miss with no occurrence in it: the spans
 	// of a batch end close together, so most lookups end here after two comparisons.
-	gapFrom, gapTo int64
+	gapFrom, gapTo  int64
 	rebuilds, scans int // the walks of the schedule and of the cached occurrences, for tests
 }
 
