@@ -6,21 +6,89 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"text/template"
 	"time"
+
+	"go.yaml.in/yaml/v3"
 
 	"github.com/otelcol-sre/otelcol-sre/cmd/internal/sloconf"
 	"github.com/otelcol-sre/otelcol-sre/connector/sloconnector"
 )
 
-// sloConfigs are every config this repository ships or tests with that has an slo connector.
+// sloConfigs are every config this repository ships or tests with that has an slo connector,
+// each as a file slo-rules can read: the tests' Go templates rendered with sample values, the
+// connector's testdata (connector ids at its top level) put under connectors.
 func sloConfigs(t *testing.T) []string {
 	t.Helper()
+	var files []string
+	for _, glob := range []string{"../../config/*.yaml", "../../tests/integration/testdata/*.yaml", "../../tests/bench/configs/*.yaml", "../../connector/sloconnector/testdata/config.yaml"} {
+		found, _ := filepath.Glob(glob)
+		files = append(files, found...)
+	}
+	sample := map[string]any{"Emit": "1s", "Cooldown": "1m", "Jaeger": "127.0.0.1:4317", "Loki": "http://127.0.0.1:3100", "Name": "availability",
+		"Service": "checkout", "RulesFile": filepath.Join(t.TempDir(), "rules.yaml"), "Slice": "1m", "Topology": "sharded", "B1": "a", "B2": "b"}
+	t.Setenv("MAINTENANCE_START", "2026-12-06T02:00:00+01:00") // testdata/maintenance.yaml
+	t.Setenv("CORRECTION_START", "2026-12-01T10:00:00Z")
+	t.Setenv("CORRECTION_DURATION", "90s")
 	var out []string
-	for _, glob := range []string{"../../config/*.yaml", "../../tests/integration/testdata/*.yaml", "../../tests/bench/configs/*.yaml", "../../connector/sloconnector/testdata/config.yaml", "../../deploy/helm/values-tier2.yaml"} {
-		files, _ := filepath.Glob(glob)
-		out = append(out, files...)
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Contains(b, []byte("slos:")) || bytes.Contains(b, []byte("%s")) {
+			continue // no SLO, or slo-guardrails' printf skeleton of broken configs
+		}
+		var rendered bytes.Buffer
+		if err := template.Must(template.New(f).Parse(string(b))).Execute(&rendered, sample); err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		if strings.HasSuffix(f, "sloconnector/testdata/config.yaml") {
+			rendered = *bytes.NewBufferString("connectors:\n" + indent(rendered.String()))
+		}
+		out = append(out, writeTemp(t, filepath.Base(f), rendered.Bytes()))
 	}
 	return out
+}
+
+// loadEach loads every slo connector of the file on its own. Only the connector testdata may
+// hold broken ones (its config tests' cases); a broken connector anywhere else fails the test.
+func loadEach(t *testing.T, cfg string) []sloconf.Connector {
+	t.Helper()
+	b, err := os.ReadFile(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Connectors map[string]any `yaml:"connectors"`
+	}
+	if err := yaml.Unmarshal(b, &doc); err != nil {
+		t.Fatalf("%s: %v", cfg, err)
+	}
+	var out []sloconf.Connector
+	for id := range doc.Connectors {
+		if id != "slo" && !strings.HasPrefix(id, "slo/") {
+			continue
+		}
+		c, err := sloconf.Load(cfg, id)
+		switch {
+		case err == nil:
+			out = append(out, c...)
+		case filepath.Base(cfg) != "config.yaml":
+			t.Errorf("%s %s: %v", cfg, id, err)
+		}
+	}
+	return out
+}
+
+func indent(s string) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	for i, l := range lines {
+		if l != "" {
+			lines[i] = "  " + l
+		}
+	}
+	return strings.Join(lines, "\n") + "\n"
 }
 
 func writeTemp(t *testing.T, name string, b []byte) string {
@@ -37,11 +105,7 @@ func writeTemp(t *testing.T, name string, b []byte) string {
 func TestOpenSLORoundTripEveryConfig(t *testing.T) {
 	tested := 0
 	for _, cfg := range sloConfigs(t) {
-		connectors, err := sloconf.Load(cfg, "")
-		if err != nil {
-			continue // no slo connector, or a Helm values file the chart renders first
-		}
-		for _, c := range connectors {
+		for _, c := range loadEach(t, cfg) {
 			var exported bytes.Buffer
 			if err := run([]string{"--config", cfg, "--connector", c.ID, "--format", "openslo"}, &exported); err != nil {
 				t.Fatalf("%s %s: export: %v", cfg, c.ID, err)
@@ -67,9 +131,10 @@ func TestOpenSLORoundTripEveryConfig(t *testing.T) {
 			}
 		}
 	}
-	if tested < 10 {
+	if tested < 20 {
 		t.Fatalf("round-tripped %d SLOs; the shipped and tested configs hold more", tested)
 	}
+	t.Logf("%d SLOs round-tripped", tested)
 }
 
 // The spec's own examples, with a metricSource the gateway computes from spans, import as
