@@ -29,12 +29,7 @@ func (c *sloConnector) collectState(rt *sloRuntime, s *series, st window.Status,
 			burn[w.Name] = w.BurnRate
 		}
 	}
-	service := ""
-	for _, kv := range s.attrs {
-		if kv[0] == attrService {
-			service = kv[1]
-		}
-	}
+	service := s.service()
 	p := pendingSeries{state: srestate.SeriesState{
 		SLO: rt.cfg.Name, Service: service, Identity: s.attrs, Page: st.Alerts["page"], Ticket: st.Alerts["ticket"],
 		BurnRates: burn, BudgetRemaining: finiteOr(st.BudgetRemaining, 0), Updated: now,

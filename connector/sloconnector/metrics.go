@@ -31,21 +31,19 @@ func newMetricSet(sm pmetric.ScopeMetrics, singleWriter bool) metricSet {
 		m.SetEmptyGauge()
 		return m
 	}
+	cumulative := func(name, desc string) pmetric.Metric {
+		m := sm.Metrics().AppendEmpty()
+		m.SetName(name)
+		m.SetUnit("{event}")
+		m.SetDescription(desc)
+		sum := m.SetEmptySum()
+		sum.SetIsMonotonic(true)
+		sum.SetAggregationTemporality(pmetric.AggregationTemporalityCumulative)
+		return m
+	}
 	var ms metricSet
-	ms.events = sm.Metrics().AppendEmpty()
-	ms.events.SetName(slonames.MetricEvents)
-	ms.events.SetUnit("{event}")
-	ms.events.SetDescription("Valid events by outcome, weighted by adjusted count, since the series started.")
-	sum := ms.events.SetEmptySum()
-	sum.SetIsMonotonic(true)
-	sum.SetAggregationTemporality(pmetric.AggregationTemporalityCumulative)
-	ms.excluded = sm.Metrics().AppendEmpty()
-	ms.excluded.SetName(slonames.MetricEventsExcluded)
-	ms.excluded.SetUnit("{event}")
-	ms.excluded.SetDescription("Valid events left out by a maintenance window (by its reason) or sli.exclude (reason exclude), weighted by adjusted count, since the series started.")
-	excludedSum := ms.excluded.SetEmptySum()
-	excludedSum.SetIsMonotonic(true)
-	excludedSum.SetAggregationTemporality(pmetric.AggregationTemporalityCumulative)
+	ms.events = cumulative(slonames.MetricEvents, "Valid events by outcome, weighted by adjusted count, since the series started.")
+	ms.excluded = cumulative(slonames.MetricEventsExcluded, "Valid events left out by a maintenance window (by its reason) or sli.exclude (reason exclude), weighted by adjusted count, since the series started.")
 	ms.maintenanceActive = gauge(slonames.MetricMaintenanceActive, "", "1 while a maintenance window covers the series: its events are excluded and its alerts held.")
 	ms.windowEvents = gauge(slonames.MetricWindowEvents, "{event}", "Valid events by outcome within each lookback window and the SLO period.")
 	// The generated rules read a calendar period's length from here, so their burn factors are

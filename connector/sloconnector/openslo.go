@@ -227,7 +227,7 @@ func exportSLO(slo SLO, cr ConnectorRules, source string) ([]osloDoc, error) {
 	if service == "" {
 		service = allServices
 	}
-	spec := osloSLOSpec{Description: slo.Description, Service: service, BudgetingMethod: budgetingName(slo.BudgetingMethod)}
+	spec := osloSLOSpec{Description: slo.Description, Service: service, BudgetingMethod: openSLOBudgeting[slo.BudgetingMethod]}
 	tw, err := exportWindow(slo.Window)
 	if err != nil {
 		return nil, err
@@ -322,13 +322,26 @@ func exportWindow(w Window) (osloTimeWindow, error) {
 		}
 		return osloTimeWindow{Duration: d, IsRolling: true}, nil
 	}
-	d := map[string]string{"week": "1w", "month": "1M", "quarter": "1Q"}[w.Calendar]
+	d := openSLOCalendar[w.Calendar]
 	// 1 January 2024 was a Monday, the first day of a week, a month and a quarter.
 	return osloTimeWindow{Duration: d, Calendar: &osloCalendar{StartTime: "2024-01-01 00:00:00", TimeZone: w.Timezone}}, nil
 }
 
-func budgetingName(method string) string {
-	return map[string]string{budgetingOccurrences: "Occurrences", budgetingTimeslices: "Timeslices", budgetingRatioTimeslices: "RatioTimeslices"}[method]
+// openSLOBudgeting and openSLOCalendar name the connector's budgeting methods and calendar
+// periods in OpenSLO, both ways.
+var (
+	openSLOBudgeting = map[string]string{budgetingOccurrences: "Occurrences", budgetingTimeslices: "Timeslices", budgetingRatioTimeslices: "RatioTimeslices"}
+	openSLOCalendar  = map[string]string{"week": "1w", "month": "1M", "quarter": "1Q"}
+)
+
+// fromOpenSLO is the connector's key for an OpenSLO value of table, "" when there is none.
+func fromOpenSLO(table map[string]string, value string) string {
+	for k, v := range table {
+		if v == value {
+			return k
+		}
+	}
+	return ""
 }
 
 // exportAlerts writes each tier as two conditions, one per window, each in its own policy.

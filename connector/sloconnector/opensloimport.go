@@ -128,14 +128,7 @@ func (imp *osloImport) convert() ([]SLO, error) {
 		return nil, fmt.Errorf("spec.timeWindow[0].%w", err)
 	}
 	base.Window = w
-	switch spec.BudgetingMethod {
-	case "Occurrences":
-		base.BudgetingMethod = budgetingOccurrences
-	case "Timeslices":
-		base.BudgetingMethod = budgetingTimeslices
-	case "RatioTimeslices":
-		base.BudgetingMethod = budgetingRatioTimeslices
-	default:
+	if base.BudgetingMethod = fromOpenSLO(openSLOBudgeting, spec.BudgetingMethod); base.BudgetingMethod == "" {
 		return nil, fmt.Errorf("spec.budgetingMethod: %q must be Occurrences, Timeslices or RatioTimeslices", spec.BudgetingMethod)
 	}
 	sli, field := spec.Indicator, "spec.indicator"
@@ -327,7 +320,7 @@ func importWindow(tw osloTimeWindow) (Window, error) {
 		}
 		return Window{Rolling: Duration(d)}, nil
 	}
-	kind := map[string]string{"1w": "week", "1M": "month", "1Q": "quarter"}[tw.Duration]
+	kind := fromOpenSLO(openSLOCalendar, tw.Duration)
 	if kind == "" {
 		return Window{}, fmt.Errorf("duration: %q: calendar periods are 1w, 1M or 1Q", tw.Duration)
 	}

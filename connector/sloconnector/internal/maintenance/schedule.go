@@ -159,12 +159,8 @@ func (s *Schedule) OneOffs() []Interval {
 }
 
 // Covered is how many whole slices of length slice, aligned to the Unix epoch, between from and
-// to lie inside occurrences: the slices a timeslice SLO excludes from its count.
-func (s *Schedule) Covered(from, to time.Time, slice time.Duration) int {
-	return Covered(s.Between(from, to), from, to, slice)
-}
-
-// Covered is Schedule.Covered for intervals sorted by start, from one or several schedules.
+// to lie inside the intervals (sorted by start, from one or several schedules): the slices a
+// timeslice SLO excludes from its count.
 func Covered(ivs []Interval, from, to time.Time, slice time.Duration) int {
 	if slice <= 0 {
 		return 0

@@ -152,20 +152,20 @@ func TestCoveredSlices(t *testing.T) {
 	s := mustCompile(t,
 		Window{Start: base.Add(30 * time.Second), Duration: 5 * time.Minute, Reason: "a"},          // 10:00:30–10:05:30: slices 10:01…10:04
 		Window{Start: base.Add(3 * time.Minute), Duration: 4 * time.Minute, Reason: "overlapping"}) // 10:03–10:07: adds 10:05, 10:06
-	if got := s.Covered(base, base.Add(time.Hour), time.Minute); got != 6 {
+	if got := covered(s, base, base.Add(time.Hour), time.Minute); got != 6 {
 		t.Errorf("covered one-minute slices = %d, want 6", got)
 	}
-	if got := s.Covered(base.Add(2*time.Minute), base.Add(4*time.Minute), time.Minute); got != 2 {
+	if got := covered(s, base.Add(2*time.Minute), base.Add(4*time.Minute), time.Minute); got != 2 {
 		t.Errorf("covered within [10:02, 10:04) = %d, want 2", got)
 	}
 	one := mustCompile(t, Window{Start: base.Add(-time.Second), Duration: 62 * time.Second, Reason: "one"}) // covers 10:00–10:01 only
-	if got := one.Covered(base.Add(-time.Hour), base.Add(time.Hour), time.Minute); got != 1 {
+	if got := covered(one, base.Add(-time.Hour), base.Add(time.Hour), time.Minute); got != 1 {
 		t.Errorf("a window over exactly one whole slice covers %d, want 1", got)
 	}
-	if got := s.Covered(base, base.Add(time.Hour), 0); got != 0 {
+	if got := covered(s, base, base.Add(time.Hour), 0); got != 0 {
 		t.Errorf("no slices without a slice length, got %d", got)
 	}
-	if got := (*Schedule)(nil).Covered(base, base.Add(time.Hour), time.Minute); got != 0 {
+	if got := covered((*Schedule)(nil), base, base.Add(time.Hour), time.Minute); got != 0 {
 		t.Errorf("a nil schedule covers nothing, got %d", got)
 	}
 	if got := len(s.OneOffs()); got != 2 {
@@ -198,4 +198,8 @@ func TestCompileErrors(t *testing.T) {
 	if s := mustCompile(t, Window{Start: at, Duration: time.Hour, Recurrence: "RRULE:FREQ=DAILY"}); s.Empty() {
 		t.Error("an RRULE: prefix is accepted")
 	}
+}
+
+func covered(s *Schedule, from, to time.Time, slice time.Duration) int {
+	return Covered(s.Between(from, to), from, to, slice)
 }
