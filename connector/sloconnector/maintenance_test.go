@@ -319,3 +319,46 @@ func TestRecurringWindowAcrossDSTThroughTheConfig(t *testing.T) {
 		}
 	}
 }
+
+// A restart in the middle of a window the connector already knew: nothing is taken back as a
+// correction (the window's events were excluded as they came), the window goes on excluding,
+// and a late span (past max_lateness, counted in slo.events only) inside it is excluded too.
+func TestRestartInsideAKnownWindowAndLateSpans(t *testing.T) {
+	store := &memStorage{kv: map[string][]byte{}}
+	clock := testNow.Truncate(time.Second)
+	// It starts mid-bucket: a correction would take the healthy second before it back.
+	w := MaintenanceWindow{Start: clock.Add(30500 * time.Millisecond), Duration: Duration(time.Hour), Reason: "db-upgrade"}
+	start := func() outageRun {
+		c := newTestConnector(t, baseConfig(availability(w)))
+		c.now = func() time.Time { return clock }
+		c.storage = store
+		c.restore(context.Background())
+		c.applyCorrections(clock)
+		return outageRun{t: t, c: c, clock: &clock}
+	}
+	r := start()
+	for range 60 { // 30 s healthy, then 30 s failing inside the window
+		r.second(10, clock.Sub(testNow) >= 30*time.Second)
+	}
+	if err := r.c.checkpoint(context.Background(), true); err != nil {
+		t.Fatal(err)
+	}
+	r = start()
+	if cs := r.c.slos[0].series["checkout"].state.Corrections(); len(cs) != 0 {
+		t.Fatalf("a restart inside a known window applied it as a correction: %+v", cs)
+	}
+	got := r.second(10, true)
+	// the spans that ended at +31 s … +60 s before the restart, and one second after it
+	if got[budgetKey] != 1 || got[badTotalKey] != 0 || got[excludedKey("db-upgrade")] != 310 {
+		t.Errorf("after the restart: budget %v, bad %v, excluded %v; want 1, 0, 310", got[budgetKey], got[badTotalKey], got[excludedKey("db-upgrade")])
+	}
+	clock = clock.Add(10 * time.Minute)
+	late := entryRequests("checkout", 4, true, clock.Add(-7*time.Minute), 9) // past max_lateness (5m), inside the window
+	if err := r.c.ConsumeTraces(context.Background(), late); err != nil {
+		t.Fatal(err)
+	}
+	got = points(r.c.buildMetrics(clock))
+	if got[badTotalKey] != 0 || got[excludedKey("db-upgrade")] != 314 {
+		t.Errorf("late spans inside the window: bad %v, excluded %v; want 0 and 314", got[badTotalKey], got[excludedKey("db-upgrade")])
+	}
+}
