@@ -20,9 +20,12 @@ func (p *pillars) collectLogs(ld plog.Logs, now time.Time) {
 			continue
 		}
 		s.signals["logs"] = true
+		p.observeResource(s, rl.Resource().Attributes(), now)
+		c := s.window.at(now, p.bucketWidth())
 		for j := 0; j < rl.ScopeLogs().Len(); j++ {
 			records := rl.ScopeLogs().At(j).LogRecords()
 			for k := 0; k < records.Len(); k++ {
+				collectLogRecord(c, records.At(k))
 				p.collectEvent(s, records.At(k), now)
 			}
 		}
@@ -46,7 +49,8 @@ func (p *pillars) collectEvent(s *serviceState, lr plog.LogRecord, now time.Time
 		if str(attrs, "deployment.status") == "failed" {
 			return
 		}
-		d := score.Deployment{Revision: revision, Version: version, At: at, Source: score.SourceLogEvent}
+		d := score.Deployment{Revision: revision, Version: version, At: at, Source: score.SourceLogEvent,
+			ChangeID: p.labels.Bound(str(attrs, p.cfg.Standards.ChangeIDAttribute)), Manual: p.manualTrigger(attrs)}
 		if ct := timeAttr(attrs, "vcs.ref.head.revision.timestamp"); !ct.IsZero() {
 			d.CommitTimes = []time.Time{ct}
 		}

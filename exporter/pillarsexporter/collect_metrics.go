@@ -45,12 +45,16 @@ func (p *pillars) collectMetric(res pcommon.Map, m pmetric.Metric, fromConnector
 		dps = m.Gauge().DataPoints()
 	case pmetric.MetricTypeSum:
 		dps = m.Sum().DataPoints()
+	case pmetric.MetricTypeHistogram:
+		p.collectRequestHistogram(res, m, now)
+		return
 	default:
 		return
 	}
 	name := m.Name()
 	isSLO := strings.HasPrefix(name, slonames.MetricPrefix)
-	if !cpuMetrics[name] && !isSLO {
+	standardsPoint := isStandardsMetric(name)
+	if !cpuMetrics[name] && !isSLO && !standardsPoint {
 		return
 	}
 	if isSLO && !fromConnector {
@@ -76,6 +80,11 @@ func (p *pillars) collectMetric(res pcommon.Map, m pmetric.Metric, fromConnector
 			continue
 		}
 		s.signals["metrics"] = true
+		if standardsPoint {
+			p.observeResource(s, res, now)
+			p.collectStandardsPoint(s, s.window.at(now, p.bucketWidth()), res, m, dp, v, now)
+			continue
+		}
 		if cpuMetrics[name] {
 			if state := str(dp.Attributes(), "state"); state != "" && state != "user" && state != "system" {
 				continue // idle, wait, … are not the service's work
@@ -85,12 +94,32 @@ func (p *pillars) collectMetric(res pcommon.Map, m pmetric.Metric, fromConnector
 				continue
 			}
 			s.cpuSum, s.cpuCount, s.cpuSource = s.cpuSum+v, s.cpuCount+1, name
+			s.std.resourceSeen = now
 			if s.cpuCount > 1e4 { // keep the running mean bounded and recent
 				s.cpuSum, s.cpuCount = s.cpuSum/2, s.cpuCount/2
 			}
 			continue
 		}
 		p.collectSLOPoint(s, name, dp, v)
+	}
+}
+
+// collectRequestHistogram notes http.server.request.duration for runtime monitoring: the
+// service measures requests, errors and latency without SERVER spans.
+func (p *pillars) collectRequestHistogram(res pcommon.Map, m pmetric.Metric, now time.Time) {
+	if m.Name() != "http.server.request.duration" {
+		return
+	}
+	dps := m.Histogram().DataPoints()
+	for i := 0; i < dps.Len(); i++ {
+		vals, key, ok := p.identity(dps.At(i).Attributes(), res)
+		if !ok {
+			continue
+		}
+		if s, ok := p.lookup(vals, key, now); ok {
+			s.signals["metrics"] = true
+			s.window.at(now, p.bucketWidth()).requestPoints++
+		}
 	}
 }
 

@@ -23,6 +23,7 @@ func (p *pillars) collectTraces(td ptrace.Traces, now time.Time) {
 			continue
 		}
 		s.signals["traces"] = true
+		p.observeResource(s, rs.Resource().Attributes(), now)
 		c := s.window.at(now, p.bucketWidth())
 		c.bytes += float64(sizer.ResourceSpansSize(rs))
 		version := p.labels.Bound(str(rs.Resource().Attributes(), "service.version"))
@@ -50,7 +51,8 @@ func (p *pillars) collectSpan(s *serviceState, c *counters, span ptrace.Span, ve
 		s.exemplar(score.CheckExceptions, span.TraceID())
 	}
 	if isDeploySpan(span) {
-		d := score.Deployment{Revision: p.labels.Bound(str(attrs, "vcs.ref.head.revision")), Version: version, At: span.EndTimestamp().AsTime(), Source: score.SourceCICD}
+		d := score.Deployment{Revision: p.labels.Bound(str(attrs, "vcs.ref.head.revision")), Version: version, At: span.EndTimestamp().AsTime(), Source: score.SourceCICD,
+			ChangeID: p.labels.Bound(str(attrs, p.cfg.Standards.ChangeIDAttribute)), Manual: p.manualTrigger(attrs)}
 		if ct := timeAttr(attrs, "vcs.ref.head.revision.timestamp"); !ct.IsZero() {
 			d.CommitTimes = []time.Time{ct}
 		}
@@ -58,6 +60,10 @@ func (p *pillars) collectSpan(s *serviceState, c *counters, span ptrace.Span, ve
 	}
 	switch span.Kind() {
 	case ptrace.SpanKindClient:
+		c.client += w
+		if p.graph.client(p.serviceName(s.labels), s, span, attrs, w, now) {
+			c.clientPeer += w
+		}
 		if isExternal(attrs) {
 			c.externalClient += w
 			if isTLS(attrs) {
@@ -72,6 +78,10 @@ func (p *pillars) collectSpan(s *serviceState, c *counters, span ptrace.Span, ve
 		return
 	}
 	c.server += w
+	s.std.usage.At(pointTime(span.EndTimestamp(), now)).Requests += w
+	if caller, ok := p.graph.server(p.serviceName(s.labels), span, now); ok && caller.state != nil {
+		caller.state.window.at(now, p.bucketWidth()).clientPeer += caller.weight // its CLIENT span's peer is known now
+	}
 	code, _ := attr.Int(attrs, "http.response.status_code", "http.status_code")
 	if span.Status().Code() == ptrace.StatusCodeError || code >= 500 {
 		c.serverErrors += w

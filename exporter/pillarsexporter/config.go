@@ -46,7 +46,7 @@ type Settings struct {
 	// Checks override built-in checks by ID.
 	Checks []CheckOverride `mapstructure:"checks"`
 	// MaxServices bounds the service identities held at once: identities come from senders
-	// (default 2000; each costs about 6 KiB of evidence and 12 KiB of published scorecard).
+	// (default 2000; each costs about 8 KiB of evidence and 16 KiB of published scorecard).
 	// Services idle for ServiceTTL are evicted first; beyond the bound a new identity is not
 	// scored (counted in the scorecard's limits) until room frees.
 	MaxServices int `mapstructure:"max_services"`
@@ -75,6 +75,8 @@ type Settings struct {
 	State *component.ID `mapstructure:"state"`
 	// TraceURL links exemplar traces in postmortem drafts: "{trace_id}" is replaced.
 	TraceURL string `mapstructure:"trace_url"`
+	// Standards projects the evidence onto NIST CSF 2.0, ISO 27001, FinOps, DORA and Google SRE.
+	Standards StandardsConfig `mapstructure:"standards"`
 }
 
 // ServiceProfile is what an SRE knows about a service that its telemetry cannot show.
@@ -184,6 +186,9 @@ func (c *Config) Validate() error {
 			continue
 		}
 		labelOf[label] = fmt.Sprintf("service_identity %q", attr)
+	}
+	if err := c.Standards.Validate(); err != nil {
+		errs = append(errs, err)
 	}
 	if err := c.Thresholds.Validate(); err != nil {
 		errs = append(errs, err)

@@ -58,6 +58,37 @@ func TestConfigs(t *testing.T) {
 	}
 }
 
+func TestStandardsConfig(t *testing.T) {
+	cfg, err := load(t, "standards")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc := cfg.Standards
+	if len(sc.Frameworks) != 2 || sc.Pricing.CPUHour != 0.031 || sc.Pricing.Currency != "EUR" || len(sc.Budgets) != 2 ||
+		sc.Teams["payments"][1] != "ledger" || sc.DetectionTarget != 10*time.Minute || sc.RecoveryConfirmation != 2*time.Hour ||
+		sc.ManualTrigger.Attribute != "ci.trigger" || sc.ChangeIDAttribute != "vcs.change.id" {
+		t.Fatalf("standards: %+v", sc)
+	}
+	ex := sc.exemptions()
+	if len(ex) != 1 || !ex[0].Expires.Equal(time.Date(2027, 3, 31, 0, 0, 0, 0, time.UTC)) || ex[0].Control != "8.13" {
+		t.Errorf("exemptions %+v", ex)
+	}
+	_, err = load(t, "bad_standards")
+	for _, want := range []string{
+		`standards.frameworks[0]: framework "nist_csf_1_1"`,
+		"standards.pricing.cpu_hour: -1 must be a finite price of at least 0",
+		"standards.budgets[0].monthly: 0 must be a positive amount",
+		"standards.detection_target (0s)",
+		`standards.exemptions[0]: control "A.12.4.1" is not in ISO/IEC 27001:2022 Annex A`,
+		"standards.exemptions[1]: control PR.PS-04: expires must be set",
+		"standards.exemptions[2]: control PR.PS-04: reason must say why it is exempt",
+	} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("bad_standards: %v, want it to contain %q", err, want)
+		}
+	}
+}
+
 // Mistakes that used to pass validation and then panic the exporter or score NaN.
 func TestConfigRefusesCollidingIdentityAndImpossibleOverrides(t *testing.T) {
 	f := func(v float64) *float64 { return &v }

@@ -43,6 +43,7 @@ type pillars struct {
 	versions *deploy.Versions
 	weights  *adjusted.Reader // OTEP 235 tracestate readings; guarded by mu
 	labels   *label.Bounder   // bounds identity values; guarded by mu
+	graph    depGraph         // the service dependency graph; guarded by mu
 	started  time.Time        // window counts are not stored: rates cover at most the time since
 	// evictedServices and refusedServices count what max_services and service_ttl shed;
 	// droppedPoints the NaN and ±Inf metric points refused; refusedSLOPoints the slo.* points
@@ -57,8 +58,11 @@ type pillars struct {
 	hystMu     sync.Mutex // hysteresis is read by evaluation and pruned by eviction
 	hysteresis map[string]*score.Hysteresis
 	latest     atomic.Pointer[Scorecard]
+	// latestGraph is the dependency graph as of the last evaluation.
+	latestGraph atomic.Pointer[GraphJSON]
 
 	id      component.ID
+	version string // the collector's, on auditors' exports
 	storage storage.Client
 	board   *srestate.Board // the sre_state extension's, when state is set
 
@@ -76,6 +80,7 @@ func newPillars(cfg *Config, set component.TelemetrySettings, now func() time.Ti
 		labels: &label.Bounder{MaxLength: cfg.MaxLabelLength},
 	}
 	p.latest.Store(&Scorecard{Disclaimer: Disclaimer})
+	p.latestGraph.Store(&GraphJSON{Nodes: []string{}, Edges: []EdgeJSON{}})
 	tb, err := metadata.NewTelemetryBuilder(set)
 	if err != nil {
 		set.Logger.Warn("pillars self-telemetry unavailable", zap.Error(err))

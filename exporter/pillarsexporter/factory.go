@@ -23,7 +23,7 @@ func NewFactory() exporter.Factory {
 	shared := func(set exporter.Settings, cfg component.Config) (*sharedcomponent.Component[*pillars], []exporterhelper.Option, error) {
 		sc, err := scorers.LoadOrStore(set.ID, func() (*pillars, error) {
 			p := newPillars(cfg.(*Config), set.TelemetrySettings, time.Now)
-			p.id = set.ID
+			p.id, p.version = set.ID, set.BuildInfo.Version
 			return p, nil
 		})
 		if err != nil {
@@ -78,5 +78,6 @@ func createDefaultConfig() component.Config {
 		PageSize:           100,
 		MaxMetricServices:  100,
 		ServiceTTL:         24 * time.Hour,
+		Standards:          defaultStandards(),
 	}}
 }

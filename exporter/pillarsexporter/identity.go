@@ -213,6 +213,7 @@ func (p *pillars) merge(dst, src *serviceState) {
 			}
 		}
 	}
+	dst.std.merge(&src.std)
 	dst.alertSeen = dst.alertSeen || src.alertSeen
 	if src.firstSeen.Before(dst.firstSeen) {
 		dst.firstSeen = src.firstSeen

@@ -7,6 +7,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/otelcol-sre/otelcol-sre/exporter/pillarsexporter/internal/score"
+	"github.com/otelcol-sre/otelcol-sre/exporter/pillarsexporter/internal/standards"
 )
 
 // scorecardCollector renders /metrics from the last published scorecard at scrape time. The
@@ -40,6 +41,10 @@ func newScorecardCollector(p *pillars) *scorecardCollector {
 	// Bounded aggregates over every service, and what the per-service series left out.
 	c.descs["wellarchitected_pillar_services"] = prometheus.NewDesc("wellarchitected_pillar_services",
 		"Services whose pillar has this status, over every scored service. "+Disclaimer, []string{"framework", "pillar", "status"}, nil)
+	c.descs["finops_unit_cost_estimate"] = prometheus.NewDesc("finops_unit_cost_estimate",
+		"Estimated cost (in the pricing currency, or CPU-seconds without prices) per 1000 requests this week; an estimate from resource telemetry, never billed cost.",
+		append([]string{"unit"}, identity...), nil)
+	standardsDescs(c.descs)
 	c.descs["wellarchitected_services_omitted"] = prometheus.NewDesc("wellarchitected_services_omitted",
 		"Scored services without per-service series here (beyond max_metric_services, worst first); see /scorecard.json.", nil, nil)
 	return c
@@ -69,6 +74,7 @@ func (c *scorecardCollector) Collect(ch chan<- prometheus.Metric) {
 	for k, n := range counts {
 		gauge("wellarchitected_pillar_services", float64(n), k.framework, k.pillar, k.status)
 	}
+	collectStandards(card, gauge)
 	shown := card.Services[:min(len(card.Services), c.p.cfg.MaxMetricServices)]
 	gauge("wellarchitected_services_omitted", float64(len(card.Services)-len(shown)))
 	for _, svc := range shown {
@@ -111,6 +117,11 @@ func (c *scorecardCollector) Collect(ch chan<- prometheus.Metric) {
 			gauge("dora_performance_level", float64(score.LevelValue(d.Level)), with(d.Level, d.Table)...)
 		}
 		gauge("sre_maturity_level", float64(svc.Maturity.Level), id...)
+		for _, f := range svc.Standards {
+			if f.Check == standards.CheckUnitCost && f.Value != nil {
+				gauge("finops_unit_cost_estimate", *f.Value, with(c.p.unitLabel())...)
+			}
+		}
 	}
 }
 

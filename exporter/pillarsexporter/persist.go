@@ -12,6 +12,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/otelcol-sre/otelcol-sre/exporter/pillarsexporter/internal/score"
+	"github.com/otelcol-sre/otelcol-sre/exporter/pillarsexporter/internal/standards"
 	"github.com/otelcol-sre/otelcol-sre/internal/storageclient"
 )
 
@@ -30,6 +31,9 @@ type storedService struct {
 	Exhausted   [][2]time.Time
 	AlertSeen   bool
 	FirstSeen   time.Time
+	// Usage is the FinOps history (per UTC day) and Restarts the restart signals.
+	Usage    standards.UsageDays
+	Restarts []time.Time
 }
 
 func (p *pillars) openStorage(ctx context.Context, host component.Host) error {
@@ -57,6 +61,7 @@ func (p *pillars) openStorage(ctx context.Context, host component.Host) error {
 		}
 		s.version, s.deployments, s.incidents, s.pageAlerts = st.Version, st.Deployments, st.Incidents, st.PageAlerts
 		s.alertSeen = st.AlertSeen
+		s.std.usage, s.std.restarts = st.Usage, st.Restarts
 		if !st.FirstSeen.IsZero() && st.FirstSeen.Before(s.firstSeen) {
 			s.firstSeen = st.FirstSeen // observed history continues across the restart
 		}
@@ -86,7 +91,8 @@ func (p *pillars) storedState() map[string]storedService {
 	for key, s := range p.services {
 		st := storedService{Labels: s.labels, Version: s.version, Deployments: append([]score.Deployment(nil), s.deployments...),
 			Incidents: append([]score.Incident(nil), s.incidents...), OpenAlerts: maps.Clone(s.openAlerts),
-			PageAlerts: append([]time.Time(nil), s.pageAlerts...), AlertSeen: s.alertSeen, FirstSeen: s.firstSeen}
+			PageAlerts: append([]time.Time(nil), s.pageAlerts...), AlertSeen: s.alertSeen, FirstSeen: s.firstSeen,
+			Usage: s.std.usage, Restarts: append([]time.Time(nil), s.std.restarts...)}
 		for _, r := range s.exhausted {
 			st.Exhausted = append(st.Exhausted, [2]time.Time{r.from, r.to})
 		}

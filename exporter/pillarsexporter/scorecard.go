@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/otelcol-sre/otelcol-sre/exporter/pillarsexporter/internal/score"
+	"github.com/otelcol-sre/otelcol-sre/exporter/pillarsexporter/internal/standards"
 	"github.com/otelcol-sre/otelcol-sre/internal/console"
 )
 
@@ -18,6 +19,13 @@ type Scorecard struct {
 	Thresholds  map[string]any  `json:"thresholds"`
 	Services    []ServiceResult `json:"services"`
 	Limits      Limits          `json:"limits"`
+	// Frameworks are the standards views (NIST CSF 2.0, ISO 27001, FinOps, DORA, Google SRE),
+	// by framework ID, over every service.
+	Frameworks map[string]standards.View `json:"frameworks"`
+	// PagerLoad is pages per 12-hour shift per on-call rotation; CostBudgets the budgets'
+	// forecasts (estimates, never billed cost).
+	PagerLoad   []standards.ShiftLoad `json:"pager_load"`
+	CostBudgets []BudgetJSON          `json:"cost_budgets"`
 	// Page is set on responses: which of the ranked services this one holds.
 	Page *Page `json:"page,omitempty"`
 }
@@ -48,6 +56,18 @@ type ServiceResult struct {
 	// ErrorBudgets is each SLO's remaining budget as the slo connector last reported it
 	// (slo.error_budget.remaining), or this replica's estimate from a sharded connector.
 	ErrorBudgets map[string]float64 `json:"error_budget_remaining"`
+	// Standards are the service's findings for the standards views.
+	Standards []standards.Finding `json:"standards_findings"`
+}
+
+// BudgetJSON is one monthly cost budget's forecast.
+type BudgetJSON struct {
+	Name     string             `json:"name"`
+	Service  string             `json:"service,omitempty"`
+	Currency string             `json:"currency"`
+	Forecast standards.Forecast `json:"forecast"`
+	Status   standards.Status   `json:"status"`
+	Evidence string             `json:"evidence"`
 }
 
 // FrameworkResult is one framework's pillars.

@@ -16,7 +16,7 @@ func promLabel(attr string) string {
 	return l
 }
 
-var mountedPaths = []string{"/scorecard", "/scorecard.json", "/metrics"}
+var mountedPaths = []string{"/scorecard", "/scorecard.json", "/metrics", "/standards", "/dependencies.json"}
 
 // mounted are the pages pillars serves, on its own endpoint or on the sre_state console.
 func (p *pillars) mounted() map[string]http.Handler {
@@ -24,6 +24,9 @@ func (p *pillars) mounted() map[string]http.Handler {
 		"/scorecard.json": http.HandlerFunc(p.serveJSON),
 		"/scorecard":      http.HandlerFunc(p.serveHTML),
 		"/metrics":        p.metricsHandler(),
+		// One handler for /standards and everything under it: the console mounts by path.
+		"/standards":         http.HandlerFunc(p.serveStandards),
+		"/dependencies.json": http.HandlerFunc(p.serveGraph),
 	}
 }
 
@@ -34,6 +37,7 @@ func (p *pillars) routes() http.Handler {
 	for path, h := range p.mounted() {
 		mux.Handle(path, h)
 	}
+	mux.Handle("/standards/", p.mounted()["/standards"])
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path != "/" {
 			http.NotFound(w, r)

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/otelcol-sre/otelcol-sre/exporter/pillarsexporter/internal/score"
+	"github.com/otelcol-sre/otelcol-sre/exporter/pillarsexporter/internal/standards"
 )
 
 // evaluate scores every service and publishes the result on every output. Only copying the
@@ -45,7 +46,9 @@ func (p *pillars) evaluate() {
 		RefusedServices: p.refusedServices, DroppedPoints: p.droppedPoints, RefusedSLOPoints: p.refusedSLOPoints,
 		TruncatedLabels: p.truncatedLabels}
 	stored := p.storedState()
+	graph := p.graph.snapshot(now.Add(-p.cfg.ServiceTTL))
 	p.mu.Unlock()
+	p.latestGraph.Store(&graph)
 
 	sort.Slice(snaps, func(i, j int) bool { return snaps[i].key < snaps[j].key })
 	card := Scorecard{Disclaimer: Disclaimer, EvaluatedAt: now.UTC(), Limits: limits,
@@ -53,7 +56,10 @@ func (p *pillars) evaluate() {
 			"min_coverage": p.cfg.MinCoverage, "window": p.cfg.Window.String(), "min_events": p.cfg.MinEvents}}
 	defs := map[score.Targets]*checkSet{} // most services share the global targets
 	fromBoard := p.boardIncidents()
+	episodes := p.boardEpisodes()
+	rotations := p.rotations(snaps, episodes, now)
 	deploys := map[string][]score.Deployment{}
+	findings := map[string][]standards.Finding{}
 	for i := range snaps {
 		d, ok := defs[snaps[i].targets]
 		if !ok {
@@ -68,12 +74,19 @@ func (p *pillars) evaluate() {
 				snaps[i].evidence.Sampler = &score.SamplerEvidence{DecidedSpans: stats.DecidedSpans, KeptSpans: stats.KeptSpans, Seconds: stats.Updated.Sub(stats.Since).Seconds()}
 			}
 		}
+		snaps[i].std.incidents = episodes[service]
+		snaps[i].std.rotation = rotations[p.rotationOf(service, snaps[i].std.team)]
 		res := p.evaluateService(&snaps[i], d, now)
+		res.Standards = p.standardsFindings(&snaps[i], &res, now)
+		for _, f := range res.Standards {
+			findings[f.Check] = append(findings[f.Check], f)
+		}
 		if service != "" {
 			deploys[service] = append(deploys[service], res.deployments...)
 		}
 		card.Services = append(card.Services, res)
 	}
+	p.projectStandards(&card, snaps, findings, rotations, now)
 	rankWorstFirst(card.Services)
 	p.publishDeployments(deploys)
 	p.latest.Store(&card)
@@ -115,6 +128,7 @@ type serviceSnapshot struct {
 	exemplars        map[score.CheckID][]string
 	maturity         score.MaturityInputs
 	budgets          map[string]float64
+	std              stdSnapshot
 }
 
 func (p *pillars) snapshot(key string, s *serviceState, now time.Time) serviceSnapshot {
@@ -131,6 +145,7 @@ func (p *pillars) snapshot(key string, s *serviceState, now time.Time) serviceSn
 		snap.incidents = append(snap.incidents, score.Incident{Start: start})
 	}
 	snap.maturity.TelemetryArrives = len(s.signals) > 0
+	snap.std = p.stdSnapshot(s, now)
 	snap.budgets = map[string]float64{}
 	for name, st := range s.slos {
 		if est, ok := st.estimate(); ok {

@@ -3,6 +3,7 @@ package pillarsexporter
 import (
 	"net/netip"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -105,4 +106,16 @@ func timeAttr(attrs pcommon.Map, key string) time.Time {
 		}
 	}
 	return time.Time{}
+}
+
+// manualTrigger reads the configured CI/CD trigger attribute: true when a person triggered the
+// deployment, false when something else did, nil when the attribute is absent.
+func (p *pillars) manualTrigger(attrs pcommon.Map) *bool {
+	mt := p.cfg.Standards.ManualTrigger
+	v := str(attrs, mt.Attribute)
+	if mt.Attribute == "" || v == "" {
+		return nil
+	}
+	manual := slices.Contains(mt.Values, v)
+	return &manual
 }

@@ -35,6 +35,8 @@ type serviceState struct {
 	alertSeen   bool
 	exhausted   []timeRange // periods with an exhausted budget
 	pageAlerts  []time.Time
+
+	std stdState // what the standards checks need beyond the pillars' evidence
 }
 
 // sloState is the latest the slo connector said about one SLO series of the service.

@@ -20,6 +20,14 @@ type counters struct {
 	exceptions, bytes           float64
 	serverTLS                   float64 // server spans over TLS (scored only with tls_termination: app)
 	externalClient, externalTLS float64 // CLIENT spans to hosts outside the cluster, and over TLS
+	client, clientPeer          float64 // CLIENT spans, and those whose peer is known
+	logs, logsTraced            float64 // log records, and those carrying a trace ID
+	clockRecords, sameClock     float64 // records stamped by two clocks, and by one
+	requestPoints               float64 // http.server.request.duration points
+	// Peaks, not sums: the most an event time ran ahead of its observation (seconds), and the
+	// highest utilisation against a limit.
+	clockAhead, limitUtil float64
+	limitSeen             bool
 }
 
 func (c *counters) add(o counters) {
@@ -34,6 +42,16 @@ func (c *counters) add(o counters) {
 	c.serverTLS += o.serverTLS
 	c.externalClient += o.externalClient
 	c.externalTLS += o.externalTLS
+	c.client += o.client
+	c.clientPeer += o.clientPeer
+	c.logs += o.logs
+	c.logsTraced += o.logsTraced
+	c.clockRecords += o.clockRecords
+	c.sameClock += o.sameClock
+	c.requestPoints += o.requestPoints
+	c.clockAhead = max(c.clockAhead, o.clockAhead)
+	c.limitUtil = max(c.limitUtil, o.limitUtil)
+	c.limitSeen = c.limitSeen || o.limitSeen
 }
 
 type windowed struct {

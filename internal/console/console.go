@@ -54,7 +54,7 @@ func (c *Console) Handler() http.Handler {
 	mux.HandleFunc("GET /slos.json", c.ServeList)
 	mux.HandleFunc("GET /slos/{id}", c.ServeDetail)
 	c.RouteIncidents(mux)
-	for _, path := range []string{"/scorecard", "/scorecard.json", "/metrics"} {
+	for _, path := range []string{"/scorecard", "/scorecard.json", "/metrics", "/standards", "/standards/", "/dependencies.json"} {
 		mux.HandleFunc(path, c.serveMounted)
 	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
@@ -85,7 +85,11 @@ func SecureHeaders(next http.Handler) http.Handler {
 
 func (c *Console) serveMounted(w http.ResponseWriter, r *http.Request) {
 	if c.board != nil {
-		if h, ok := c.board.Mounted(r.URL.Path); ok {
+		path := r.URL.Path
+		if strings.HasPrefix(path, "/standards/") {
+			path = "/standards" // one handler serves every framework's pages
+		}
+		if h, ok := c.board.Mounted(path); ok {
 			h.ServeHTTP(w, r)
 			return
 		}

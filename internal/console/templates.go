@@ -25,7 +25,7 @@ table{border-collapse:collapse;margin:.5em 0 1em;width:100%}td,th{border:1px sol
 func Nav(here string) template.HTML {
 	var b strings.Builder
 	b.WriteString("<nav>")
-	for _, l := range [][2]string{{"slos", "SLOs"}, {"incidents", "Incidents"}, {"scorecard", "Scorecard"}} {
+	for _, l := range [][2]string{{"slos", "SLOs"}, {"incidents", "Incidents"}, {"scorecard", "Scorecard"}, {"standards", "Standards"}} {
 		class := ""
 		if l[0] == here {
 			class = ` class="here"`

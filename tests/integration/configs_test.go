@@ -21,6 +21,11 @@ var (
 	//go:embed testdata/pillars.yaml
 	pillarsTestConfig string
 
+	// Traces, logs and metrics into pillars with the standards views priced; checkout's team
+	// is payments.
+	//go:embed testdata/standards.yaml
+	standardsTestConfig string
+
 	// The test profile scales every window 60× down (5m → 5s, 1h → 1m, 3d → 72m) and the period
 	// with it (30d → 12h), so the burn factors are the production ones (14.4 for the 5m/1h page).
 	//go:embed testdata/prometheus-rules.yaml

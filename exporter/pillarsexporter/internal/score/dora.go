@@ -31,6 +31,9 @@ type Deployment struct {
 	CommitTimes []time.Time // change timestamps of the deployment, when given
 	Source      DeploySource
 	Rollback    bool
+	ChangeID    string // vcs.change.id (pull request, change ticket), when the source knows it
+	// Manual is whether CI/CD says a person triggered it; nil when it does not say.
+	Manual *bool
 }
 
 // Incident is a period of user-visible failure: a page alert, an SLO fast burn or a reported
@@ -98,6 +101,12 @@ func DedupeDeployments(in []Deployment, window time.Duration) []Deployment {
 		if o.Revision == "" {
 			o.Revision = d.Revision
 		}
+		if o.ChangeID == "" {
+			o.ChangeID = d.ChangeID
+		}
+		if o.Manual == nil {
+			o.Manual = d.Manual
+		}
 		o.Source = min(o.Source, d.Source)
 	}
 	return out
@@ -113,8 +122,9 @@ type Dora struct {
 	RejectedCommits   int // change timestamps in the future of their deployment or over a year before it
 	FailedDeployments int
 	ChangeFailureRate float64
-	// ReworkDeployments are rollbacks: unplanned deployments that undo a change. ReworkRate is
-	// their share of all deployments, changes and rework together (DORA 2024's rework rate).
+	// ReworkDeployments are unplanned deployments caused by a production incident (DORA 2024's
+	// rework): rollbacks, and deployments made while an incident of the service is open
+	// (hotfixes). ReworkRate is their share of all deployments, rollbacks included.
 	ReworkDeployments int
 	ReworkRate        float64
 	RecoveryTime      time.Duration // median page start → resolve over failed deployments
@@ -145,7 +155,13 @@ func ComputeDora(deploys []Deployment, incidents []Incident, from, to time.Time,
 			inPeriod = append(inPeriod, dep)
 		}
 	}
-	if all := len(inPeriod) + d.ReworkDeployments; all > 0 {
+	rollbacks := d.ReworkDeployments
+	for _, dep := range inPeriod {
+		if duringIncident(dep, incidents) {
+			d.ReworkDeployments++ // a hotfix: still a change, and rework too
+		}
+	}
+	if all := len(inPeriod) + rollbacks; all > 0 {
 		d.ReworkRate = float64(d.ReworkDeployments) / float64(all)
 	}
 	sort.SliceStable(inPeriod, func(i, j int) bool { return inPeriod[i].At.Before(inPeriod[j].At) })
@@ -213,6 +229,16 @@ func failedWithin(dep Deployment, end time.Time, deploys []Deployment, incidents
 		}
 	}
 	return false, 0, false
+}
+
+// duringIncident reports whether an incident of dep's service was open when it was deployed.
+func duringIncident(dep Deployment, incidents []Incident) bool {
+	for _, inc := range incidents {
+		if inc.Service == dep.Service && inc.Start.Before(dep.At) && (inc.Resolved.IsZero() || dep.At.Before(inc.Resolved)) {
+			return true
+		}
+	}
+	return false
 }
 
 func median(ds []time.Duration) time.Duration {
