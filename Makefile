@@ -129,7 +129,7 @@ MUTATE_PKGS ?= ./processor/sresamplingprocessor/internal/decide ./processor/sres
                ./exporter/pillarsexporter/internal/score ./internal/incident ./internal/srestate ./internal/deploy ./internal/stats \
                ./internal/memo ./internal/adjusted ./internal/ottlcond ./internal/sharedcomponent ./internal/label ./internal/memlimit \
                ./internal/console ./connector/sloconnector/internal/trend ./connector/sloconnector/internal/window \
-               ./connector/sloconnector/internal/maintenance
+               ./connector/sloconnector/internal/maintenance ./exporter/pillarsexporter/internal/standards
 MUTATE_MIN ?= 85
 mutate:
 	@test -x $(GREMLINS) || $(GO) install github.com/go-gremlins/gremlins/cmd/gremlins@v0.6.0

@@ -50,11 +50,13 @@ type pillars struct {
 	// that did not come from an slo connector; truncatedLabels the identity values cut.
 	evictedServices, refusedServices, droppedPoints uint64
 	refusedSLOPoints, truncatedLabels               uint64
+	refusedSeries                                   uint64 // resource metric series beyond maxSeries of a service
 	lastEvictScan                                   time.Time
 
 	telemetry *metadata.TelemetryBuilder // nil when the meter could not be built
 	reported  Limits                     // the counters as last recorded in telemetry
 
+	evalMu     sync.Mutex // serialises evaluations
 	hystMu     sync.Mutex // hysteresis is read by evaluation and pruned by eviction
 	hysteresis map[string]*score.Hysteresis
 	latest     atomic.Pointer[Scorecard]

@@ -32,8 +32,9 @@ type storedService struct {
 	AlertSeen   bool
 	FirstSeen   time.Time
 	// Usage is the FinOps history (per UTC day) and Restarts the restart signals.
-	Usage    standards.UsageDays
-	Restarts []time.Time
+	Usage        standards.UsageDays
+	Restarts     []time.Time
+	ResourceSeen time.Time
 }
 
 func (p *pillars) openStorage(ctx context.Context, host component.Host) error {
@@ -61,7 +62,7 @@ func (p *pillars) openStorage(ctx context.Context, host component.Host) error {
 		}
 		s.version, s.deployments, s.incidents, s.pageAlerts = st.Version, st.Deployments, st.Incidents, st.PageAlerts
 		s.alertSeen = st.AlertSeen
-		s.std.usage, s.std.restarts = st.Usage, st.Restarts
+		s.std.usage, s.std.restarts, s.std.resourceSeen = st.Usage, st.Restarts, st.ResourceSeen
 		if !st.FirstSeen.IsZero() && st.FirstSeen.Before(s.firstSeen) {
 			s.firstSeen = st.FirstSeen // observed history continues across the restart
 		}
@@ -92,7 +93,7 @@ func (p *pillars) storedState() map[string]storedService {
 		st := storedService{Labels: s.labels, Version: s.version, Deployments: append([]score.Deployment(nil), s.deployments...),
 			Incidents: append([]score.Incident(nil), s.incidents...), OpenAlerts: maps.Clone(s.openAlerts),
 			PageAlerts: append([]time.Time(nil), s.pageAlerts...), AlertSeen: s.alertSeen, FirstSeen: s.firstSeen,
-			Usage: s.std.usage, Restarts: append([]time.Time(nil), s.std.restarts...)}
+			Usage: s.std.usage, Restarts: append([]time.Time(nil), s.std.restarts...), ResourceSeen: s.std.resourceSeen}
 		for _, r := range s.exhausted {
 			st.Exhausted = append(st.Exhausted, [2]time.Time{r.from, r.to})
 		}

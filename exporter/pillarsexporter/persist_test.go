@@ -2,6 +2,8 @@ package pillarsexporter
 
 import (
 	"context"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -9,16 +11,35 @@ import (
 	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/extension/xextension/storage"
 	"go.opentelemetry.io/collector/pdata/plog"
+
+	"github.com/otelcol-sre/otelcol-sre/exporter/pillarsexporter/internal/standards"
 )
 
-type memClient struct{ data map[string][]byte }
+type memClient struct {
+	mu   sync.Mutex
+	data map[string][]byte
+}
 
-func (m *memClient) Get(_ context.Context, k string) ([]byte, error) { return m.data[k], nil }
+func (m *memClient) Get(_ context.Context, k string) ([]byte, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.data[k], nil
+}
+
 func (m *memClient) Set(_ context.Context, k string, v []byte) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
 	m.data[k] = append([]byte(nil), v...)
 	return nil
 }
-func (m *memClient) Delete(_ context.Context, k string) error           { delete(m.data, k); return nil }
+
+func (m *memClient) Delete(_ context.Context, k string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	delete(m.data, k)
+	return nil
+}
+
 func (m *memClient) Batch(context.Context, ...*storage.Operation) error { return nil }
 func (m *memClient) Close(context.Context) error                        { return nil }
 
@@ -59,6 +80,11 @@ func TestDoraHistorySurvivesRestart(t *testing.T) {
 			lr.Attributes().PutStr("event.name", "deployment")
 			lr.Attributes().PutStr("service.version", "1.2.3")
 			_ = p.consumeLogs(context.Background(), ld)
+			md := cpuDelta("", "", 4, gib, time.Now())
+			md.ResourceMetrics().At(0).Resource().Attributes().PutStr("service.name", "kept")
+			md.ResourceMetrics().At(0).Resource().Attributes().Remove("deployment.environment.name")
+			md.ResourceMetrics().At(0).Resource().Attributes().Remove("service.version")
+			_ = p.consumeMetrics(context.Background(), md)
 		}
 		p.evaluate()
 		if err := p.Shutdown(context.Background()); err != nil {
@@ -74,5 +100,16 @@ func TestDoraHistorySurvivesRestart(t *testing.T) {
 	}
 	if second := run(false); second.Dora.Deployments != 1 || second.Identity["service.name"] != "kept" {
 		t.Errorf("after restart: %+v %+v", second.Identity, second.Dora)
+	} else if f := findingOfCheck(second, "finops.allocation"); !strings.Contains(f.Evidence, "8 CPU-seconds") {
+		t.Errorf("the FinOps usage history did not survive the restart: %+v", f)
 	}
+}
+
+func findingOfCheck(s ServiceResult, check string) standards.Finding {
+	for _, f := range s.Standards {
+		if f.Check == check {
+			return f
+		}
+	}
+	return standards.Finding{}
 }

@@ -41,6 +41,8 @@ type Limits struct {
 	RefusedSLOPoints uint64 `json:"refused_slo_points"`
 	// TruncatedLabels are identity values cut to max_label_length.
 	TruncatedLabels uint64 `json:"truncated_label_values"`
+	// RefusedSeries are resource metric points of series beyond the 256 one service keeps.
+	RefusedSeries uint64 `json:"refused_resource_series_points"`
 }
 
 // ServiceResult is one service identity's scores.

@@ -13,6 +13,10 @@ import (
 // evaluate scores every service and publishes the result on every output. Only copying the
 // evidence holds the ingest lock; scoring, rendering and storage writes run without it.
 func (p *pillars) evaluate() {
+	// One evaluation at a time: the loop's, a test's and a restart's must not interleave their
+	// telemetry deltas and storage writes.
+	p.evalMu.Lock()
+	defer p.evalMu.Unlock()
 	started := time.Now()
 	if p.board != nil {
 		p.collectBoard(p.board.Series(), p.now())
@@ -44,7 +48,7 @@ func (p *pillars) evaluate() {
 	p.mu.Lock()
 	limits := Limits{Services: len(p.services), MaxServices: p.cfg.MaxServices, EvictedIdle: p.evictedServices,
 		RefusedServices: p.refusedServices, DroppedPoints: p.droppedPoints, RefusedSLOPoints: p.refusedSLOPoints,
-		TruncatedLabels: p.truncatedLabels}
+		TruncatedLabels: p.truncatedLabels, RefusedSeries: p.refusedSeries}
 	stored := p.storedState()
 	graph := p.graph.snapshot(now.Add(-p.cfg.ServiceTTL))
 	p.mu.Unlock()

@@ -267,3 +267,66 @@ func TestStandardsPagesAndExports(t *testing.T) {
 		t.Error("a not-measurable control has a status series")
 	}
 }
+
+// A sender's attributes bound what the standards state holds: resource series per service,
+// graph edges and the spans waiting for their other end.
+func TestStandardsStateIsBoundedAgainstHostileCardinality(t *testing.T) {
+	clk := &clock{time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC)}
+	p := newPillars(createDefaultConfig().(*Config), componenttest.NewNopTelemetrySettings(), clk.now)
+	ctx := context.Background()
+	md := cpuDelta("checkout-a", "eu-west-1a", 1, gib, clk.t)
+	dps := md.ResourceMetrics().At(0).ScopeMetrics().At(0).Metrics().At(0).Sum().DataPoints()
+	for i := range 1000 {
+		dp := dps.AppendEmpty()
+		dp.Attributes().PutStr("cpu.mode", "user")
+		dp.Attributes().PutStr("thread", strings.Repeat("x", 1000)+string(rune('a'+i%26))+strings.Repeat("y", i))
+		dp.SetDoubleValue(1)
+	}
+	cumulative := pmetric.NewMetrics() // the same points as a cumulative counter: each series held
+	md.CopyTo(cumulative)
+	cumulative.ResourceMetrics().At(0).ScopeMetrics().At(0).Metrics().At(0).Sum().SetAggregationTemporality(pmetric.AggregationTemporalityCumulative)
+	_ = p.consumeMetrics(ctx, md)
+	_ = p.consumeMetrics(ctx, cumulative)
+	var s *serviceState
+	for _, st := range p.services {
+		s = st
+	}
+	if len(s.std.series) != maxSeries || p.refusedSeries != 1000+3+1-maxSeries {
+		t.Errorf("%d series held, %d refused", len(s.std.series), p.refusedSeries)
+	}
+	// Delta points add as sent, held or not (user and system: 2, and the 1000 hostile ones);
+	// a cumulative series' first point adds nothing.
+	if got := s.std.usage.At(clk.t).CPUSeconds; got != 1002 {
+		t.Errorf("%v CPU-seconds booked, want 1002", got)
+	}
+
+	td := ptrace.NewTraces()
+	rs := td.ResourceSpans().AppendEmpty()
+	resourceOf(rs.Resource().Attributes(), "checkout", "", "")
+	spans := rs.ScopeSpans().AppendEmpty().Spans()
+	for i := range maxEdges + 100 {
+		sp := spans.AppendEmpty()
+		sp.SetKind(ptrace.SpanKindClient)
+		sp.SetSpanID(pcommon.SpanID{byte(i), byte(i >> 8), 1})
+		sp.Attributes().PutStr("server.address", "host-"+strings.Repeat("z", i%7)+string(rune(i)))
+	}
+	for i := range maxPending + 10 { // peerless CLIENT spans wait for their SERVER span, FIFO
+		sp := spans.AppendEmpty()
+		sp.SetKind(ptrace.SpanKindClient)
+		sp.SetSpanID(pcommon.SpanID{byte(i), byte(i >> 8), byte(i >> 16), 2})
+	}
+	_ = p.consumeTraces(ctx, td)
+	if len(p.graph.edges) != maxEdges || p.graph.dropped == 0 {
+		t.Errorf("%d edges, %d dropped", len(p.graph.edges), p.graph.dropped)
+	}
+	if len(p.graph.clients.m) != maxPending || len(p.graph.clients.ring) != maxPending {
+		t.Errorf("%d pending CLIENT spans (ring %d), want %d", len(p.graph.clients.m), len(p.graph.clients.ring), maxPending)
+	}
+	if _, ok := p.graph.clients.m[spanKey(pcommon.SpanID{0, 0, 0, 2})]; ok {
+		t.Error("the oldest pending span was kept past the bound")
+	}
+	p.evaluate()
+	if got := p.latest.Load().Limits.RefusedSeries; got == 0 {
+		t.Error("refused series not reported in limits")
+	}
+}

@@ -1,8 +1,8 @@
 package pillarsexporter
 
 import (
+	"hash/fnv"
 	"slices"
-	"strings"
 	"time"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
@@ -21,13 +21,12 @@ const (
 
 // stdState is what the standards checks need beyond the pillars' evidence.
 type stdState struct {
-	instances, zones   map[string]time.Time // last seen; pruned to the window when read
-	environment, team  string
-	restarts           []time.Time
-	usage              standards.UsageDays
-	resourceSeen       time.Time
-	series             map[string]seriesPoint
-	droppedSeriesLimit bool
+	instances, zones  map[string]time.Time // last seen; pruned to the window when read
+	environment, team string
+	restarts          []time.Time
+	usage             standards.UsageDays
+	resourceSeen      time.Time
+	series            map[uint64]seriesPoint // by seriesKey: a hash, so a sender's long values cost no memory
 }
 
 // seriesPoint is a resource metric series' last point, to turn cumulative counters into
@@ -139,17 +138,22 @@ func (p *pillars) collectStandardsPoint(s *serviceState, c *counters, res pcommo
 	if v < 0 {
 		return
 	}
-	key := seriesKey(name, res, dp.Attributes())
-	prev, had := st.series[key]
-	if !had && len(st.series) >= maxSeries {
-		st.droppedSeriesLimit = true
-		return
-	}
-	if st.series == nil {
-		st.series = map[string]seriesPoint{}
-	}
-	st.series[key] = seriesPoint{at: at, value: v, start: dp.StartTimestamp()}
+	// A delta point adds as it is; only cumulative counters and gauges need their series'
+	// previous point, so only they are held (and bounded).
 	delta := m.Type() == pmetric.MetricTypeSum && m.Sum().AggregationTemporality() == pmetric.AggregationTemporalityDelta
+	var prev seriesPoint
+	had := false
+	if !delta {
+		key := seriesKey(name, res, dp.Attributes())
+		if prev, had = st.series[key]; !had && len(st.series) >= maxSeries {
+			p.refusedSeries++
+			return
+		}
+		if st.series == nil {
+			st.series = map[uint64]seriesPoint{}
+		}
+		st.series[key] = seriesPoint{at: at, value: v, start: dp.StartTimestamp()}
+	}
 	day := st.usage.At(at)
 	switch {
 	case cpuTimeMetrics[name]:
@@ -212,13 +216,20 @@ func pointTime(ts pcommon.Timestamp, now time.Time) time.Time {
 // instanceAttributes tell apart the processes, containers and pods one service runs on.
 var instanceAttributes = []string{"service.instance.id", "k8s.pod.uid", "k8s.pod.name", "container.id", "k8s.container.name", "host.name", "process.pid"}
 
-// seriesKey names a series: the metric, the instance that sent it and the point's attributes.
-func seriesKey(name string, res, attrs pcommon.Map) string {
-	var b strings.Builder
-	b.WriteString(name)
+// seriesKey names a series: a hash of the metric, the instance that sent it and the point's
+// attributes (in key order).
+func seriesKey(name string, res, attrs pcommon.Map) uint64 {
+	h := fnv.New64a()
+	write := func(parts ...string) {
+		for _, p := range parts {
+			_, _ = h.Write([]byte(p))
+			_, _ = h.Write([]byte{0})
+		}
+	}
+	write(name)
 	for _, k := range instanceAttributes {
 		if v, ok := res.Get(k); ok {
-			b.WriteString("\x00" + k + "=" + v.AsString())
+			write(k, v.AsString())
 		}
 	}
 	keys := make([]string, 0, attrs.Len())
@@ -229,9 +240,9 @@ func seriesKey(name string, res, attrs pcommon.Map) string {
 	slices.Sort(keys)
 	for _, k := range keys {
 		v, _ := attrs.Get(k)
-		b.WriteString("\x00" + k + "=" + v.AsString())
+		write(k, v.AsString())
 	}
-	return b.String()
+	return h.Sum64()
 }
 
 // merge joins what src's standards state knows into dst's.

@@ -225,6 +225,16 @@ func TestRoutes(t *testing.T) {
 	if code, body := get(t, h, "/scorecard", nil); code != http.StatusOK || body != "card" {
 		t.Errorf("mounted scorecard: %d %q", code, body)
 	}
+	// One handler mounted at /standards serves every framework's pages under it.
+	b.Mount("/standards", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte("std " + r.URL.Path)) }))
+	for _, path := range []string{"/standards", "/standards/nist_csf_2", "/standards/iso_27001_2022.csv"} {
+		if code, body := get(t, h, path, nil); code != http.StatusOK || body != "std "+path {
+			t.Errorf("%s: %d %q", path, code, body)
+		}
+	}
+	if code, _ := get(t, h, "/dependencies.json", nil); code != http.StatusNotFound {
+		t.Errorf("/dependencies.json unmounted: %d", code)
+	}
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/", nil))
 	if rec.Code != http.StatusFound || rec.Header().Get("Location") != "/slos" {

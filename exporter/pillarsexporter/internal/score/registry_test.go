@@ -252,3 +252,29 @@ func TestDoraRollbackIsRework(t *testing.T) {
 		t.Errorf("rework without deployments %v", d.ReworkRate)
 	}
 }
+
+// A hotfix shipped while the incident it answers is open is rework (DORA 2024: an unplanned
+// deployment caused by a production incident) and still a change; one after the incident
+// resolved, or one of another service, is not.
+func TestDoraHotfixDuringAnIncidentIsRework(t *testing.T) {
+	table := LevelTables["dora2024"]
+	incidents := []Incident{{Service: "checkout", Start: t0.Add(time.Hour), Resolved: t0.Add(2 * time.Hour)}}
+	deploys := []Deployment{
+		{Service: "checkout", Version: "1.5.0", At: t0.Add(50 * time.Minute)},
+		{Service: "checkout", Version: "1.5.1", At: t0.Add(90 * time.Minute)},  // during the incident
+		{Service: "checkout", Version: "1.6.0", At: t0.Add(2 * time.Hour)},     // as it resolved: not during
+		{Service: "payments", Version: "3.0.0", At: t0.Add(100 * time.Minute)}, // another service's
+	}
+	d := ComputeDora(deploys, incidents, t0, t0.Add(48*time.Hour), 24*time.Hour, table, 1)
+	if d.Deployments != 4 || d.ReworkDeployments != 1 || d.ReworkRate != 0.25 {
+		t.Errorf("dora %+v", d)
+	}
+	open := []Incident{{Service: "checkout", Start: t0.Add(time.Hour)}}
+	if d := ComputeDora(deploys, open, t0, t0.Add(48*time.Hour), 24*time.Hour, table, 1); d.ReworkDeployments != 2 {
+		t.Errorf("while the incident is still open both later checkout deployments are rework: %+v", d)
+	}
+	at := []Incident{{Service: "checkout", Start: t0.Add(50 * time.Minute), Resolved: t0.Add(2 * time.Hour)}}
+	if d := ComputeDora(deploys[:1], at, t0, t0.Add(48*time.Hour), 24*time.Hour, table, 1); d.ReworkDeployments != 0 {
+		t.Errorf("the deployment that opened the incident is not its rework: %+v", d)
+	}
+}

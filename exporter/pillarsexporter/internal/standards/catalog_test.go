@@ -118,8 +118,13 @@ func TestCatalogueShapes(t *testing.T) {
 	if ValidateFramework(FinOps) != nil {
 		t.Error("finops refused")
 	}
-	if itoa(7) != "7" || itoa(14) != "14" {
-		t.Error(itoa(7), itoa(14))
+	if itoa(7) != "7" || itoa(10) != "10" || itoa(14) != "14" {
+		t.Error(itoa(7), itoa(10), itoa(14))
+	}
+	for id, title := range map[string]string{"6.1": "Screening", "6.8": "Information security event reporting", "7.1": "Physical security perimeters"} {
+		if c, _ := iso.ControlByID(id); c.Title != title {
+			t.Errorf("ISO %s: %+v", id, c)
+		}
 	}
 }
 

@@ -246,9 +246,10 @@ func (d *UsageDays) MonthToDate(p Pricing, now time.Time) (float64, time.Time) {
 	for i, id := range d.IDs {
 		if id != 0 && id >= lo && id <= hi {
 			cost += p.Cost(d.Days[i])
-			if earliest == 0 || id < earliest {
+			if earliest == 0 {
 				earliest = id
 			}
+			earliest = min(earliest, id)
 		}
 	}
 	if earliest == 0 {

@@ -82,6 +82,11 @@ func TestFinOpsChecks(t *testing.T) {
 	check(t, "+30 %", costAnomaly("s", c), want{Fail, "+30.0 %", nil})
 	c.PriorDays = 0
 	check(t, "prior week empty", costAnomaly("s", c), want{InsufficientData, "week before", nil})
+	free := c
+	free.Prior, free.PriorDays = Usage{Requests: 1000}, 7 // requests but no resource use last week
+	check(t, "prior week cost nothing", costAnomaly("s", free), want{InsufficientData, "week before", nil})
+	cpuOnly := CostEvidence{HasResource: true, Week: Usage{CPUSeconds: 3600, RequestedCPUHours: 4, Requests: 10}}
+	check(t, "CPU requests only", idleRequested("s", cpuOnly), want{Fail, "idle 3.00 of 4.00 requested core-hours and 0.00 of 0.00", v(0.75)})
 	check(t, "no requests reported", idleRequested("s", c), want{NotApplicable, "no resource requests", nil})
 	c.Week.RequestedCPUHours, c.Week.RequestedGiBHours = 2, 3
 	check(t, "half idle", idleRequested("s", c), want{Fail, "idle 1.00 of 2.00 requested core-hours and 1.00 of 3.00 requested GiB-hours this week (0.045 EUR estimated)", v(0.5)})
@@ -112,6 +117,13 @@ func TestBudgetForecast(t *testing.T) {
 	}
 	if ForecastMonth(0, 5, now, now).Known || ForecastMonth(10, -1, now, now).Known {
 		t.Error("a zero budget or negative cost was forecast")
+	}
+	if z := ForecastMonth(10, 0, now.Add(-48*time.Hour), now); !z.Known || z.Ratio != 0 || z.Alerts[0].Active {
+		t.Errorf("nothing spent yet is a forecast of 0: %+v", z)
+	}
+	half := ForecastMonth(62, 10, time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC), now) // 10/10 × 31 = 31 of 62
+	if half.Ratio != 0.5 || !half.Alerts[0].Active || half.Alerts[1].Active {
+		t.Errorf("at exactly 50 %% the first alert fires: %+v", half)
 	}
 	check(t, "no prices", BudgetFinding("all", f, Pricing{}), want{InsufficientData, "no prices", nil})
 	check(t, "no usage", BudgetFinding("all", Forecast{}, price), want{InsufficientData, "no usage observed", nil})

@@ -131,7 +131,7 @@ func TestInventoryAndFlows(t *testing.T) {
 
 	check(t, "no clients", dataFlows(&e), want{NotApplicable, "no CLIENT spans", nil})
 	e.ClientSpans, e.ClientWithPeer = 100, 95
-	check(t, "95 %", dataFlows(&e), want{Pass, "95 of 100 CLIENT spans", v(0.95)})
+	check(t, "95 %", dataFlows(&e), want{Pass, "95 of 100 CLIENT spans have a known peer (95.0 %)", v(0.95)})
 	e.ClientWithPeer = 94
 	check(t, "94 %", dataFlows(&e), want{Fail, "94 of 100", v(0.94)})
 	check(t, "no external", externalMonitoring(&e), want{NotApplicable, "no calls to hosts outside", nil})
@@ -183,8 +183,13 @@ func TestIncidentChecks(t *testing.T) {
 	check(t, "evidence missing", incidentEvidence(&e), want{Fail, "3 of 4 incidents", v(0.75)})
 	recent := base()
 	recent.Incidents = []Incident{{Start: t0.Add(-time.Hour), Resolved: t0.Add(-30 * time.Minute)}}
-	check(t, "too recent", recovery(&recent, tg, t0), want{InsufficientData, "1 too recent to tell", nil})
-	check(t, "confirmed at the deadline", recovery(&recent, tg, t0.Add(30*time.Minute)), want{Pass, "1 resolutions held", nil})
+	check(t, "too recent", recovery(&recent, tg, t0), want{InsufficientData, "0 resolutions held for 1h0m0s, 0 paged again within it, 1 too recent to tell", nil})
+	if f := recovery(&recent, tg, t0.Add(30*time.Minute)); f.Status != Pass || f.Evidence != "1 resolutions held for 1h0m0s, 0 paged again within it, 0 too recent to tell" {
+		t.Errorf("confirmed at the deadline: %s %q", f.Status, f.Evidence)
+	}
+	atTarget := base()
+	atTarget.Incidents = []Incident{{BurnStart: t0.Add(-15 * time.Minute), Start: t0}}
+	check(t, "detection exactly at the target", detection(&atTarget, tg), want{Pass, "median 15m0s", v(900)})
 }
 
 func TestPagerLoad(t *testing.T) {
