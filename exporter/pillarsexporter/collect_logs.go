@@ -6,6 +6,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/plog"
 
 	"github.com/otelcol-sre/otelcol-sre/exporter/pillarsexporter/internal/score"
+	"github.com/otelcol-sre/otelcol-sre/internal/slonames"
 )
 
 func (p *pillars) collectLogs(ld plog.Logs, now time.Time) {
@@ -23,9 +24,14 @@ func (p *pillars) collectLogs(ld plog.Logs, now time.Time) {
 		p.observeResource(s, rl.Resource().Attributes(), now)
 		c := s.window.at(now, p.bucketWidth())
 		for j := 0; j < rl.ScopeLogs().Len(); j++ {
+			// The slo connector's incident records name the service they are about; they are
+			// not its logs, so they are no evidence of its log coverage or clocks.
+			own := rl.ScopeLogs().At(j).Scope().Name() != slonames.Scope
 			records := rl.ScopeLogs().At(j).LogRecords()
 			for k := 0; k < records.Len(); k++ {
-				collectLogRecord(c, records.At(k))
+				if own {
+					collectLogRecord(c, records.At(k))
+				}
 				p.collectEvent(s, records.At(k), now)
 			}
 		}

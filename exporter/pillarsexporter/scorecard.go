@@ -20,8 +20,10 @@ type Scorecard struct {
 	Services    []ServiceResult `json:"services"`
 	Limits      Limits          `json:"limits"`
 	// Frameworks are the standards views (NIST CSF 2.0, ISO 27001, FinOps, DORA, Google SRE),
-	// by framework ID, over every service.
+	// by framework ID, over every service, without the controls' titles; standards has them,
+	// for the /standards pages.
 	Frameworks map[string]standards.View `json:"frameworks"`
+	standards  map[string]standards.View
 	// PagerLoad is pages per 12-hour shift per on-call rotation; CostBudgets the budgets'
 	// forecasts (estimates, never billed cost).
 	PagerLoad   []standards.ShiftLoad `json:"pager_load"`

@@ -36,7 +36,7 @@ func (p *pillars) serveStandards(w http.ResponseWriter, r *http.Request) {
 	name := strings.TrimPrefix(strings.TrimPrefix(r.URL.Path, "/standards"), "/")
 	if name == "" || name == ".json" {
 		for _, id := range p.cfg.Standards.Frameworks {
-			if v, ok := card.Frameworks[id]; ok {
+			if v, ok := card.standards[id]; ok {
 				v.Controls = nil // the index shows coverage; each framework's page its controls
 				page.Frameworks = append(page.Frameworks, v)
 			}
@@ -49,7 +49,7 @@ func (p *pillars) serveStandards(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id, format, _ := strings.Cut(name, ".")
-	v, ok := card.Frameworks[id]
+	v, ok := card.standards[id]
 	if !ok {
 		http.Error(w, fmt.Sprintf("no framework %q: configured are %s", id, strings.Join(p.cfg.Standards.Frameworks, ", ")), http.StatusNotFound)
 		return

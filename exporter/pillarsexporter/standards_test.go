@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"math"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -16,6 +17,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/ptrace"
 
 	"github.com/otelcol-sre/otelcol-sre/exporter/pillarsexporter/internal/standards"
+	"github.com/otelcol-sre/otelcol-sre/internal/slonames"
 )
 
 type clock struct{ t time.Time }
@@ -164,6 +166,12 @@ func TestStandardsFromScriptedTelemetry(t *testing.T) {
 		}
 		clk.t = clk.t.Add(time.Minute)
 	}
+	connectorLogs := checkoutLogs(clk.t) // the slo connector's incident records about cart: not cart's logs
+	connectorLogs.ResourceLogs().At(0).ScopeLogs().At(0).Scope().SetName(slonames.Scope)
+	connectorLogs.ResourceLogs().At(0).Resource().Attributes().Clear()
+	connectorLogs.ResourceLogs().At(0).Resource().Attributes().PutStr("service.name", "cart")
+	connectorLogs.ResourceLogs().At(0).Resource().Attributes().PutStr("deployment.environment.name", "production")
+	_ = p.consumeLogs(ctx, connectorLogs)
 	_ = p.consumeLogs(ctx, checkoutLogs(clk.t))
 	p.evaluate()
 	card := p.latest.Load()
@@ -255,6 +263,22 @@ func TestStandardsPagesAndExports(t *testing.T) {
 	if rec := serve(t, p, "/standards/dora.pdf"); rec.Code != 404 {
 		t.Errorf("unknown format: %d", rec.Code)
 	}
+	// Clients check the scorecard for "NaN" and "Inf" as text: the catalogue's titles
+	// ("Information security …") stay on /standards.
+	card := serve(t, p, "/scorecard.json").Body.String()
+	for _, bad := range []string{"NaN", "Inf", "Information security"} {
+		if strings.Contains(card, bad) {
+			t.Errorf("/scorecard.json holds %s", bad)
+		}
+	}
+	if !strings.Contains(serve(t, p, "/standards/iso_27001_2022.json").Body.String(), `"Information security roles and responsibilities"`) {
+		t.Error("/standards/iso_27001_2022.json lacks the titles")
+	}
+	for _, path := range []string{"/standards/nist_csf_2.md", "/standards/nist_csf_2.csv", "/standards/nist_csf_2.json", "/scorecard.json", "/standards"} {
+		if m := standards.WithdrawnCSF.FindString(serve(t, p, path).Body.String()); m != "" {
+			t.Errorf("%s carries the withdrawn CSF 1.1 ID %s", path, m)
+		}
+	}
 	metrics := serve(t, p, "/metrics").Body.String()
 	for _, s := range []string{`compliance_control_status{control="8.15",framework="iso_27001_2022",status="exempt"} 1`,
 		`compliance_controls{framework="nist_csf_2",group="GV",measurable="false"} 31`,
@@ -328,5 +352,41 @@ func TestStandardsStateIsBoundedAgainstHostileCardinality(t *testing.T) {
 	p.evaluate()
 	if got := p.latest.Load().Limits.RefusedSeries; got == 0 {
 		t.Error("refused series not reported in limits")
+	}
+}
+
+// The README's table lists every control a check evidences, and nothing else as evidenced.
+func TestREADMEListsEveryFrameworkReference(t *testing.T) {
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(readme)
+	rows := 0
+	for _, f := range standards.Catalogue() {
+		for _, c := range f.Controls {
+			row := "| " + f.ID + " | " + c.ID + " "
+			if len(c.Checks) == 0 {
+				if strings.Contains(text, row) {
+					t.Errorf("README lists %s %s as evidenced; it is not measurable", f.ID, c.ID)
+				}
+				continue
+			}
+			rows++
+			i := strings.Index(text, row)
+			if i < 0 {
+				t.Errorf("README lacks %s %s", f.ID, c.ID)
+				continue
+			}
+			line := text[i : i+strings.Index(text[i:], "\n")]
+			for _, id := range c.Checks {
+				if !strings.Contains(line, "`"+id+"`") {
+					t.Errorf("README row %q lacks %s", line, id)
+				}
+			}
+		}
+	}
+	if rows != 50 {
+		t.Errorf("%d evidenced controls", rows)
 	}
 }

@@ -79,10 +79,12 @@ func (p *pillars) projectStandards(card *Scorecard, snaps []serviceSnapshot, fin
 		remediation[d[0]] = d[1]
 	}
 	card.Frameworks = make(map[string]standards.View, len(cfg.Frameworks))
+	card.standards = make(map[string]standards.View, len(cfg.Frameworks))
 	exemptions := cfg.exemptions()
 	for _, id := range cfg.Frameworks {
 		f, _ := standards.Lookup(id)
-		card.Frameworks[id] = standards.Evaluate(f, findings, remediation, exemptions, now)
+		v := standards.Evaluate(f, findings, remediation, exemptions, now)
+		card.standards[id], card.Frameworks[id] = v, v.WithoutTitles()
 	}
 }
 

@@ -43,7 +43,7 @@ type Exemption struct {
 // ControlView is one control's status, with what it stands on.
 type ControlView struct {
 	ID          string     `json:"id"`
-	Title       string     `json:"title"`
+	Title       string     `json:"title,omitempty"`
 	Group       string     `json:"group"`
 	Status      Status     `json:"status"`
 	Checks      []string   `json:"checks"`
@@ -76,6 +76,16 @@ type View struct {
 	Coverage GroupView     `json:"coverage"`
 	Groups   []GroupView   `json:"groups"`
 	Controls []ControlView `json:"controls"`
+}
+
+// WithoutTitles is v with its controls' titles left out (the scorecard's copy: the titles are
+// the catalogue's, on /standards, and would repeat in every scorecard response).
+func (v View) WithoutTitles() View {
+	v.Controls = slices.Clone(v.Controls)
+	for i := range v.Controls {
+		v.Controls[i].Title = ""
+	}
+	return v
 }
 
 // MaxFindingsPerControl bounds what one control lists; the counts cover them all.
