@@ -130,3 +130,19 @@ func BenchmarkIngestDuringEvaluation(b *testing.B) {
 	b.ReportMetric(float64(lat[len(lat)/2].Nanoseconds()), "p50-ns")
 	b.ReportMetric(float64(lat[len(lat)*99/100].Nanoseconds()), "p99-ns")
 }
+
+// BenchmarkEvaluate10000 measures one evaluation of 10 000 services with full latency rings:
+// pillars, DORA, maturity and the standards views (`go test -run xxx -bench Evaluate10000`).
+func BenchmarkEvaluate10000(b *testing.B) {
+	p := newPillars(createDefaultConfig().(*Config), componenttest.NewNopTelemetrySettings(), time.Now)
+	ctx := context.Background()
+	full := serverTrace("", latencySamples)
+	for i := 0; i < 10_000; i++ {
+		full.ResourceSpans().At(0).Resource().Attributes().PutStr("service.name", "svc-"+strconv.Itoa(i))
+		_ = p.consumeTraces(ctx, full)
+	}
+	b.ResetTimer()
+	for range b.N {
+		p.evaluate()
+	}
+}
