@@ -278,3 +278,16 @@ func TestDoraHotfixDuringAnIncidentIsRework(t *testing.T) {
 		t.Errorf("the deployment that opened the incident is not its rework: %+v", d)
 	}
 }
+
+// Reports of one release merge their change ID and trigger: the first that says wins.
+func TestDedupeKeepsChangeIDAndTrigger(t *testing.T) {
+	manual, auto := true, false
+	got := DedupeDeployments([]Deployment{
+		{Service: "checkout", Version: "2.0.0", At: t0, Source: SourceVersionChange},
+		{Service: "checkout", Version: "2.0.0", At: t0.Add(time.Minute), Source: SourceCICD, ChangeID: "PR-7", Manual: &manual},
+		{Service: "checkout", Version: "2.0.0", At: t0.Add(2 * time.Minute), Source: SourceLogEvent, ChangeID: "PR-8", Manual: &auto},
+	}, 15*time.Minute)
+	if len(got) != 1 || got[0].ChangeID != "PR-7" || got[0].Manual == nil || !*got[0].Manual || got[0].Source != SourceCICD {
+		t.Errorf("merged %+v", got)
+	}
+}
