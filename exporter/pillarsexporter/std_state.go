@@ -83,6 +83,10 @@ func countSince(m map[string]time.Time, from time.Time) int {
 	return n
 }
 
+// sameClockGap is how far apart an SDK's two stamps of one record can be: it takes both from
+// one clock within the same call. A collector-side observation comes later than that.
+const sameClockGap = pcommon.Timestamp(time.Millisecond)
+
 // collectLogRecord counts a record for log coverage, correlation and clock skew.
 func collectLogRecord(c *counters, lr plog.LogRecord) {
 	c.logs++
@@ -92,8 +96,8 @@ func collectLogRecord(c *counters, lr plog.LogRecord) {
 	ts, obs := lr.Timestamp(), lr.ObservedTimestamp()
 	switch {
 	case ts == 0 || obs == 0:
-	case ts == obs:
-		c.sameClock++ // one clock stamped both (SDKs do): no evidence of skew
+	case obs >= ts && obs-ts < sameClockGap:
+		c.sameClock++ // one clock stamped both (SDKs do, equal or a moment apart): no evidence of skew
 	default:
 		c.clockRecords++
 		if ahead := float64(int64(ts)-int64(obs)) / 1e9; ahead > c.clockAhead {
@@ -158,11 +162,11 @@ func (p *pillars) collectStandardsPoint(s *serviceState, c *counters, res pcommo
 	switch {
 	case cpuTimeMetrics[name]:
 		if mode := str(dp.Attributes(), "cpu.mode"); mode == "" || mode == "user" || mode == "system" {
-			day.CPUSeconds += increase(prev, had, v, dp.StartTimestamp(), delta)
+			day.CPUSeconds += increase(prev, had, v, dp.StartTimestamp(), delta, p.started)
 			st.resourceSeen = now
 		}
 	case restartMetrics[name]:
-		for range min(int(increase(prev, had, v, dp.StartTimestamp(), delta)), 10) {
+		for range min(int(increase(prev, had, v, dp.StartTimestamp(), delta, p.started)), 10) {
 			if len(st.restarts) >= maxEvents {
 				st.restarts = st.restarts[1:]
 			}
@@ -180,11 +184,14 @@ func (p *pillars) collectStandardsPoint(s *serviceState, c *counters, res pcommo
 
 // increase is what a counter point adds: its value when delta, else the rise since the
 // series' previous point (a reset, seen as a new start time or a fall, starts again from 0).
-// A series' first cumulative point adds nothing: how much of it fell inside the history is
-// unknown.
-func increase(prev seriesPoint, had bool, v float64, start pcommon.Timestamp, delta bool) float64 {
+// A series' first cumulative point adds its whole value when the counter started after this
+// collector did (everything it counted happened since), and nothing otherwise: how much of it
+// an earlier run already booked is unknown.
+func increase(prev seriesPoint, had bool, v float64, start pcommon.Timestamp, delta bool, since time.Time) float64 {
 	switch {
 	case delta:
+		return v
+	case !had && start != 0 && !start.AsTime().Before(since):
 		return v
 	case !had:
 		return 0

@@ -5,11 +5,13 @@ import (
 	"time"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/plog"
 )
 
 func TestCounterAndGaugeArithmetic(t *testing.T) {
 	t0 := time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC)
 	prev := seriesPoint{at: t0, value: 10, start: 5}
+	started := pcommon.NewTimestampFromTime(t0.Add(-time.Minute))
 	for _, tc := range []struct {
 		name  string
 		prev  seriesPoint
@@ -20,12 +22,14 @@ func TestCounterAndGaugeArithmetic(t *testing.T) {
 		want  float64
 	}{
 		{"delta adds as sent", prev, true, 3, 5, true, 3},
-		{"first cumulative point adds nothing", seriesPoint{}, false, 10, 5, false, 0},
+		{"first point of a counter older than the collector adds nothing", seriesPoint{}, false, 10, 5, false, 0},
+		{"first point without a start time adds nothing", seriesPoint{}, false, 10, 0, false, 0},
+		{"first point of a counter started since adds it all", seriesPoint{}, false, 10, started, false, 10},
 		{"cumulative rise", prev, true, 14, 5, false, 4},
 		{"reset: a new start time", prev, true, 2, 9, false, 2},
 		{"reset: the value fell", prev, true, 7, 5, false, 7},
 	} {
-		if got := increase(tc.prev, tc.had, tc.v, tc.start, tc.delta); got != tc.want {
+		if got := increase(tc.prev, tc.had, tc.v, tc.start, tc.delta, t0.Add(-time.Minute)); got != tc.want {
 			t.Errorf("%s: %v, want %v", tc.name, got, tc.want)
 		}
 	}
@@ -85,5 +89,24 @@ func TestStdStateMergeAndSets(t *testing.T) {
 	}
 	if n := countSince(a.instances, t0.Add(30*time.Second)); n != 1 { // pod-b only
 		t.Errorf("%d instances seen in the last 30 s", n)
+	}
+}
+
+func TestClockStampsOfOneCall(t *testing.T) {
+	at := pcommon.NewTimestampFromTime(time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC))
+	var c counters
+	for _, r := range []struct{ ts, obs pcommon.Timestamp }{
+		{at, at}, {at, at + 999_999}, // an SDK: equal, or under a millisecond apart
+		{at, at + 1_000_000}, // observed 1 ms later: another clock
+		{at + 2e9, at},       // dated 2 s ahead of its observation
+		{0, at}, {at, 0},     // one time missing: nothing to compare
+	} {
+		lr := plog.NewLogRecord()
+		lr.SetTimestamp(r.ts)
+		lr.SetObservedTimestamp(r.obs)
+		collectLogRecord(&c, lr)
+	}
+	if c.logs != 6 || c.sameClock != 2 || c.clockRecords != 2 || c.clockAhead != 2 {
+		t.Errorf("%+v", c)
 	}
 }
