@@ -5,6 +5,7 @@ package integration
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"os"
@@ -368,6 +369,20 @@ func incidentLogRecords(t *testing.T, dataDir, slo, event string) []plog.LogReco
 
 // checkPageInChromium renders url in headless Chromium at 1 400 px: no console error, the
 // rendered DOM holds every want, and a screenshot lands in testoutput/name.png.
+// crashRetried runs a headless Chromium command again, up to three times, when the browser
+// itself crashed (killed by a signal, as headless Chromium now and then is on this VM); any
+// other failure is returned at once.
+func crashRetried(run func() error) error {
+	var err error
+	for range 3 {
+		var exit *exec.ExitError
+		if err = run(); err == nil || !errors.As(err, &exit) || !signaled(exit) {
+			return err
+		}
+	}
+	return err
+}
+
 func checkPageInChromium(t *testing.T, url, name string, wants ...string) {
 	t.Helper()
 	chromium, err := exec.LookPath("chromium")
@@ -384,9 +399,15 @@ func checkPageInChromium(t *testing.T, url, name string, wants ...string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	var stderr strings.Builder
-	cmd := exec.CommandContext(ctx, chromium, append(flags, "--dump-dom", url)...)
-	cmd.Stderr = &stderr
-	dom, err := cmd.Output()
+	var dom []byte
+	err = crashRetried(func() error {
+		stderr.Reset()
+		cmd := exec.CommandContext(ctx, chromium, append(flags, "--dump-dom", url)...)
+		cmd.Stderr = &stderr
+		var err error
+		dom, err = cmd.Output()
+		return err
+	})
 	if err != nil {
 		t.Fatalf("chromium --dump-dom %s: %v", url, err)
 	}
@@ -401,10 +422,20 @@ func checkPageInChromium(t *testing.T, url, name string, wants ...string) {
 		}
 	}
 	shot := filepath.Join(outDir, name+".png")
-	if out, err := exec.CommandContext(ctx, chromium, append(flags, "--screenshot="+shot, url)...).CombinedOutput(); err != nil {
+	var out []byte
+	if err := crashRetried(func() error {
+		var err error
+		out, err = exec.CommandContext(ctx, chromium, append(flags, "--screenshot="+shot, url)...).CombinedOutput()
+		return err
+	}); err != nil {
 		t.Fatalf("chromium --screenshot: %v\n%s", err, out)
 	}
 	if st, err := os.Stat(shot); err != nil || st.Size() < 10_000 {
 		t.Errorf("screenshot %s missing or empty: %v", shot, err)
 	}
+}
+
+func signaled(exit *exec.ExitError) bool {
+	ws, ok := exit.Sys().(syscall.WaitStatus)
+	return ok && ws.Signaled()
 }
