@@ -16,7 +16,7 @@ func promLabel(attr string) string {
 	return l
 }
 
-var mountedPaths = []string{"/scorecard", "/scorecard.json", "/metrics", "/standards", "/dependencies.json"}
+var mountedPaths = []string{"/scorecard", "/scorecard.json", "/metrics", "/standards", "/standards.json", "/dependencies.json"}
 
 // mounted are the pages pillars serves, on its own endpoint or on the sre_state console.
 func (p *pillars) mounted() map[string]http.Handler {
@@ -26,6 +26,7 @@ func (p *pillars) mounted() map[string]http.Handler {
 		"/metrics":        p.metricsHandler(),
 		// One handler for /standards and everything under it: the console mounts by path.
 		"/standards":         http.HandlerFunc(p.serveStandards),
+		"/standards.json":    http.HandlerFunc(p.serveStandards),
 		"/dependencies.json": http.HandlerFunc(p.serveGraph),
 	}
 }

@@ -17,14 +17,14 @@ import (
 
 // standardsPage is what /standards and /standards/{framework} render.
 type standardsPage struct {
-	EvaluatedAt time.Time
-	Window      string
-	Period      string
-	Version     string
-	Frameworks  []standards.View // the index: every configured framework
-	View        *standards.View  // one framework
-	PagerLoad   []standards.ShiftLoad
-	Budgets     []BudgetJSON
+	EvaluatedAt time.Time             `json:"evaluated_at"`
+	Window      string                `json:"window"` // what the counts cover
+	Period      string                `json:"period"` // what deployments and incidents cover
+	Version     string                `json:"collector_version"`
+	Frameworks  []standards.View      `json:"frameworks,omitempty"` // the index: every configured framework, without controls
+	View        *standards.View       `json:"framework,omitempty"`  // one framework
+	PagerLoad   []standards.ShiftLoad `json:"pager_load"`
+	Budgets     []BudgetJSON          `json:"cost_budgets"`
 }
 
 // serveStandards serves /standards (every framework's coverage) and /standards/{id} as HTML,

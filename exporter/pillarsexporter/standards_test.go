@@ -236,6 +236,12 @@ func TestStandardsPagesAndExports(t *testing.T) {
 			t.Errorf("/standards lacks %s", s)
 		}
 	}
+	var idx struct {
+		Frameworks []standards.View `json:"frameworks"`
+	}
+	if err := json.Unmarshal(serve(t, p, "/standards.json").Body.Bytes(), &idx); err != nil || len(idx.Frameworks) != 5 || idx.Frameworks[0].Coverage.NotMeasurable != 84 {
+		t.Errorf("/standards.json: %v %+v", err, idx)
+	}
 	page := serve(t, p, "/standards/iso_27001_2022").Body.String()
 	if !strings.Contains(page, `data-control="8.15"`) || !strings.Contains(page, "exempt until 2026-12-31: logs ship via the host agent") {
 		t.Errorf("ISO page lacks the exemption")
@@ -253,7 +259,9 @@ func TestStandardsPagesAndExports(t *testing.T) {
 	if !strings.HasPrefix(md, "# NIST Cybersecurity Framework 2.0\n") || !strings.Contains(md, "otelcol-sre 0.1.0-test") || !strings.Contains(md, "| PR.PS-04 |") {
 		t.Errorf("markdown:\n%.400s", md)
 	}
-	var view struct{ View standards.View }
+	var view struct {
+		View standards.View `json:"framework"`
+	}
 	if err := json.Unmarshal(serve(t, p, "/standards/dora.json").Body.Bytes(), &view); err != nil || len(view.View.Controls) != 5 {
 		t.Errorf("dora.json: %v %+v", err, view.View)
 	}

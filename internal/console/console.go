@@ -54,7 +54,7 @@ func (c *Console) Handler() http.Handler {
 	mux.HandleFunc("GET /slos.json", c.ServeList)
 	mux.HandleFunc("GET /slos/{id}", c.ServeDetail)
 	c.RouteIncidents(mux)
-	for _, path := range []string{"/scorecard", "/scorecard.json", "/metrics", "/standards", "/standards/", "/dependencies.json"} {
+	for _, path := range []string{"/scorecard", "/scorecard.json", "/metrics", "/standards", "/standards.json", "/standards/", "/dependencies.json"} {
 		mux.HandleFunc(path, c.serveMounted)
 	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {

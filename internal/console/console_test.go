@@ -227,7 +227,8 @@ func TestRoutes(t *testing.T) {
 	}
 	// One handler mounted at /standards serves every framework's pages under it.
 	b.Mount("/standards", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte("std " + r.URL.Path)) }))
-	for _, path := range []string{"/standards", "/standards/nist_csf_2", "/standards/iso_27001_2022.csv"} {
+	b.Mount("/standards.json", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte("std " + r.URL.Path)) }))
+	for _, path := range []string{"/standards", "/standards.json", "/standards/nist_csf_2", "/standards/iso_27001_2022.csv"} {
 		if code, body := get(t, h, path, nil); code != http.StatusOK || body != "std "+path {
 			t.Errorf("%s: %d %q", path, code, body)
 		}
