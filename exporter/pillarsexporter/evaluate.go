@@ -31,7 +31,7 @@ func (p *pillars) evaluateService(snap *serviceSnapshot, defs *checkSet, now tim
 			cj := CheckJSON{ID: cr.ID, Pillar: pillar, Formula: d.Formula, Remediation: d.Remediation, References: d.Refs,
 				Inputs: cr.Inputs, Result: string(cr.Result), Method: string(cr.Normalise.Method), Good: cr.Normalise.Good,
 				Bad: cr.Normalise.Bad, Weight: cr.Weight, Key: cr.Key, PotentialIncrease: cr.PotentialIncrease,
-				Exemplars: snap.exemplars[d.ID], Reason: cr.Reason}
+				Exemplars: snap.exemplars[d.ID], Reason: cr.Reason, StandardsReferences: checkReferences[cr.ID]}
 			if cr.HasData {
 				cj.Value = ptr(cr.Value)
 			}

@@ -28,6 +28,9 @@ type Scorecard struct {
 	// forecasts (estimates, never billed cost).
 	PagerLoad   []standards.ShiftLoad `json:"pager_load"`
 	CostBudgets []BudgetJSON          `json:"cost_budgets"`
+	// StandardsChecks explains the standards views' own checks: pass rule, fix and the
+	// controls each evidences.
+	StandardsChecks []StandardsCheckJSON `json:"standards_checks"`
 	// Page is set on responses: which of the ranked services this one holds.
 	Page *Page `json:"page,omitempty"`
 }
@@ -64,6 +67,14 @@ type ServiceResult struct {
 	Standards []standards.Finding `json:"standards_findings"`
 }
 
+// StandardsCheckJSON is one check of the standards views.
+type StandardsCheckJSON struct {
+	ID          string              `json:"id"`
+	Pass        string              `json:"pass_rule"`
+	Remediation string              `json:"remediation"`
+	References  map[string][]string `json:"references"`
+}
+
 // BudgetJSON is one monthly cost budget's forecast.
 type BudgetJSON struct {
 	Name     string             `json:"name"`
@@ -96,23 +107,25 @@ type PillarJSON struct {
 
 // CheckJSON explains one check.
 type CheckJSON struct {
-	ID                string     `json:"id"`
-	Pillar            string     `json:"pillar"`
-	Formula           string     `json:"formula"`
-	Remediation       string     `json:"remediation"`
-	References        score.Refs `json:"references"`
-	Inputs            []string   `json:"inputs"`
-	Value             *float64   `json:"value"`
-	Score             *float64   `json:"score"`
-	Result            string     `json:"result"`
-	Method            string     `json:"method"`
-	Good              float64    `json:"good"`
-	Bad               float64    `json:"bad"`
-	Weight            float64    `json:"weight"`
-	Key               bool       `json:"key"`
-	PotentialIncrease float64    `json:"potential_increase"`
-	Exemplars         []string   `json:"exemplar_trace_ids"`
-	Reason            string     `json:"reason,omitempty"`
+	ID          string     `json:"id"`
+	Pillar      string     `json:"pillar"`
+	Formula     string     `json:"formula"`
+	Remediation string     `json:"remediation"`
+	References  score.Refs `json:"references"`
+	// StandardsReferences are the controls this check evidences, by framework (nist_csf_2, …).
+	StandardsReferences map[string][]string `json:"standards_references,omitempty"`
+	Inputs              []string            `json:"inputs"`
+	Value               *float64            `json:"value"`
+	Score               *float64            `json:"score"`
+	Result              string              `json:"result"`
+	Method              string              `json:"method"`
+	Good                float64             `json:"good"`
+	Bad                 float64             `json:"bad"`
+	Weight              float64             `json:"weight"`
+	Key                 bool                `json:"key"`
+	PotentialIncrease   float64             `json:"potential_increase"`
+	Exemplars           []string            `json:"exemplar_trace_ids"`
+	Reason              string              `json:"reason,omitempty"`
 }
 
 // DoraJSON carries the four keys with their inputs.
@@ -197,7 +210,7 @@ change failure rate {{num .Dora.ChangeFailureRate}}, time to restore {{dur .Dora
 {{range .Checks}}<tr class="{{.Result}}" data-check="{{.ID}}"><td><code>{{.ID}}</code>{{if .Key}} (key){{end}}<br><span class="note">{{.Formula}}</span></td>
 <td>{{range .Inputs}}{{.}}<br>{{end}}{{if .Reason}}<em>{{.Reason}}</em>{{end}}</td><td>{{num .Value}}</td><td>{{if thresholds .}}{{.Method}} {{.Good}} / {{.Bad}}{{else}}{{.Method}}{{end}}</td><td>{{.Weight}}</td>
 <td>{{.Result}} {{if .Score}}({{num .Score}}){{end}}</td><td>{{printf "%.1f" .PotentialIncrease}}</td>
-<td>{{.Remediation}}<br><span class="ref">AWS {{.References.AWS}} · Azure {{.References.Azure}} · Google Cloud {{.References.GCP}}</span></td>
+<td>{{.Remediation}}<br><span class="ref">AWS {{.References.AWS}} · Azure {{.References.Azure}} · Google Cloud {{.References.GCP}}{{range $fw, $ids := .StandardsReferences}} · {{$fw}} {{range $ids}}{{.}} {{end}}{{end}}</span></td>
 <td>{{range .Exemplars}}<code>{{.}}</code><br>{{end}}</td></tr>
 {{end}}</table>
 <table><tr><th>maturity criterion</th><th>level</th><th>met</th><th>evidence</th></tr>

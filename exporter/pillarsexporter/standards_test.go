@@ -282,6 +282,23 @@ func TestStandardsPagesAndExports(t *testing.T) {
 	if !strings.Contains(serve(t, p, "/standards/iso_27001_2022.json").Body.String(), `"Information security roles and responsibilities"`) {
 		t.Error("/standards/iso_27001_2022.json lacks the titles")
 	}
+	var sc Scorecard
+	if err := json.Unmarshal([]byte(card), &sc); err != nil || len(sc.StandardsChecks) != len(standards.Rules) {
+		t.Fatalf("scorecard: %v, %d standards checks", err, len(sc.StandardsChecks))
+	}
+	for _, c := range sc.StandardsChecks {
+		if c.ID == standards.CheckClockSkew && (c.Pass == "" || c.References[standards.ISO27001][0] != "8.17") {
+			t.Errorf("clock skew explained as %+v", c)
+		}
+	}
+	for _, c := range sc.Services[0].Checks {
+		if c.ID == "security.tls" && (c.StandardsReferences[standards.NISTCSF2][0] != "PR.DS-02" || c.StandardsReferences[standards.ISO27001][0] != "8.24") {
+			t.Errorf("security.tls references %v", c.StandardsReferences)
+		}
+	}
+	if !strings.Contains(serve(t, p, "/scorecard").Body.String(), "nist_csf_2 PR.DS-02") {
+		t.Error("the scorecard page lacks the standards references")
+	}
 	for _, path := range []string{"/standards/nist_csf_2.md", "/standards/nist_csf_2.csv", "/standards/nist_csf_2.json", "/scorecard.json", "/standards"} {
 		if m := standards.WithdrawnCSF.FindString(serve(t, p, path).Body.String()); m != "" {
 			t.Errorf("%s carries the withdrawn CSF 1.1 ID %s", path, m)

@@ -2,6 +2,7 @@ package pillarsexporter
 
 import (
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/otelcol-sre/otelcol-sre/exporter/pillarsexporter/internal/standards"
@@ -78,6 +79,7 @@ func (p *pillars) projectStandards(card *Scorecard, snaps []serviceSnapshot, fin
 	for _, d := range p.defsRemediation() {
 		remediation[d[0]] = d[1]
 	}
+	card.StandardsChecks = standardsChecks
 	card.Frameworks = make(map[string]standards.View, len(cfg.Frameworks))
 	card.standards = make(map[string]standards.View, len(cfg.Frameworks))
 	exemptions := cfg.exemptions()
@@ -99,3 +101,17 @@ func (p *pillars) defsRemediation() [][2]string {
 	}
 	return out
 }
+
+// checkReferences are the controls each check evidences; standardsChecks the standards views'
+// own checks, explained. Both are the catalogue's, fixed at start.
+var (
+	checkReferences = standards.References()
+	standardsChecks = func() []StandardsCheckJSON {
+		out := make([]StandardsCheckJSON, 0, len(standards.Rules))
+		for id, r := range standards.Rules {
+			out = append(out, StandardsCheckJSON{ID: id, Pass: r.Pass, Remediation: r.Remediation, References: checkReferences[id]})
+		}
+		slices.SortFunc(out, func(a, b StandardsCheckJSON) int { return strings.Compare(a.ID, b.ID) })
+		return out
+	}()
+)

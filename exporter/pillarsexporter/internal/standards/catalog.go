@@ -93,3 +93,20 @@ func ValidateFramework(id string) error {
 func ctl(group, id, title string, checks ...string) Control {
 	return Control{ID: id, Title: title, Group: group, Checks: checks}
 }
+
+// References maps each check to the controls that cite it, by framework, in catalogue order:
+// the other direction of Control.Checks, so a check's output can say what it evidences.
+func References() map[string]map[string][]string {
+	out := map[string]map[string][]string{}
+	for _, f := range Catalogue() {
+		for _, c := range f.Controls {
+			for _, id := range c.Checks {
+				if out[id] == nil {
+					out[id] = map[string][]string{}
+				}
+				out[id][f.ID] = append(out[id][f.ID], c.ID)
+			}
+		}
+	}
+	return out
+}

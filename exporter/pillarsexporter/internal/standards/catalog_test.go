@@ -144,3 +144,22 @@ func TestEveryOwnCheckHasARuleAndIsCited(t *testing.T) {
 		}
 	}
 }
+
+func TestReferencesInvertTheCatalogue(t *testing.T) {
+	refs := References()
+	if got := refs[CheckTLS]; !slices.Equal(got[NISTCSF2], []string{"PR.DS-02"}) || !slices.Equal(got[ISO27001], []string{"8.24"}) || len(got) != 2 {
+		t.Errorf("security.tls: %v", got)
+	}
+	if got := refs[CheckDetectionDelay][NISTCSF2]; !slices.Equal(got, []string{"DE.AE-06", "DE.AE-08", "RS.MA-04"}) {
+		t.Errorf("detection: %v", got)
+	}
+	n := 0
+	for _, byFramework := range refs {
+		for _, ids := range byFramework {
+			n += len(ids)
+		}
+	}
+	if n != 53 { // 50 evidenced controls, three of them (RC.RP-06, 5.30, workload optimization) by two checks
+		t.Errorf("%d references", n)
+	}
+}
