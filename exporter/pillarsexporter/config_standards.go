@@ -29,6 +29,9 @@ type StandardsConfig struct {
 	TeamAttribute string `mapstructure:"team_attribute"`
 	// ChangeIDAttribute is where deployments carry their change ID (default vcs.change.id).
 	ChangeIDAttribute string `mapstructure:"change_id_attribute"`
+	// RequireChangeID makes change traceability need a change ID (a pull request or change
+	// ticket) on every deployment besides its revision (default false: a revision suffices).
+	RequireChangeID bool `mapstructure:"require_change_id"`
 	// ManualTrigger says which CI/CD attribute and values mark a deployment triggered by hand:
 	// no OTel convention does (default github.event_name with workflow_dispatch).
 	ManualTrigger ManualTriggerConfig `mapstructure:"manual_trigger"`

@@ -66,7 +66,7 @@ func TestStandardsConfig(t *testing.T) {
 	sc := cfg.Standards
 	if len(sc.Frameworks) != 2 || sc.Pricing.CPUHour != 0.031 || sc.Pricing.Currency != "EUR" || len(sc.Budgets) != 2 ||
 		sc.Teams["payments"][1] != "ledger" || sc.DetectionTarget != 10*time.Minute || sc.RecoveryConfirmation != 2*time.Hour ||
-		sc.ManualTrigger.Attribute != "ci.trigger" || sc.ChangeIDAttribute != "vcs.change.id" {
+		sc.ManualTrigger.Attribute != "ci.trigger" || sc.ChangeIDAttribute != "vcs.change.id" || !sc.RequireChangeID {
 		t.Fatalf("standards: %+v", sc)
 	}
 	ex := sc.exemptions()

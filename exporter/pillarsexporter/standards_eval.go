@@ -45,7 +45,8 @@ func (p *pillars) standardsTargets() standards.Targets {
 	for i, e := range c.ProductionEnvironments {
 		prod[i] = strings.ToLower(e)
 	}
-	return standards.Targets{DetectionTarget: c.DetectionTarget, RecoveryConfirm: c.RecoveryConfirmation, ProductionValues: prod}
+	return standards.Targets{DetectionTarget: c.DetectionTarget, RecoveryConfirm: c.RecoveryConfirmation, ProductionValues: prod,
+		RequireChangeID: c.RequireChangeID}
 }
 
 // standardsFindings measures one service's standards checks, and carries the pillars checks

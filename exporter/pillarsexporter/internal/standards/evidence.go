@@ -63,13 +63,14 @@ type Targets struct {
 	DetectionTarget  time.Duration // median burn start → incident open
 	RecoveryConfirm  time.Duration // a resolution holds when no page follows within it
 	ProductionValues []string      // deployment.environment.name values that are production
+	RequireChangeID  bool          // change traceability needs vcs.change.id besides a revision
 }
 
 // Measure runs every check of this package for one service at now.
 func Measure(e *Evidence, t Targets, now time.Time) []Finding {
 	return []Finding{
 		logCoverage(e), logCorrelation(e), runtimeMonitoring(e), clockSkew(e), capacity(e), redundancy(e, t),
-		inventory(e), dataFlows(e), externalMonitoring(e), traceability(e), detection(e, t), recovery(e, t, now),
+		inventory(e), dataFlows(e), externalMonitoring(e), traceability(e, t), detection(e, t), recovery(e, t, now),
 		incidentEvidence(e), toilRestarts(e), manualDeploys(e), reworkRate(e), pagerLoad(e),
 	}
 }
@@ -218,20 +219,36 @@ func externalMonitoring(e *Evidence) Finding {
 	return valued(finding(CheckExternalMonitoring, e.Service, Pass, "%.0f traced calls to external hosts, with outcome and latency", e.ExternalCalls), e.ExternalCalls)
 }
 
-func traceability(e *Evidence) Finding {
+// traceability needs a revision on every deployment (a commit is a recorded, reviewable
+// change), and a change ID too when the configuration requires one.
+func traceability(e *Evidence, t Targets) Finding {
 	if len(e.Deployments) == 0 {
 		return finding(CheckChangeTraceability, e.Service, NotApplicable, "no deployment in the period: no change to trace")
 	}
-	traced := 0
+	revised, changed, traced := 0, 0, 0
 	for _, d := range e.Deployments {
-		if d.Revision != "" && d.ChangeID != "" {
+		hasRevision, hasChange := d.Revision != "", d.ChangeID != ""
+		revised, changed = revised+b2i(hasRevision), changed+b2i(hasChange)
+		if hasRevision && (hasChange || !t.RequireChangeID) {
 			traced++
 		}
 	}
-	share := float64(traced) / float64(len(e.Deployments))
+	n := len(e.Deployments)
 	status := Fail
-	if traced == len(e.Deployments) {
+	if traced == n {
 		status = Pass
 	}
-	return valued(finding(CheckChangeTraceability, e.Service, status, "%d of %d deployments carry a revision and a change ID", traced, len(e.Deployments)), share)
+	rule := "a revision"
+	if t.RequireChangeID {
+		rule = "a revision and a change ID (required)"
+	}
+	return valued(finding(CheckChangeTraceability, e.Service, status, "%d of %d deployments carry %s; %d carry a revision, %d a change ID",
+		traced, n, rule, revised, changed), float64(traced)/float64(n))
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

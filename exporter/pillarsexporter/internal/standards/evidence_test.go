@@ -141,15 +141,21 @@ func TestInventoryAndFlows(t *testing.T) {
 
 func TestDeploymentChecks(t *testing.T) {
 	e := base()
-	check(t, "none", traceability(&e), want{NotApplicable, "no deployment", nil})
+	check(t, "none", traceability(&e, tg), want{NotApplicable, "no deployment", nil})
 	check(t, "no trigger", manualDeploys(&e), want{InsufficientData, "no deployment says how", nil})
 	check(t, "no rework", reworkRate(&e), want{InsufficientData, "no deployment", nil})
 	yes, no := true, false
 	e.Deployments = []Deployment{{Revision: "abc", ChangeID: "PR-1", Manual: &no}, {Revision: "def", ChangeID: "PR-2"}}
-	check(t, "traced", traceability(&e), want{Pass, "2 of 2 deployments", v(1)})
+	check(t, "traced", traceability(&e, tg), want{Pass, "2 of 2 deployments carry a revision; 2 carry a revision, 2 a change ID", v(1)})
 	check(t, "automatic", manualDeploys(&e), want{Pass, "0 of 1 deployments", v(0)})
 	e.Deployments = append(e.Deployments, Deployment{Revision: "ghi", Manual: &yes})
-	check(t, "no change id", traceability(&e), want{Fail, "2 of 3 deployments", v(2.0 / 3)})
+	check(t, "revision without a change ID", traceability(&e, tg), want{Pass, "3 of 3 deployments carry a revision; 3 carry a revision, 2 a change ID", v(1)})
+	strict := tg
+	strict.RequireChangeID = true
+	check(t, "a change ID required", traceability(&e, strict), want{Fail, "2 of 3 deployments carry a revision and a change ID (required)", v(2.0 / 3)})
+	versionOnly := e
+	versionOnly.Deployments = append(append([]Deployment(nil), e.Deployments...), Deployment{ChangeID: "PR-9"})
+	check(t, "a deployment seen only as a version change", traceability(&versionOnly, tg), want{Fail, "3 of 4 deployments carry a revision; 3 carry a revision, 3 a change ID", v(0.75)})
 	check(t, "half manual", manualDeploys(&e), want{Fail, "1 of 2 deployments", v(0.5)})
 	for range 8 {
 		e.Deployments = append(e.Deployments, Deployment{Manual: &no})
