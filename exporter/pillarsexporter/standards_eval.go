@@ -1,6 +1,7 @@
 package pillarsexporter
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -72,7 +73,7 @@ func (p *pillars) standardsFindings(snap *serviceSnapshot, res *ServiceResult, n
 	d := snap.evidence.Dora
 	if all := d.Deployments; all > 0 || d.ReworkDeployments > 0 {
 		ev.ReworkKnown, ev.ReworkRate = true, d.ReworkRate
-		ev.ReworkInputs = itoaJoin(d.ReworkDeployments, "rework deployments (rollbacks and deployments during an open incident) of", d.Deployments, "deployments")
+		ev.ReworkInputs = fmt.Sprintf("%d rework deployments (rollbacks and deployments during an open incident) of %d deployments", d.ReworkDeployments, d.Deployments)
 	}
 	out := standards.Measure(&ev, p.standardsTargets(), now)
 	out = append(out, standards.MeasureCost(name, ev.HasTraces, ev.Cost)...)
@@ -121,10 +122,6 @@ func displayName(labels []string) string {
 		}
 	}
 	return strings.Join(parts, "/")
-}
-
-func itoaJoin(a int, mid string, b int, end string) string {
-	return formatFloat(float64(a), 0) + " " + mid + " " + formatFloat(float64(b), 0) + " " + end
 }
 
 // rotationOf is the on-call rotation a service's pages go to: its team, from the resource

@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -95,7 +96,7 @@ func writeStandardsCSV(w http.ResponseWriter, pg standardsPage) {
 			reason, expires = c.Exemption.Reason, c.Exemption.Expires.Format(time.DateOnly)
 		}
 		_ = cw.Write([]string{pg.View.ID, c.ID, c.Title, c.Group, string(c.Status), strings.Join(c.Checks, " "), c.Summary,
-			itoa(c.Counts[standards.Pass]), itoa(c.Counts[standards.Fail]), itoa(c.Counts[standards.InsufficientData]), itoa(c.Counts[standards.NotApplicable]),
+			strconv.Itoa(c.Counts[standards.Pass]), strconv.Itoa(c.Counts[standards.Fail]), strconv.Itoa(c.Counts[standards.InsufficientData]), strconv.Itoa(c.Counts[standards.NotApplicable]),
 			strings.Join(c.Remediation, " "), reason, expires, pg.EvaluatedAt.Format(time.RFC3339), pg.Window, pg.Period, pg.Version})
 	}
 	cw.Flush()
@@ -128,8 +129,6 @@ func writeStandardsMarkdown(w http.ResponseWriter, pg standardsPage) {
 }
 
 func mdCell(s string) string { return strings.NewReplacer("|", `\|`, "\n", " ").Replace(s) }
-
-func itoa(n int) string { return formatFloat(float64(n), 0) }
 
 var standardsFuncs = template.FuncMap{
 	"count":    func(c standards.Counts, s string) int { return c[standards.Status(s)] },
