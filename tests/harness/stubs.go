@@ -11,6 +11,8 @@ import (
 
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/pdata/plog/plogotlp"
+	"go.opentelemetry.io/collector/pdata/pmetric"
+	"go.opentelemetry.io/collector/pdata/pmetric/pmetricotlp"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 	"go.opentelemetry.io/collector/pdata/ptrace/ptraceotlp"
 	"google.golang.org/grpc"
@@ -95,13 +97,58 @@ func (s *LokiStub) Paths() []string {
 	return append([]string(nil), s.paths...)
 }
 
-// TempoStub stands in for Tempo, which cannot run here: a real OTLP/gRPC trace service.
+// TempoStub stands in for Tempo, which cannot run here: a real OTLP/gRPC trace service. It
+// also takes metrics and logs, so it can stand in for any OTLP next hop (the AWS forwarder).
 type TempoStub struct {
 	ptraceotlp.UnimplementedGRPCServer
 	Addr string
 
-	mu     sync.Mutex
-	traces []ptrace.Traces
+	mu      sync.Mutex
+	traces  []ptrace.Traces
+	metrics []pmetric.Metrics
+	logs    []plog.Logs
+}
+
+type otlpMetricsSink struct {
+	pmetricotlp.UnimplementedGRPCServer
+	*TempoStub
+}
+
+type otlpLogsSink struct {
+	plogotlp.UnimplementedGRPCServer
+	*TempoStub
+}
+
+func (s otlpMetricsSink) Export(_ context.Context, req pmetricotlp.ExportRequest) (pmetricotlp.ExportResponse, error) {
+	md := pmetric.NewMetrics()
+	req.Metrics().CopyTo(md)
+	s.mu.Lock()
+	s.metrics = append(s.metrics, md)
+	s.mu.Unlock()
+	return pmetricotlp.NewExportResponse(), nil
+}
+
+func (s otlpLogsSink) Export(_ context.Context, req plogotlp.ExportRequest) (plogotlp.ExportResponse, error) {
+	ld := plog.NewLogs()
+	req.Logs().CopyTo(ld)
+	s.mu.Lock()
+	s.logs = append(s.logs, ld)
+	s.mu.Unlock()
+	return plogotlp.NewExportResponse(), nil
+}
+
+// Metrics returns the metrics payloads received so far.
+func (s *TempoStub) Metrics() []pmetric.Metrics {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]pmetric.Metrics(nil), s.metrics...)
+}
+
+// Logs returns the logs payloads received so far.
+func (s *TempoStub) Logs() []plog.Logs {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]plog.Logs(nil), s.logs...)
 }
 
 // StartTempoStub serves OTLP/gRPC on a loopback port until the test ends.
@@ -114,6 +161,8 @@ func StartTempoStub(t testing.TB) *TempoStub {
 	stub := &TempoStub{Addr: l.Addr().String()}
 	srv := grpc.NewServer()
 	ptraceotlp.RegisterGRPCServer(srv, stub)
+	pmetricotlp.RegisterGRPCServer(srv, &otlpMetricsSink{TempoStub: stub})
+	plogotlp.RegisterGRPCServer(srv, &otlpLogsSink{TempoStub: stub})
 	go func() { _ = srv.Serve(l) }()
 	t.Cleanup(srv.Stop)
 	return stub
