@@ -327,6 +327,20 @@ func writeThreshold(ts *tracestates, span ptrace.Span, s spanSampling, threshold
 
 // dispatch records decisions and hands those with spans to keep to the release queue; the
 // bytes of the rest go back to the budget at once.
+// countOnSight adds the traces decided by their first batch to the same totals dispatch keeps.
+func (p *sreSampling) countOnSight(ctx context.Context, st decide.Stats) {
+	p.decidedSpans.Add(st.OnSightSpans)
+	p.keptSpans.Add(st.OnSightKeptSpans)
+	for r := decide.ReasonError; r <= decide.ReasonRatio; r++ {
+		if st.OnSight[r] > 0 {
+			p.telemetry.ProcessorSreSamplingTracesKept.Add(ctx, st.OnSight[r], reasonAttrs[r])
+		}
+	}
+	if n := st.OnSight[decide.ReasonNone]; n > 0 {
+		p.telemetry.ProcessorSreSamplingTracesDropped.Add(ctx, n)
+	}
+}
+
 func (p *sreSampling) dispatch(ctx context.Context, decisions []*decide.Decision) {
 	if len(decisions) == 0 {
 		return
@@ -421,8 +435,14 @@ func (p *sreSampling) tick(ctx context.Context) {
 		stats.LateSpans += st.LateSpans
 		stats.EarlyDecisions += st.EarlyDecisions
 		stats.GiantDecisions += st.GiantDecisions
+		stats.OnSightSpans += st.OnSightSpans
+		stats.OnSightKeptSpans += st.OnSightKeptSpans
+		for r, n := range st.OnSight {
+			stats.OnSight[r] += n
+		}
 		p.dispatch(ctx, decisions)
 	}
+	p.countOnSight(ctx, stats)
 	if stats.LateSpans > 0 {
 		p.telemetry.ProcessorSreSamplingLateSpans.Add(ctx, stats.LateSpans)
 	}

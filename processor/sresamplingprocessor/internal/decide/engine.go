@@ -46,6 +46,11 @@ type Stats struct {
 	LateSpans      int64
 	EarlyDecisions int64 // memory budget
 	GiantDecisions int64 // max_trace_bytes
+	// OnSight counts the traces decided by their first batch, never buffered (evidence or a
+	// rule on first sight), by reason; ReasonNone counts the dropped ones. They yield no
+	// Decision, so without these they would be missing from the kept and dropped totals.
+	OnSight                        [ReasonRatio + 1]int64
+	OnSightSpans, OnSightKeptSpans int64
 }
 
 type trace struct {
@@ -161,6 +166,13 @@ func (e *Engine) Commit(id TraceID, now int64, ev Evidence, p Plan, chunk []byte
 	if !p.Buffer {
 		if !ok {
 			e.remember(id, p.Verdict)
+			e.stats.OnSightSpans += int64(ev.Spans)
+			if p.Verdict.Mode == ModeAll {
+				e.stats.OnSight[p.Reason]++
+				e.stats.OnSightKeptSpans += int64(ev.Spans)
+			} else {
+				e.stats.OnSight[ReasonNone]++
+			}
 			return nil
 		}
 		e.fold(t, now, ev)

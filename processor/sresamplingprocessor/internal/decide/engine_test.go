@@ -104,6 +104,25 @@ func TestEvidenceOnAnUnknownTraceIsRemembered(t *testing.T) {
 	}
 }
 
+// Traces decided by their first batch yield no Decision, so the stats count them: kept by
+// reason, dropped under ReasonNone, with their spans. A later batch is a late span, not another
+// trace.
+func TestTracesDecidedOnSightAreCounted(t *testing.T) {
+	e := newEngine(&fakePolicy{rules: []fakeRule{{drop: true}}}, 1<<30)
+	step(e, id(1), 0, Evidence{Reason: ReasonError, Rule: NoRule, Spans: 2}, nil)
+	step(e, id(2), 0, Evidence{Reason: ReasonLatency, Rule: NoRule, Spans: 1}, nil)
+	step(e, id(3), 0, Evidence{Rule: 0, Spans: 3}, nil)
+	step(e, id(1), sec, Evidence{Rule: NoRule, Spans: 1}, nil)
+	s := e.TakeStats()
+	want := [ReasonRatio + 1]int64{ReasonNone: 1, ReasonError: 1, ReasonLatency: 1}
+	if s.OnSight != want || s.OnSightSpans != 6 || s.OnSightKeptSpans != 3 || s.LateSpans != 1 {
+		t.Errorf("stats %+v, want on sight %v over 6 spans, 3 kept, 1 late", s, want)
+	}
+	if s := e.TakeStats(); s.OnSight != ([ReasonRatio + 1]int64{}) || s.OnSightSpans != 0 {
+		t.Errorf("stats not reset: %+v", s)
+	}
+}
+
 // A trace decided by its ratio stays ModeRatio when an error arrives late: the late error is
 // evidence (the caller keeps it at the evidence ratio), the ordinary spans keep following the
 // ratio. A ModeAll verdict here would make the written th depend on the randomness.
