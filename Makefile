@@ -9,11 +9,12 @@ SLO_TOOLS := $(CURDIR)/_build/slo-rules $(CURDIR)/_build/slo-check $(CURDIR)/_bu
 JAEGER_BIN := $(CURDIR)/bin/jaeger
 TELEMETRYGEN_BIN := $(CURDIR)/bin/telemetrygen
 SLOTH_BIN := $(CURDIR)/bin/sloth
+HELM_BIN := $(CURDIR)/bin/helm
 CONFIG ?=
-GO_SOURCES := $(shell find . -name '*.go' -not -path './_build/*' -not -path './tests/jaeger/*' -not -path './tests/sloth/*' 2>/dev/null)
+GO_SOURCES := $(shell find . -name '*.go' -not -path './_build/*' -not -path './tests/jaeger/*' -not -path './tests/sloth/*' -not -path './tests/helm/*' 2>/dev/null)
 
 .PHONY: all build run test unit-test integration-test generate check-generate lint validate-configs \
-        check-versions components jaeger telemetrygen sloth bench fuzz mutate clean
+        check-versions components jaeger telemetrygen sloth helm bench fuzz mutate clean
 
 all: build
 
@@ -53,8 +54,8 @@ unit-test:
 # The black-box tests: the real collector binary over OTLP with Jaeger, Prometheus, telemetrygen
 # and Chromium, and the generated rules against Sloth itself.
 INTEGRATION_PKGS := ./tests/integration/ ./cmd/slo-rules/
-integration-test: build jaeger telemetrygen sloth
-	OTELCOL_SRE_BIN=$(BIN) JAEGER_BIN=$(JAEGER_BIN) TELEMETRYGEN_BIN=$(TELEMETRYGEN_BIN) SLOTH_BIN=$(SLOTH_BIN) \
+integration-test: build jaeger telemetrygen sloth helm
+	OTELCOL_SRE_BIN=$(BIN) JAEGER_BIN=$(JAEGER_BIN) TELEMETRYGEN_BIN=$(TELEMETRYGEN_BIN) SLOTH_BIN=$(SLOTH_BIN) HELM_BIN=$(HELM_BIN) \
 		$(GO) test -tags integration -count=1 -timeout 40m $(INTEGRATION_PKGS)
 
 # The consume paths of the three components, fed pdata built from fuzz bytes (internal/fuzzpdata).
@@ -111,6 +112,13 @@ sloth: $(SLOTH_BIN)
 $(SLOTH_BIN): tests/sloth/go.mod tests/sloth/go.sum
 	@mkdir -p bin
 	cd tests/sloth && $(GO) build -o $(SLOTH_BIN) github.com/slok/sloth/cmd/sloth
+
+helm: $(HELM_BIN)
+
+# Helm v3.22.0, which renders deploy/helm's values through the vendored chart (tests/helm/chart).
+$(HELM_BIN): tests/helm/go.mod tests/helm/go.sum
+	@mkdir -p $(CURDIR)/bin
+	cd tests/helm && $(GO) build -o $(HELM_BIN) helm.sh/helm/v3/cmd/helm
 
 telemetrygen: $(TELEMETRYGEN_BIN)
 

@@ -8,11 +8,6 @@ import _ "embed"
 // reader can run one by hand: `otelcol-sre --config tests/integration/testdata/slo.yaml` with
 // the ${env:...} endpoints set.
 var (
-	// chartDefaultConfig is the collector config the opentelemetry-collector chart (0.170.0) merges
-	// `config:` into (../shared/design/toolchain.md lists it): debug exporters on every signal.
-	//go:embed testdata/chart-default.yaml
-	chartDefaultConfig string
-
 	// The SLO counts every span; a second connector behind the sampler estimates the same SLO from
 	// the sampled spans' adjusted counts, so the test can hold the estimate to the truth.
 	//go:embed testdata/incidents.yaml
