@@ -57,23 +57,56 @@ func (s *K8sAPIStub) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")
-	if r.URL.Query().Get("watch") == "true" {
-		// No events: the informer keeps what it listed until the request ends.
-		w.WriteHeader(http.StatusOK)
-		if f, ok := w.(http.Flusher); ok {
-			f.Flush()
+	kind, apiVersion := kindOf(r.URL.Path)
+	typed := make([]any, 0, len(items))
+	for _, it := range items {
+		obj := map[string]any{"kind": kind, "apiVersion": apiVersion}
+		for k, v := range it.(map[string]any) {
+			obj[k] = v
 		}
-		<-r.Context().Done()
+		typed = append(typed, obj)
+	}
+	if r.URL.Query().Get("watch") != "true" {
+		_ = json.NewEncoder(w).Encode(map[string]any{
+			"kind": kind + "List", "apiVersion": apiVersion,
+			"metadata": map[string]any{"resourceVersion": "1"},
+			"items":    typed,
+		})
 		return
 	}
-	if items == nil {
-		items = []any{}
+	// A watch-list (client-go's default since 1.32) gets the objects as ADDED events, then the
+	// bookmark that ends the initial events; a plain watch gets no events. Either way the
+	// stream stays open until the request ends.
+	enc := json.NewEncoder(w)
+	if r.URL.Query().Get("sendInitialEvents") == "true" {
+		for _, obj := range typed {
+			_ = enc.Encode(map[string]any{"type": "ADDED", "object": obj})
+		}
+		_ = enc.Encode(map[string]any{"type": "BOOKMARK", "object": map[string]any{
+			"kind": kind, "apiVersion": apiVersion,
+			"metadata": map[string]any{"resourceVersion": "1", "annotations": map[string]any{"k8s.io/initial-events-end": "true"}},
+		}})
 	}
-	_ = json.NewEncoder(w).Encode(map[string]any{
-		"kind": "List", "apiVersion": "v1",
-		"metadata": map[string]any{"resourceVersion": "1"},
-		"items":    items,
-	})
+	if f, ok := w.(http.Flusher); ok {
+		f.Flush()
+	}
+	<-r.Context().Done()
+}
+
+// kindOf names the kind and API version of a collection path's objects.
+func kindOf(path string) (kind, apiVersion string) {
+	parts := strings.Split(strings.Trim(path, "/"), "/")
+	resource := parts[len(parts)-1]
+	apiVersion = "v1"
+	if parts[0] == "apis" && len(parts) >= 3 {
+		apiVersion = parts[1] + "/" + parts[2]
+	}
+	known := map[string]string{"pods": "Pod", "namespaces": "Namespace", "nodes": "Node", "replicasets": "ReplicaSet",
+		"deployments": "Deployment", "statefulsets": "StatefulSet", "daemonsets": "DaemonSet", "jobs": "Job", "services": "Service"}
+	if k, ok := known[resource]; ok {
+		return k, apiVersion
+	}
+	return strings.TrimSuffix(strings.ToUpper(resource[:1])+resource[1:], "s"), apiVersion
 }
 
 // isCollection is true for /api/v1/<resource> and /apis/<group>/<version>/<resource>.
