@@ -36,6 +36,9 @@ type k8sObject struct {
 			} `yaml:"spec"`
 		} `yaml:"template"`
 		ClusterIP string `yaml:"clusterIP"`
+		Ports     []struct {
+			Port int `yaml:"port"`
+		} `yaml:"ports"`
 	} `yaml:"spec"`
 }
 
