@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -184,10 +186,10 @@ func TestComponentsListsTheDistribution(t *testing.T) {
 		t.Fatalf("components: %v\n%s", err, out)
 	}
 	want := []string{
-		"otlp", "zipkin", "jaeger", "prometheus", // hostmetrics cannot be fetched at v0.161.0 here
+		"otlp", "zipkin", "jaeger", "prometheus", "fluent_forward", // hostmetrics cannot be fetched at v0.161.0 here
 		"memory_limiter", "batch", "attributes", "resource", "filter", "transform", "probabilistic_sampler", "tail_sampling", "redaction",
-		"sre_sampling", "forward", "span_metrics", "slo",
-		"otlp_grpc", "otlp_http", "debug", "file", "prometheus_remote_write", "load_balancing", "pillars",
+		"k8s_attributes", "sre_sampling", "forward", "span_metrics", "slo",
+		"otlp_grpc", "otlp_http", "debug", "file", "prometheus_remote_write", "load_balancing", "azure_monitor", "googlecloud", "pillars",
 		"health_check", "pprof", "zpages", "file_storage", "bearertokenauth", "admission",
 		"env", "file", "yaml", "http", "https",
 	}
@@ -195,6 +197,31 @@ func TestComponentsListsTheDistribution(t *testing.T) {
 		if !strings.Contains(out, "name: "+name+"\n") && !strings.Contains(out, "scheme: "+name+"\n") {
 			t.Errorf("component %q missing from `otelcol-sre components`", name)
 		}
+	}
+	// The README's component table says the same: every component it lists is built, and every
+	// one it strikes through (left out, with the reason) is not.
+	root, _ := harness.RepoRoot()
+	readme, err := os.ReadFile(filepath.Join(root, "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := 0
+	for _, line := range strings.Split(string(readme), "\n") {
+		cells := strings.Split(line, "|")
+		if len(cells) < 6 || !slices.Contains([]string{"receiver", "processor", "connector", "exporter", "extension", "provider"}, strings.TrimSpace(cells[1])) {
+			continue
+		}
+		rows++
+		struck := strings.Contains(cells[2], "~~")
+		for _, name := range regexp.MustCompile("`([a-z0-9_]+)`").FindAllStringSubmatch(cells[2], -1) {
+			listed := strings.Contains(out, "name: "+name[1]+"\n") || strings.Contains(out, "scheme: "+name[1]+"\n")
+			if listed == struck {
+				t.Errorf("README lists %s %q (struck through: %v), `components` lists it: %v", strings.TrimSpace(cells[1]), name[1], struck, listed)
+			}
+		}
+	}
+	if rows < 20 {
+		t.Errorf("found %d rows of the README's component table", rows)
 	}
 }
 
