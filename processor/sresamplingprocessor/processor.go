@@ -109,7 +109,11 @@ func newProcessor(set component.TelemetrySettings, cfg *Config, next consumer.Tr
 }
 
 func (p *sreSampling) Capabilities() consumer.Capabilities {
-	return consumer.Capabilities{MutatesData: true} // spans move into the buffer and get `th`
+	// The input is only read: buffered spans are encoded from it, and what is forwarded at once
+	// is copied into a new batch that gets `th`. So the collector need not deep-copy every batch
+	// for us when the receiver also feeds the SLOs and pillars (its fan-out clones for a
+	// consumer that mutates); our copy is of the spans kept at once only.
+	return consumer.Capabilities{MutatesData: false}
 }
 
 func (p *sreSampling) Start(_ context.Context, host component.Host) error {
@@ -187,9 +191,9 @@ func (p *sreSampling) ConsumeTraces(ctx context.Context, td ptrace.Traces) error
 	if err := p.buffer(td, b); err != nil {
 		return consumererror.NewPermanent(err)
 	}
-	evidenceSpans := p.route(td, b)
-	if td.SpanCount() > 0 {
-		if err := p.next.ConsumeTraces(ctx, td); err != nil {
+	kept, evidenceSpans := p.route(td, b)
+	if kept.SpanCount() > 0 {
+		if err := p.next.ConsumeTraces(ctx, kept); err != nil {
 			return err // nothing committed: a retry of this batch starts afresh
 		}
 	}
@@ -275,54 +279,6 @@ func (p *sreSampling) buffer(td ptrace.Traces, b *batchScratch) error {
 	b.buildChunks(func(t int32, chunk []byte) { b.traces[t].chunk = chunk })
 	clear(b.pieces) // they point into raw, which must not outlive this call in the pool
 	return nil
-}
-
-// route applies each trace's plan to its spans in td: spans kept now stay with their
-// threshold written; buffered and dropped spans are removed. It returns the number of spans
-// that were judged as evidence, for the throughput cap.
-func (p *sreSampling) route(td ptrace.Traces, b *batchScratch) int {
-	n, evidence := 0, 0
-	evidenceRatio := p.policy.controller.EvidenceRatio()
-	td.ResourceSpans().RemoveIf(func(rs ptrace.ResourceSpans) bool {
-		rs.ScopeSpans().RemoveIf(func(ss ptrace.ScopeSpans) bool {
-			ss.Spans().RemoveIf(func(span ptrace.Span) bool {
-				info := b.spans[n]
-				n++
-				if info.trace < 0 {
-					return true
-				}
-				plan := b.traces[info.trace].plan
-				if plan.Buffer {
-					return true
-				}
-				ratio, asEvidence := plan.Verdict.Ratio, plan.Verdict.Mode == decide.ModeAll
-				switch {
-				case plan.Verdict.Mode == decide.ModeDrop:
-					return true
-				case plan.Verdict.Mode == decide.ModeRatio && info.evidence:
-					ratio, asEvidence = evidenceRatio, true
-				}
-				if asEvidence {
-					evidence++
-				}
-				threshold, kept := b.ts.keep(info.sampling, ratio, asEvidence)
-				if kept {
-					writeThreshold(b.ts, span, info.sampling, threshold)
-				}
-				return !kept
-			})
-			return ss.Spans().Len() == 0
-		})
-		return rs.ScopeSpans().Len() == 0
-	})
-	return evidence
-}
-
-func writeThreshold(ts *tracestates, span ptrace.Span, s spanSampling, threshold uint64) {
-	raw := span.TraceState().AsRaw()
-	if out := ts.write(raw, s, threshold); out != raw {
-		span.TraceState().FromRaw(out)
-	}
 }
 
 // dispatch records decisions and hands those with spans to keep to the release queue; the

@@ -288,3 +288,41 @@ func TestInvalidConfigNamesTheField(t *testing.T) {
 		t.Errorf("edge values are allowed: %v", err)
 	}
 }
+
+// The processor declares MutatesData false, so the collector hands it the same batch as the
+// SLOs and pillars, marked read-only: buffering, deciding on sight and late spans must only
+// read it (pdata panics on a write to a read-only batch), and the spans it forwards at once
+// carry their threshold on its own copy, with their resource and scope.
+func TestReadOnlyInputIsNeverWritten(t *testing.T) {
+	clock := &fakeClock{now: time.Unix(1_700_000_000, 0)}
+	p, sink := newTestProcessor(t, testConfig(), clock)
+	ctx := context.Background()
+	kept, buffered := pcommon.TraceID{1}, pcommon.TraceID{2}
+	first := batch(spanSpec{trace: kept, id: 1, err: true}, spanSpec{trace: buffered, id: 2, root: true})
+	first.MarkReadOnly()
+	if err := p.ConsumeTraces(ctx, first); err != nil {
+		t.Fatal(err)
+	}
+	late := batch(spanSpec{trace: kept, id: 3, tracestate: "ot=rv:00000000000001"})
+	late.MarkReadOnly()
+	if err := p.ConsumeTraces(ctx, late); err != nil {
+		t.Fatal(err)
+	}
+	if s := late.ResourceSpans().At(0).ScopeSpans().At(0).Spans().At(0); s.TraceState().AsRaw() != "ot=rv:00000000000001" {
+		t.Errorf("input tracestate changed to %q", s.TraceState().AsRaw())
+	}
+	got := collect(sink)
+	if len(got) != 2 || got[0].spanID != 1 || got[1].spanID != 3 {
+		t.Fatalf("forwarded %+v, want spans 1 and 3 of the error trace", got)
+	}
+	for _, s := range got {
+		if !strings.Contains(s.tracestate, "th:0") {
+			t.Errorf("span %d forwarded with tracestate %q, want th:0", s.spanID, s.tracestate)
+		}
+	}
+	for _, td := range sink.AllTraces() {
+		if svc, _ := td.ResourceSpans().At(0).Resource().Attributes().Get("service.name"); svc.AsString() != "svc" {
+			t.Errorf("forwarded resource lost service.name: %v", td.ResourceSpans().At(0).Resource().Attributes().AsRaw())
+		}
+	}
+}
