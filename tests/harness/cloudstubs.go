@@ -65,15 +65,11 @@ func (s *AppInsightsStub) track(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
-	var body io.Reader = r.Body
-	if r.Header.Get("Content-Encoding") == "gzip" {
-		gz, err := gzip.NewReader(r.Body)
-		if err != nil {
-			s.reject("gzip: " + err.Error())
-			http.Error(w, err.Error(), http.StatusBadRequest)
-			return
-		}
-		body = gz
+	body, err := requestBody(r)
+	if err != nil {
+		s.reject("gzip: " + err.Error())
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
 	}
 	var got []Envelope
 	lines := bufio.NewScanner(body)
@@ -216,6 +212,14 @@ func CloudTraceID(span *tracepb.Span) string {
 	_, rest, _ := strings.Cut(span.GetName(), "/traces/")
 	id, _, _ := strings.Cut(rest, "/")
 	return id
+}
+
+// requestBody is the request's body, gunzipped when its Content-Encoding says gzip.
+func requestBody(r *http.Request) (io.Reader, error) {
+	if r.Header.Get("Content-Encoding") != "gzip" {
+		return r.Body, nil
+	}
+	return gzip.NewReader(r.Body)
 }
 
 // serveHTTP serves h on a loopback port until the test ends and returns its base URL.

@@ -1,7 +1,6 @@
 package harness
 
 import (
-	"compress/gzip"
 	"context"
 	"io"
 	"net"
@@ -41,14 +40,10 @@ func StartLokiStub(t testing.TB) *LokiStub {
 			http.NotFound(w, r)
 			return
 		}
-		var reader io.Reader = r.Body
-		if r.Header.Get("Content-Encoding") == "gzip" {
-			gz, err := gzip.NewReader(r.Body)
-			if err != nil {
-				http.Error(w, err.Error(), http.StatusBadRequest)
-				return
-			}
-			reader = gz
+		reader, err := requestBody(r)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
 		}
 		body, err := io.ReadAll(reader)
 		if err != nil {

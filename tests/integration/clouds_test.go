@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/trace"
@@ -169,7 +168,7 @@ func awsStub(t *testing.T) (map[string]string, func() cloudDelivery) {
 			for i := 0; i < td.ResourceSpans().Len(); i++ {
 				res.WriteString(fmt.Sprint(td.ResourceSpans().At(i).Resource().Attributes().AsRaw()))
 			}
-			harness.EachSpan(td, func(s ptrace.Span) { d.traceIDs[hexID(s.TraceID())] = true })
+			harness.EachSpan(td, func(s ptrace.Span) { d.traceIDs[traceHex(trace.TraceID(s.TraceID()))] = true })
 		}
 		for _, ld := range fwd.Logs() {
 			eachLogBody(ld, func(body string) { d.logBodies = append(d.logBodies, body) })
@@ -181,5 +180,3 @@ func awsStub(t *testing.T) (map[string]string, func() cloudDelivery) {
 		return d
 	}
 }
-
-func hexID(id pcommon.TraceID) string { return fmt.Sprintf("%x", [16]byte(id)) }
