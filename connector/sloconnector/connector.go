@@ -251,6 +251,8 @@ type run struct {
 }
 
 func (c *sloConnector) ConsumeTraces(ctx context.Context, td ptrace.Traces) error {
+	verdicts := c.classifyBatch(ctx, td)
+	defer verdicts.release()
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.incidents != nil {
@@ -274,6 +276,7 @@ func (c *sloConnector) ConsumeTraces(ctx context.Context, td ptrace.Traces) erro
 		*r = run{}
 	}
 	resourceSeries := make([]*series, len(c.slos)) // for SLOs without group_by: one series per resource
+	verdict := verdicts.outcomes
 
 	for i := 0; i < td.ResourceSpans().Len(); i++ {
 		rs := td.ResourceSpans().At(i)
@@ -290,8 +293,7 @@ func (c *sloConnector) ConsumeTraces(ctx context.Context, td ptrace.Traces) erro
 		}
 		clear(resourceSeries)
 		for j := 0; j < rs.ScopeSpans().Len(); j++ {
-			ss := rs.ScopeSpans().At(j)
-			spans := ss.Spans()
+			spans := rs.ScopeSpans().At(j).Spans()
 			evaluated += int64(spans.Len())
 			for k := 0; k < spans.Len(); k++ {
 				span := spans.At(k)
@@ -300,18 +302,14 @@ func (c *sloConnector) ConsumeTraces(ctx context.Context, td ptrace.Traces) erro
 					c.incidents.nextSpan()
 				}
 				for si, rt := range c.slos {
-					if rt.cfg.Service != "" && rt.cfg.Service != service {
+					out := verdict[si]
+					switch out {
+					case notValid:
 						continue
-					}
-					out, err := rt.classifier.classify(ctx, rs, ss, span)
-					if err != nil {
+					case evalFailed:
 						ottlErrors++
 						continue
-					}
-					if out == notValid {
-						continue
-					}
-					if out == invalidSpan {
+					case invalidSpan:
 						invalid[si]++
 						continue
 					}
@@ -366,6 +364,7 @@ func (c *sloConnector) ConsumeTraces(ctx context.Context, td ptrace.Traces) erro
 					r.counts = r.counts.Add(counts)
 					r.spans++
 				}
+				verdict = verdict[len(c.slos):]
 			}
 		}
 	}

@@ -6,14 +6,27 @@ import (
 	"go.opentelemetry.io/collector/pdata/ptrace"
 
 	"github.com/otelcol-sre/otelcol-sre/exporter/pillarsexporter/internal/score"
-	"github.com/otelcol-sre/otelcol-sre/internal/attr"
 	"github.com/otelcol-sre/otelcol-sre/internal/deploy"
 )
 
+// collectTraces reads a batch's facts and counts it; consumeTraces reads them before the lock.
 func (p *pillars) collectTraces(td ptrace.Traces, now time.Time) {
+	facts := readBatchFacts(td)
+	defer facts.release()
+	p.countTraces(td, facts.spans, now)
+}
+
+// countTraces counts a batch whose span facts were read by readBatchFacts.
+func (p *pillars) countTraces(td ptrace.Traces, facts []spanFacts, now time.Time) {
 	var sizer ptrace.ProtoMarshaler
 	for i := 0; i < td.ResourceSpans().Len(); i++ {
 		rs := td.ResourceSpans().At(i)
+		n := 0
+		for j := 0; j < rs.ScopeSpans().Len(); j++ {
+			n += rs.ScopeSpans().At(j).Spans().Len()
+		}
+		resourceFacts := facts[:n]
+		facts = facts[n:]
 		vals, key, ok := p.identity(rs.Resource().Attributes())
 		if !ok {
 			continue
@@ -28,16 +41,18 @@ func (p *pillars) collectTraces(td ptrace.Traces, now time.Time) {
 		c.bytes += float64(sizer.ResourceSpansSize(rs))
 		version := p.labels.Bound(str(rs.Resource().Attributes(), "service.version"))
 		p.observeVersion(s, key, version, now)
+		service := p.serviceName(s.labels)
 		for j := 0; j < rs.ScopeSpans().Len(); j++ {
 			spans := rs.ScopeSpans().At(j).Spans()
 			for k := 0; k < spans.Len(); k++ {
-				p.collectSpan(s, c, spans.At(k), version, now)
+				p.collectSpan(s, c, spans.At(k), resourceFacts[0], service, version, now)
+				resourceFacts = resourceFacts[1:]
 			}
 		}
 	}
 }
 
-func (p *pillars) collectSpan(s *serviceState, c *counters, span ptrace.Span, version string, now time.Time) {
+func (p *pillars) collectSpan(s *serviceState, c *counters, span ptrace.Span, f spanFacts, service, version string, now time.Time) {
 	weight := p.weights.Read(span.TraceState().AsRaw())
 	w := weight.Count
 	if weight.Sampled {
@@ -45,12 +60,12 @@ func (p *pillars) collectSpan(s *serviceState, c *counters, span ptrace.Span, ve
 	}
 	c.spans++
 	c.weight += w
-	attrs := span.Attributes()
-	if hasException(span) {
+	if f.flags.has(factException) {
 		c.exceptions += w
 		s.exemplar(score.CheckExceptions, span.TraceID())
 	}
-	if isDeploySpan(span) {
+	if f.flags.has(factDeploy) {
+		attrs := span.Attributes()
 		d := score.Deployment{Revision: p.labels.Bound(str(attrs, "vcs.ref.head.revision")), Version: version, At: span.EndTimestamp().AsTime(), Source: score.SourceCICD,
 			ChangeID: p.labels.Bound(str(attrs, p.cfg.Standards.ChangeIDAttribute)), Manual: p.manualTrigger(attrs)}
 		if ct := timeAttr(attrs, "vcs.ref.head.revision.timestamp"); !ct.IsZero() {
@@ -61,12 +76,12 @@ func (p *pillars) collectSpan(s *serviceState, c *counters, span ptrace.Span, ve
 	switch span.Kind() {
 	case ptrace.SpanKindClient:
 		c.client += w
-		if p.graph.client(p.serviceName(s.labels), s, span, attrs, w, now) {
+		if p.graph.client(service, s, span, f.peer, w, now) {
 			c.clientPeer += w
 		}
-		if isExternal(attrs) {
+		if f.flags.has(factExternal) {
 			c.externalClient += w
-			if isTLS(attrs) {
+			if f.flags.has(factTLS) {
 				c.externalTLS += w
 			} else {
 				s.exemplar(score.CheckTLS, span.TraceID())
@@ -79,26 +94,24 @@ func (p *pillars) collectSpan(s *serviceState, c *counters, span ptrace.Span, ve
 	}
 	c.server += w
 	s.std.usage.At(pointTime(span.EndTimestamp(), now)).Requests += w
-	if caller, ok := p.graph.server(p.serviceName(s.labels), span, now); ok && caller.state != nil {
+	if caller, ok := p.graph.server(service, span, now); ok && caller.state != nil {
 		caller.state.window.at(now, p.bucketWidth()).clientPeer += caller.weight // its CLIENT span's peer is known now
 	}
-	code, _ := attr.Int(attrs, "http.response.status_code", "http.status_code")
-	if span.Status().Code() == ptrace.StatusCodeError || code >= 500 {
+	if f.flags.has(factServerError) {
 		c.serverErrors += w
 		s.exemplar(score.CheckSuccessRatio, span.TraceID())
 	}
-	if code == 401 || code == 403 {
+	if f.flags.has(factAuth) {
 		c.auth += w
 		s.exemplar(score.CheckAuthFailures, span.TraceID())
 	}
-	if isTLS(attrs) {
+	if f.flags.has(factTLS) {
 		c.serverTLS += w
 	} else if s.profile.TLSTermination == "app" {
 		s.exemplar(score.CheckTLS, span.TraceID())
 	}
-	ms := float64(int64(span.EndTimestamp())-int64(span.StartTimestamp())) / 1e6
-	s.latencies.add(ms, now)
-	if ms > 2*s.targets.LatencyP95Ms {
+	s.latencies.add(f.ms, now)
+	if f.ms > 2*s.targets.LatencyP95Ms {
 		s.exemplar(score.CheckLatencyP95, span.TraceID())
 	}
 }

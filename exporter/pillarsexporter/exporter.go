@@ -207,9 +207,11 @@ func (p *pillars) loop() {
 }
 
 func (p *pillars) consumeTraces(_ context.Context, td ptrace.Traces) error {
+	facts := readBatchFacts(td)
+	defer facts.release()
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.collectTraces(td, p.now())
+	p.countTraces(td, facts.spans, p.now())
 	return nil
 }
 

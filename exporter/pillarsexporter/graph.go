@@ -100,14 +100,10 @@ func (g *depGraph) add(from, to, kind string, span ptrace.Span, w float64, now t
 }
 
 // client books a CLIENT span of service and reports whether its peer is known.
-func (g *depGraph) client(service string, state *serviceState, span ptrace.Span, attrs pcommon.Map, w float64, now time.Time) bool {
-	known := false
-	for _, k := range peerAttributes {
-		if peer := str(attrs, k); peer != "" {
-			g.add(service, peer, "declared", span, w, now)
-			known = true
-			break
-		}
+func (g *depGraph) client(service string, state *serviceState, span ptrace.Span, peer string, w float64, now time.Time) bool {
+	known := peer != ""
+	if known {
+		g.add(service, peer, "declared", span, w, now)
 	}
 	id := spanKey(span.SpanID())
 	if callee, ok := g.servers.take(id); ok {

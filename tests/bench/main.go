@@ -1,178 +1,152 @@
 // Command bench is the gateway benchmark behind `make bench`: the same otelcol-sre binary runs
-// a passthrough, the contrib way (span_metrics + tail_sampling) and ours (slo + sre_sampling +
-// pillars) one after another, each driven by tests/loadgen at a fixed rate and then unthrottled,
-// and the table compares CPU per span, peak RSS, throughput and error spans kept.
+// a passthrough, the contrib way (span_metrics + tail_sampling), ours with the minimal feature
+// set (slo + sre_sampling + pillars) and ours with the full shipped one (plus sre_state,
+// incidents, budget-aware sampling and state on disk), one after another on each workload
+// shape, each driven by tests/loadgen at a fixed rate and then unthrottled. The table compares
+// CPU per span, peak RSS, throughput and error spans kept.
 package main
 
 import (
-	"context"
 	"embed"
 	"flag"
 	"fmt"
 	"net"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"runtime"
+	"slices"
+	"sort"
 	"strings"
-	"syscall"
 	"time"
 
-	"github.com/otelcol-sre/otelcol-sre/tests/harness"
 	"github.com/otelcol-sre/otelcol-sre/tests/loadgen"
 )
 
 //go:embed configs/*.yaml
 var configs embed.FS
 
-type result struct {
-	name                       string
-	cpuMicrosPerSpan           float64
-	peakRSSMiB                 float64
-	fixedAccepted, fixedSent   float64
-	maxAcceptedPerSec          float64
-	errorSent, errorExported   int64
-	spansExported, dataPoints  int64
-	refusedFixed, refusedBurst int64
-}
+var (
+	allConfigs = []string{"passthrough", "contrib", "otelcol-sre", "otelcol-sre-full"}
+	allShapes  = []string{"spread", "whole"}
+)
 
 func main() {
-	bin := flag.String("bin", "_build/otelcol-sre", "otelcol-sre binary")
-	rate := flag.Float64("rate", 20000, "fixed offered rate in spans per second")
-	fixed := flag.Duration("fixed", 20*time.Second, "fixed-rate phase")
-	burst := flag.Duration("burst", 15*time.Second, "unthrottled phase")
-	workers := flag.Int("workers", 8, "concurrent export calls in the unthrottled phase")
-	only := flag.String("only", "", "comma-separated subset of passthrough,contrib,otelcol-sre")
+	p := &plan{seq: 1}
+	flag.StringVar(&p.bin, "bin", "_build/otelcol-sre", "otelcol-sre binary")
+	flag.Float64Var(&p.rate, "rate", 20000, "fixed offered rate in spans per second")
+	flag.DurationVar(&p.fixed, "fixed", 20*time.Second, "fixed-rate phase")
+	flag.DurationVar(&p.burst, "burst", 15*time.Second, "unthrottled phase")
+	flag.IntVar(&p.workers, "workers", 8, "concurrent export calls in the unthrottled phase")
+	flag.StringVar(&p.profileDir, "profile", "", "directory for a CPU and an allocation profile of each fixed phase")
+	only := flag.String("only", "", "comma-separated subset of "+strings.Join(allConfigs, ","))
+	shapes := flag.String("shapes", strings.Join(allShapes, ","), "comma-separated subset of "+strings.Join(allShapes, ","))
+	repeat := flag.Int("repeat", 1, "sittings; each config's figures are the median, and the order alternates between sittings")
 	flag.Parse()
 
-	w, err := loadgen.NewWorkload(loadgen.WorkloadOptions{Seed: 42})
+	spread, err := loadgen.NewWorkload(loadgen.WorkloadOptions{Seed: 42})
 	if err != nil {
 		fail(err)
 	}
-	fmt.Printf("gateway bench: %d CPUs (GOMAXPROCS %d), %s; workload %d spans per batch (25 traces: SERVER root + 3 CLIENT children, roots one batch after their children), 1 %% error traces, 1 %% slow roots\n",
-		runtime.NumCPU(), runtime.GOMAXPROCS(0), cpuModel(), w.SpansPerBatch())
-	fmt.Printf("phases: %s at %.0f spans/s (CPU per span), then %s unthrottled with %d concurrent calls (throughput)\n\n", *fixed, *rate, *burst, *workers)
+	// The independent run's shape: 100 whole traces × 5 spans, 6 attributes, 1 % errors, 5 % slow.
+	whole, err := loadgen.NewWorkload(loadgen.WorkloadOptions{Seed: 43, WholeTraces: true, TracesPerBatch: 100, ChildSpans: 4, SlowRatio: 0.05})
+	if err != nil {
+		fail(err)
+	}
+	p.workloadByShapeName = map[string]*loadgen.Workload{"spread": spread, "whole": whole}
+	if p.profileDir != "" {
+		if err := os.MkdirAll(p.profileDir, 0o755); err != nil {
+			fail(err)
+		}
+	}
+	fmt.Printf("gateway bench: %d CPUs (GOMAXPROCS %d), %s\n", runtime.NumCPU(), runtime.GOMAXPROCS(0), cpuModel())
+	fmt.Printf("workload spread: %s\nworkload whole: %s\n", spread.Describe(), whole.Describe())
+	fmt.Printf("phases: %s at %.0f spans/s (CPU per span, peak RSS), then %s unthrottled with %d concurrent calls (throughput, peak RSS); %d sitting(s)\n\n",
+		p.fixed, p.rate, p.burst, p.workers, *repeat)
 
+	names := subset(allConfigs, *only)
+	runs := map[[2]string][]result{}
+	for sitting := 0; sitting < max(1, *repeat); sitting++ {
+		order := slices.Clone(names)
+		if sitting%2 == 1 {
+			slices.Reverse(order)
+		}
+		for _, shape := range subset(allShapes, *shapes) {
+			for _, name := range order {
+				r, err := p.runOne(shape, name)
+				if err != nil {
+					fail(fmt.Errorf("%s on %s: %w", name, shape, err))
+				}
+				runs[[2]string{shape, name}] = append(runs[[2]string{shape, name}], r)
+			}
+		}
+	}
 	var results []result
-	seq := uint64(1)
-	for _, name := range []string{"passthrough", "contrib", "otelcol-sre"} {
-		if *only != "" && !strings.Contains(","+*only+",", ","+name+",") {
-			continue
+	for _, shape := range subset(allShapes, *shapes) {
+		for _, name := range names {
+			results = append(results, median(runs[[2]string{shape, name}]))
 		}
-		r, next, err := runOne(*bin, name, w, seq, *rate, *fixed, *burst, *workers)
-		if err != nil {
-			fail(fmt.Errorf("%s: %w", name, err))
-		}
-		seq = next
-		results = append(results, r)
 	}
 	printTable(results)
 }
 
-func runOne(bin, name string, w *loadgen.Workload, seq uint64, rate float64, fixed, burst time.Duration, workers int) (result, uint64, error) {
-	r := result{name: name}
-	sink, err := loadgen.StartSink(false)
-	if err != nil {
-		return r, seq, err
+func subset(all []string, only string) []string {
+	if only == "" {
+		return all
 	}
-	defer sink.Stop()
-	dir, err := os.MkdirTemp("", "otelcol-sre-bench-")
-	if err != nil {
-		return r, seq, err
-	}
-	defer os.RemoveAll(dir)
-	cfgPath := filepath.Join(dir, name+".yaml")
-	raw, _ := configs.ReadFile("configs/" + name + ".yaml")
-	if err := os.WriteFile(cfgPath, raw, 0o600); err != nil {
-		return r, seq, err
-	}
-	otlp, pillars := freeAddr(), freeAddr()
-	cmd := exec.Command(bin, "--config", cfgPath)
-	cmd.Env = append(os.Environ(), "OTLP_GRPC_ENDPOINT="+otlp, "SINK_ENDPOINT="+sink.Addr, "PILLARS_ENDPOINT="+pillars)
-	logFile, _ := os.Create(filepath.Join(dir, "collector.log"))
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
-		return r, seq, err
-	}
-	defer func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		_ = cmd.Wait()
-	}()
-	if err := waitListening(otlp, 60*time.Second); err != nil {
-		return r, seq, err
-	}
-	client, err := loadgen.NewGRPCClient(otlp)
-	if err != nil {
-		return r, seq, err
-	}
-	defer client.Close()
-	ctx := context.Background()
-	pid := cmd.Process.Pid
-
-	warm := loadgen.Run(ctx, client, w, loadgen.RunOptions{Rate: rate, Duration: 3 * time.Second, FirstSeq: seq})
-	seq = warm.NextSeq
-	cpu0, err := harness.ProcCPUSeconds(pid)
-	if err != nil {
-		return r, seq, err
-	}
-	fx := loadgen.Run(ctx, client, w, loadgen.RunOptions{Rate: rate, Duration: fixed, FirstSeq: seq, Workers: 32})
-	seq = fx.NextSeq
-	cpu1, _ := harness.ProcCPUSeconds(pid)
-	if fx.AcceptedSpans > 0 {
-		r.cpuMicrosPerSpan = (cpu1 - cpu0) / float64(fx.AcceptedSpans) * 1e6
-	}
-	r.fixedAccepted, r.fixedSent, r.refusedFixed = fx.AcceptedPerSecond(), fx.SentPerSecond(), fx.RetryableSpans+fx.FailedSpans
-	bx := loadgen.Run(ctx, client, w, loadgen.RunOptions{Duration: burst, FirstSeq: seq, Workers: workers})
-	seq = bx.NextSeq
-	r.maxAcceptedPerSec, r.refusedBurst = bx.AcceptedPerSecond(), bx.RetryableSpans+bx.FailedSpans
-	r.errorSent = warm.AcceptedErrorSpans + fx.AcceptedErrorSpans + bx.AcceptedErrorSpans
-
-	// Decisions wait 5 s; give the sampled exports a bounded time to arrive.
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		_, errs, _ := sink.Counts()
-		if errs >= r.errorSent || time.Now().After(deadline) {
-			break
+	var out []string
+	for _, n := range all {
+		if strings.Contains(","+only+",", ","+n+",") {
+			out = append(out, n)
 		}
-		time.Sleep(250 * time.Millisecond)
 	}
-	r.spansExported, r.errorExported, r.dataPoints = sink.Counts()
-	hwm, err := harness.ProcPeakRSSBytes(pid)
-	if err != nil {
-		return r, seq, err
+	return out
+}
+
+// median takes each figure's median over the sittings separately.
+func median(rs []result) result {
+	out := rs[0]
+	pick := func(get func(result) float64) float64 {
+		v := make([]float64, len(rs))
+		for i, r := range rs {
+			v[i] = get(r)
+		}
+		sort.Float64s(v)
+		return v[len(v)/2]
 	}
-	r.peakRSSMiB = float64(hwm) / (1 << 20)
-	return r, seq, nil
+	out.cpuMicrosPerSpan = pick(func(r result) float64 { return r.cpuMicrosPerSpan })
+	out.rssFixedMiB = pick(func(r result) float64 { return r.rssFixedMiB })
+	out.rssBurstMiB = pick(func(r result) float64 { return r.rssBurstMiB })
+	out.maxAcceptedPerSec = pick(func(r result) float64 { return r.maxAcceptedPerSec })
+	return out
 }
 
 func printTable(rs []result) {
-	base := map[string]result{}
+	base := map[[2]string]result{}
 	for _, r := range rs {
-		base[r.name] = r
+		base[[2]string{r.shape, r.config}] = r
 	}
-	ratio := func(v float64, ref string, field func(result) float64) string {
-		b, ok := base[ref]
-		if !ok || field(b) == 0 {
+	ratio := func(r result, ref string, field func(result) float64) string {
+		b, ok := base[[2]string{r.shape, ref}]
+		if !ok || field(b) == 0 || r.config == ref {
 			return "–"
 		}
-		return fmt.Sprintf("%.2f×", v/field(b))
+		return fmt.Sprintf("%.2f×", field(r)/field(b))
 	}
 	cpu := func(r result) float64 { return r.cpuMicrosPerSpan }
-	rss := func(r result) float64 { return r.peakRSSMiB }
+	rssFixed := func(r result) float64 { return r.rssFixedMiB }
+	rssBurst := func(r result) float64 { return r.rssBurstMiB }
 	tput := func(r result) float64 { return r.maxAcceptedPerSec }
-	fmt.Println("| config | CPU µs/span | vs passthrough | vs contrib | peak RSS MiB | vs passthrough | vs contrib | max accepted spans/s | vs contrib | error spans exported / sent |")
-	fmt.Println("|---|---|---|---|---|---|---|---|---|---|")
+	fmt.Println("| workload | config | CPU µs/span | vs passthrough | vs contrib | peak RSS MiB, fixed | vs contrib | peak RSS MiB, unthrottled | vs contrib | max accepted spans/s | vs contrib | error spans exported / sent |")
+	fmt.Println("|---|---|---|---|---|---|---|---|---|---|---|---|")
 	for _, r := range rs {
-		fmt.Printf("| %s | %.2f | %s | %s | %.0f | %s | %s | %.0f | %s | %d / %d |\n", r.name,
-			r.cpuMicrosPerSpan, ratio(r.cpuMicrosPerSpan, "passthrough", cpu), ratio(r.cpuMicrosPerSpan, "contrib", cpu),
-			r.peakRSSMiB, ratio(r.peakRSSMiB, "passthrough", rss), ratio(r.peakRSSMiB, "contrib", rss),
-			r.maxAcceptedPerSec, ratio(r.maxAcceptedPerSec, "contrib", tput), r.errorExported, r.errorSent)
+		fmt.Printf("| %s | %s | %.2f | %s | %s | %.0f | %s | %.0f | %s | %.0f | %s | %d / %d |\n", r.shape, r.config,
+			r.cpuMicrosPerSpan, ratio(r, "passthrough", cpu), ratio(r, "contrib", cpu),
+			r.rssFixedMiB, ratio(r, "contrib", rssFixed), r.rssBurstMiB, ratio(r, "contrib", rssBurst),
+			r.maxAcceptedPerSec, ratio(r, "contrib", tput), r.errorExported, r.errorSent)
 	}
 	fmt.Println()
 	for _, r := range rs {
-		fmt.Printf("%s: fixed phase offered %.0f spans/s, accepted %.0f/s (%d refused); unthrottled phase %d refused; %d spans and %d metric points exported\n",
-			r.name, r.fixedSent, r.fixedAccepted, r.refusedFixed, r.refusedBurst, r.spansExported, r.dataPoints)
+		fmt.Printf("%s/%s: fixed phase offered %.0f spans/s, accepted %.0f/s (%d refused); unthrottled phase %d refused; %d spans and %d metric points exported\n",
+			r.shape, r.config, r.fixedSent, r.fixedAccepted, r.refusedFixed, r.refusedBurst, r.spansExported, r.dataPoints)
 	}
 }
 

@@ -17,9 +17,11 @@ import (
 )
 
 // WorkloadOptions shape the traces. Every trace has a SERVER root and ChildSpans CLIENT
-// children; its children travel in one batch and its root in the next, as an SDK flushing
-// children before the parent ends would send them.
+// children. By default its children travel in one batch and its root in the next, as an SDK
+// flushing children before the parent ends would send them; with WholeTraces the root travels
+// with its children, as a gateway tier or an SDK flushing whole requests sends them.
 type WorkloadOptions struct {
+	WholeTraces    bool
 	TracesPerBatch int     // default 25
 	ChildSpans     int     // default 3
 	ErrorRatio     float64 // share of traces with one error child; default 0.01
@@ -27,6 +29,17 @@ type WorkloadOptions struct {
 	SlowDuration   time.Duration
 	Templates      int // distinct attribute sets cycled through; default 64
 	Seed           uint64
+}
+
+// Describe says what the workload sends, for a benchmark's header.
+func (w *Workload) Describe() string {
+	o := w.opts
+	where := "roots one batch after their children"
+	if o.WholeTraces {
+		where = "whole traces, roots with their children"
+	}
+	return fmt.Sprintf("%d spans per batch (%d traces: SERVER root + %d CLIENT children, %s), %.0f %% error traces, %.0f %% slow roots",
+		w.SpansPerBatch(), o.TracesPerBatch, o.ChildSpans, where, o.ErrorRatio*100, o.SlowRatio*100)
 }
 
 // Workload holds the marshalled templates and where in them the trace ids sit.
@@ -99,6 +112,9 @@ func buildTemplate(opts WorkloadOptions, rng *rand.Rand) (template, error) {
 	errorSpans := 0
 	for slot := 0; slot < opts.TracesPerBatch; slot++ {
 		childID, rootID := randomID(rng), randomID(rng)
+		if opts.WholeTraces {
+			rootID = childID
+		}
 		childIDs, rootIDs = append(childIDs, childID), append(rootIDs, rootID)
 		rootSpanID := pcommon.SpanID(randomSpanID(rng))
 		isError := rng.Float64() < opts.ErrorRatio
@@ -118,6 +134,12 @@ func buildTemplate(opts WorkloadOptions, rng *rand.Rand) (template, error) {
 			s.SetEndTimestamp(pcommon.NewTimestampFromTime(start.Add(time.Duration(1+rng.IntN(20)) * time.Millisecond)))
 			s.Attributes().PutStr("db.system.name", "postgresql")
 			s.Attributes().PutStr("db.query.text", fmt.Sprintf("SELECT * FROM orders WHERE user_id = %d", rng.IntN(1e6)))
+			if opts.WholeTraces { // six attributes on every span
+				s.Attributes().PutStr("db.namespace", "orders")
+				s.Attributes().PutStr("db.operation.name", "SELECT")
+				s.Attributes().PutStr("server.address", "orders-db.internal")
+				s.Attributes().PutInt("server.port", 5432)
+			}
 			if isError && c == 0 {
 				s.Status().SetCode(ptrace.StatusCodeError)
 				s.Status().SetMessage("connection reset")
@@ -141,6 +163,9 @@ func buildTemplate(opts WorkloadOptions, rng *rand.Rand) (template, error) {
 		root.Attributes().PutInt("http.response.status_code", 200)
 		root.Attributes().PutStr("user.id", fmt.Sprintf("u-%016x", rng.Uint64()))
 		root.Attributes().PutStr("session.id", fmt.Sprintf("%032x", rng.Uint64()))
+		if opts.WholeTraces {
+			root.Attributes().PutStr("url.scheme", "https")
+		}
 	}
 	payload, err := ptraceotlp.NewExportRequestFromTraces(td).MarshalProto()
 	if err != nil {
@@ -149,6 +174,12 @@ func buildTemplate(opts WorkloadOptions, rng *rand.Rand) (template, error) {
 	t := template{payload: payload, errorSlots: errorSlots, errorSpans: errorSpans}
 	for slot := range childIDs {
 		t.childSlots = append(t.childSlots, offsets(payload, childIDs[slot][:]))
+		if opts.WholeTraces {
+			if len(t.childSlots[slot]) != opts.ChildSpans+1 {
+				return template{}, fmt.Errorf("trace id of slot %d found %d times in the payload", slot, len(t.childSlots[slot]))
+			}
+			continue
+		}
 		t.rootSlots = append(t.rootSlots, offsets(payload, rootIDs[slot][:]))
 		if len(t.childSlots[slot]) != opts.ChildSpans || len(t.rootSlots[slot]) != 1 {
 			return template{}, fmt.Errorf("trace id of slot %d found %d+%d times in the payload", slot, len(t.childSlots[slot]), len(t.rootSlots[slot]))
@@ -166,6 +197,9 @@ func (w *Workload) Payload(seq uint64, buf []byte, errIDs [][16]byte) ([]byte, [
 		id := w.TraceID(seq, slot)
 		for _, off := range t.childSlots[slot] {
 			copy(buf[off:], id[:])
+		}
+		if w.opts.WholeTraces {
+			continue
 		}
 		prev := w.TraceID(seq-1, slot)
 		copy(buf[t.rootSlots[slot][0]:], prev[:])

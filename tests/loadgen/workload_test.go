@@ -58,3 +58,45 @@ func TestPayloadsSpreadTracesOverTwoBatches(t *testing.T) {
 		t.Fatalf("%d error trace ids for %d error spans", len(errIDs), e1)
 	}
 }
+
+// With WholeTraces every trace, root included, is in one payload, and every span carries six
+// attributes.
+func TestPayloadsCarryWholeTraces(t *testing.T) {
+	w, err := NewWorkload(WorkloadOptions{WholeTraces: true, TracesPerBatch: 100, ChildSpans: 4, ErrorRatio: 0.5, Templates: 2, Seed: 9})
+	if err != nil {
+		t.Fatal(err)
+	}
+	payload, errIDs := w.Payload(3, nil, nil)
+	req := ptraceotlp.NewExportRequest()
+	if err := req.UnmarshalProto(payload); err != nil {
+		t.Fatal(err)
+	}
+	spans := req.Traces().ResourceSpans().At(0).ScopeSpans().At(0).Spans()
+	if spans.Len() != 500 {
+		t.Fatalf("%d spans, want 500", spans.Len())
+	}
+	perTrace, roots := map[[16]byte]int{}, map[[16]byte]int{}
+	errSpans := 0
+	for i := 0; i < spans.Len(); i++ {
+		s := spans.At(i)
+		perTrace[s.TraceID()]++
+		if s.ParentSpanID().IsEmpty() {
+			roots[s.TraceID()]++
+		}
+		if s.Attributes().Len() != 6 {
+			t.Fatalf("span %d has %d attributes, want 6", i, s.Attributes().Len())
+		}
+		if s.Status().Code() == 2 {
+			errSpans++
+		}
+	}
+	for slot := 0; slot < 100; slot++ {
+		id := w.TraceID(3, slot)
+		if perTrace[id] != 5 || roots[id] != 1 {
+			t.Fatalf("trace %x: %d spans and %d roots in its batch, want 5 and 1", id, perTrace[id], roots[id])
+		}
+	}
+	if errSpans != w.ErrorSpans(3) || len(errIDs) != errSpans || errSpans == 0 {
+		t.Fatalf("error spans %d, ErrorSpans %d, error trace ids %d", errSpans, w.ErrorSpans(3), len(errIDs))
+	}
+}
