@@ -13,12 +13,12 @@ import (
 func (p *pillars) collectTraces(td ptrace.Traces, now time.Time) {
 	facts := readBatchFacts(td)
 	defer facts.release()
-	p.countTraces(td, facts.spans, now)
+	p.countTraces(td, facts, now)
 }
 
 // countTraces counts a batch whose span facts were read by readBatchFacts.
-func (p *pillars) countTraces(td ptrace.Traces, facts []spanFacts, now time.Time) {
-	var sizer ptrace.ProtoMarshaler
+func (p *pillars) countTraces(td ptrace.Traces, bf *batchFacts, now time.Time) {
+	facts := bf.spans
 	for i := 0; i < td.ResourceSpans().Len(); i++ {
 		rs := td.ResourceSpans().At(i)
 		n := 0
@@ -38,7 +38,7 @@ func (p *pillars) countTraces(td ptrace.Traces, facts []spanFacts, now time.Time
 		s.signals["traces"] = true
 		p.observeResource(s, rs.Resource().Attributes(), now)
 		c := s.window.at(now, p.bucketWidth())
-		c.bytes += float64(sizer.ResourceSpansSize(rs))
+		c.bytes += bf.resourceBytes[i]
 		version := p.labels.Bound(str(rs.Resource().Attributes(), "service.version"))
 		p.observeVersion(s, key, version, now)
 		service := p.serviceName(s.labels)

@@ -211,7 +211,7 @@ func (p *pillars) consumeTraces(_ context.Context, td ptrace.Traces) error {
 	defer facts.release()
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.countTraces(td, facts.spans, p.now())
+	p.countTraces(td, facts, p.now())
 	return nil
 }
 

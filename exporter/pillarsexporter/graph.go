@@ -36,6 +36,10 @@ type depGraph struct {
 	clients pendingSpans // CLIENT span ID → calling service
 	servers pendingSpans // SERVER span's parent span ID → called service
 	dropped uint64       // edges refused at maxEdges
+	// last is the edge added last: a batch's CLIENT spans mostly call the same peer, and the
+	// map lookup hashes three strings.
+	lastKey  edgeKey
+	lastEdge *edgeStats
 }
 
 // pendingSpans is a bounded FIFO map of span IDs waiting for the span at their other end.
@@ -80,7 +84,10 @@ func (g *depGraph) add(from, to, kind string, span ptrace.Span, w float64, now t
 		return
 	}
 	k := edgeKey{from, to, kind}
-	e := g.edges[k]
+	e := g.lastEdge
+	if e == nil || g.lastKey != k {
+		e = g.edges[k]
+	}
 	if e == nil {
 		if g.edges == nil {
 			g.edges = map[edgeKey]*edgeStats{}
@@ -92,6 +99,7 @@ func (g *depGraph) add(from, to, kind string, span ptrace.Span, w float64, now t
 		e = &edgeStats{}
 		g.edges[k] = e
 	}
+	g.lastKey, g.lastEdge = k, e
 	e.calls += w
 	if span.Status().Code() == ptrace.StatusCodeError {
 		e.errors += w
@@ -159,6 +167,7 @@ func (g *depGraph) snapshot(from time.Time) GraphJSON {
 	for k, e := range g.edges {
 		if e.lastSeen.Before(from) {
 			delete(g.edges, k)
+			g.lastEdge = nil
 			continue
 		}
 		out.Edges = append(out.Edges, EdgeJSON{From: k.from, To: k.to, Kind: k.kind, Calls: e.calls, Errors: e.errors, LastSeen: e.lastSeen.UTC()})

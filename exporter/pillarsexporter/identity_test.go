@@ -137,3 +137,17 @@ func sloScope(sms pmetric.ScopeMetricsSlice) pmetric.MetricSlice {
 	sm.Scope().SetName(slonames.Scope)
 	return sm.Metrics()
 }
+
+func TestIsExternal(t *testing.T) {
+	for host, want := range map[string]bool{
+		"api.stripe.com": true, "8.8.8.8": true, "2001:4860:4860::8888": true, "[2001:db8::1]": false,
+		"orders-db.internal": false, "10.0.0.7": false, "192.168.1.20": false, "::1": false, "127.0.0.1": false,
+		"orders": false, "redis.cache.svc.cluster.local": false, "1.2.3.4.nip.io": true, "169.254.169.254": false,
+	} {
+		attrs := pcommon.NewMap()
+		attrs.PutStr("server.address", host)
+		if got := isExternal(attrs); got != want {
+			t.Errorf("isExternal(%q) = %v, want %v", host, got, want)
+		}
+	}
+}

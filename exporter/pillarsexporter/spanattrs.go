@@ -49,8 +49,11 @@ func isExternal(attrs pcommon.Map) bool {
 	if host == "" {
 		return false
 	}
-	if ip, err := netip.ParseAddr(host); err == nil {
-		return !(ip.IsPrivate() || ip.IsLoopback() || ip.IsLinkLocalUnicast() || ip.IsUnspecified())
+	// Only what could be an address is parsed: a failed parse allocates its error, per span.
+	if looksLikeIP(host) {
+		if ip, err := netip.ParseAddr(host); err == nil {
+			return !(ip.IsPrivate() || ip.IsLoopback() || ip.IsLinkLocalUnicast() || ip.IsUnspecified())
+		}
 	}
 	host = strings.ToLower(strings.TrimSuffix(host, "."))
 	if !strings.Contains(host, ".") {
@@ -62,6 +65,16 @@ func isExternal(attrs pcommon.Map) bool {
 		}
 	}
 	return true
+}
+
+// looksLikeIP is false for every host name netip.ParseAddr would refuse for its first or last
+// character: an IPv4 address starts and ends with a digit, an IPv6 one has a colon.
+func looksLikeIP(host string) bool {
+	if strings.IndexByte(host, ':') >= 0 {
+		return true
+	}
+	first, last := host[0], host[len(host)-1]
+	return first >= '0' && first <= '9' && last >= '0' && last <= '9'
 }
 
 func isDeploySpan(span ptrace.Span) bool {

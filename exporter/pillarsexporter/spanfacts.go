@@ -69,16 +69,22 @@ func readFacts(span ptrace.Span) spanFacts {
 	return f
 }
 
-// batchFacts are a batch's facts in span order, pooled across calls.
-type batchFacts struct{ spans []spanFacts }
+// batchFacts are a batch's facts in span order, and each resource's encoded size, pooled
+// across calls.
+type batchFacts struct {
+	spans         []spanFacts
+	resourceBytes []float64
+}
 
 var factsPool = sync.Pool{New: func() any { return new(batchFacts) }}
 
 func readBatchFacts(td ptrace.Traces) *batchFacts {
 	b := factsPool.Get().(*batchFacts)
-	b.spans = b.spans[:0]
+	b.spans, b.resourceBytes = b.spans[:0], b.resourceBytes[:0]
+	var sizer ptrace.ProtoMarshaler
 	for i := 0; i < td.ResourceSpans().Len(); i++ {
 		rs := td.ResourceSpans().At(i)
+		b.resourceBytes = append(b.resourceBytes, float64(sizer.ResourceSpansSize(rs)))
 		for j := 0; j < rs.ScopeSpans().Len(); j++ {
 			spans := rs.ScopeSpans().At(j).Spans()
 			for k := 0; k < spans.Len(); k++ {

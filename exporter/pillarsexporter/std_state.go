@@ -212,12 +212,14 @@ func held(prev seriesPoint, had bool, at time.Time) float64 {
 
 // pointTime is a point's time, or now when it has none or is more than a day ahead or older
 // than the usage kept.
+// The bounds are compared as Unix nanoseconds: the call is per span, and 34 days of 24 h
+// differ from the calendar's by at most the hour a DST change moves.
 func pointTime(ts pcommon.Timestamp, now time.Time) time.Time {
-	at := ts.AsTime()
-	if ts == 0 || at.After(now.Add(24*time.Hour)) || at.Before(now.AddDate(0, 0, -34)) {
+	n := now.UnixNano()
+	if at := int64(ts); ts == 0 || at > n+int64(24*time.Hour) || at < n-int64(34*24*time.Hour) {
 		return now
 	}
-	return at
+	return ts.AsTime()
 }
 
 // instanceAttributes tell apart the processes, containers and pods one service runs on.
