@@ -18,8 +18,6 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/otelcol-sre/otelcol-sre/connector/sloconnector/internal/metadata"
-	"github.com/otelcol-sre/otelcol-sre/connector/sloconnector/internal/window"
-	"github.com/otelcol-sre/otelcol-sre/internal/adjusted"
 	"github.com/otelcol-sre/otelcol-sre/internal/incident"
 	"github.com/otelcol-sre/otelcol-sre/internal/label"
 	"github.com/otelcol-sre/otelcol-sre/internal/srestate"
@@ -39,11 +37,10 @@ type sloConnector struct {
 	peers       *peerRegistry // nil outside a factory (tests)
 	connectorID string        // set at start when the collector runs several slo connectors
 
-	mu      sync.Mutex
-	slos    []*sloRuntime
-	weights *adjusted.Reader
-	keyBuf  []byte
-	labels  *label.Bounder // every sender-controlled label value passes through it, under mu
+	plans  sync.Pool // *batchPlan, shaped for these SLOs
+	mu     sync.Mutex
+	slos   []*sloRuntime  // the compiled SLOs are read-only; their series are guarded by mu
+	labels *label.Bounder // every sender-controlled label value passes through it
 
 	storage    storage.Client
 	board      *srestate.Board // the sre_state extension's, when state is set
@@ -65,8 +62,8 @@ func newConnector(set component.TelemetrySettings, cfg *Config, next consumer.Me
 	}
 	c := &sloConnector{
 		cfg: cfg, logger: set.Logger, next: next, telemetry: tb, now: now,
-		weights: adjusted.NewReader(), sloAttrs: map[string]metric.MeasurementOption{},
-		labels: &label.Bounder{MaxLength: cfg.MaxLabelLength},
+		sloAttrs: map[string]metric.MeasurementOption{},
+		labels:   &label.Bounder{MaxLength: cfg.MaxLabelLength},
 	}
 	if v, ok := set.Resource.Attributes().Get("service.instance.id"); ok {
 		c.instanceID = v.AsString()
@@ -240,170 +237,79 @@ func (c *sloConnector) emit(ctx context.Context) {
 	}
 }
 
-// run aggregates consecutive events of one SLO that fall into the same series and bucket, so
-// the windows are updated once per run instead of once per span.
-type run struct {
-	series *series
-	bucket int64 // unix nanos ÷ the SLO's finest bucket; -1 for late events
-	end    int64 // unix nanos of the run's last event
-	counts window.Counts
-	spans  int64
-}
-
+// ConsumeTraces plans the batch without the lock, then applies the plan under it.
 func (c *sloConnector) ConsumeTraces(ctx context.Context, td ptrace.Traces) error {
-	verdicts := c.classifyBatch(ctx, td)
-	defer verdicts.release()
+	p := c.plan(ctx, td)
+	defer c.release(p)
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.incidents != nil {
-		c.incidents.scanErrors(td)
-	}
-	now := c.now()
-	nowTS := pcommon.NewTimestampFromTime(now)
-	nowNano := now.UnixNano()
-	var evaluated, ottlErrors int64
-	matched := make([]int64, len(c.slos))
-	late := make([]int64, len(c.slos))
-	invalid := make([]int64, len(c.slos))
-	overflow := make([]int64, len(c.slos))
-	excluded := make([]int64, len(c.slos))
-	runs := make([]run, len(c.slos))
-	flush := func(si int) {
-		r := &runs[si]
-		if r.series != nil && r.series.state.Record(&c.slos[si].spec, now, time.Unix(0, r.end), r.counts) {
-			late[si] += r.spans
-		}
-		*r = run{}
-	}
-	resourceSeries := make([]*series, len(c.slos)) // for SLOs without group_by: one series per resource
-	verdict := verdicts.outcomes
-
-	for i := 0; i < td.ResourceSpans().Len(); i++ {
-		rs := td.ResourceSpans().At(i)
-		resAttrs := rs.Resource().Attributes()
-		service := ""
-		if v, ok := resAttrs.Get(attrService); ok {
-			service = c.labels.Bound(v.AsString())
-		}
-		if c.incidents != nil {
-			if v, ok := resAttrs.Get("service.version"); ok {
-				c.incidents.versions.observe(service, c.labels.Bound(v.AsString()), now)
-			}
-			c.incidents.setResource(resAttrs)
-		}
-		clear(resourceSeries)
-		for j := 0; j < rs.ScopeSpans().Len(); j++ {
-			spans := rs.ScopeSpans().At(j).Spans()
-			evaluated += int64(spans.Len())
-			for k := 0; k < spans.Len(); k++ {
-				span := spans.At(k)
-				weight := -1.0
-				if c.incidents != nil {
-					c.incidents.nextSpan()
-				}
-				for si, rt := range c.slos {
-					out := verdict[si]
-					switch out {
-					case notValid:
-						continue
-					case evalFailed:
-						ottlErrors++
-						continue
-					case invalidSpan:
-						invalid[si]++
-						continue
-					}
-					end := int64(span.EndTimestamp())
-					reason := reasonExclude
-					if out != excludedEvent && rt.maintenance.windows() {
-						if r, ok := rt.maintenance.match(service, min(end, nowNano), nowNano); ok {
-							out, reason = excludedEvent, r
-						}
-					}
-					if weight < 0 {
-						weight = c.weight(span)
-					}
-					s := resourceSeries[si]
-					if s == nil {
-						var overflowed bool
-						var buf []byte
-						s, buf, overflowed = rt.seriesFor(service, resAttrs, span, c.keyBuf, c.labels, nowTS)
-						c.keyBuf = buf
-						if overflowed {
-							overflow[si]++
-						}
-						if len(rt.cfg.GroupBy) == 0 {
-							resourceSeries[si] = s
-						}
-					}
-					if out == excludedEvent {
-						s.exclude(reason, weight)
-						excluded[si]++
-						continue
-					}
-					counts := window.Counts{Good: weight}
-					if out == badEvent {
-						counts = window.Counts{Bad: weight}
-						s.addExemplar(span, weight)
-					}
-					if c.incidents != nil {
-						c.incidents.observeSpan(s, span, out == badEvent, weight)
-					}
-					matched[si]++
-					bucket := int64(-1)
-					if end >= nowNano-int64(rt.spec.MaxLateness) {
-						end = min(end, nowNano) // clock skew: a span from the future ends now
-						bucket = end / int64(rt.spec.Unit)
-					}
-					r := &runs[si]
-					if r.series != s || r.bucket != bucket {
-						flush(si)
-						r.series, r.bucket = s, bucket
-					}
-					r.end = end
-					r.counts = r.counts.Add(counts)
-					r.spans++
-				}
-				verdict = verdict[len(c.slos):]
-			}
-		}
-	}
-	for si := range runs {
-		flush(si)
-	}
-	c.telemetry.ConnectorSloSpansEvaluated.Add(ctx, evaluated)
-	if n := c.labels.TakeTruncated(); n > 0 {
-		c.telemetry.ConnectorSloLabelValuesTruncated.Add(ctx, n)
-	}
-	if ottlErrors > 0 {
-		c.telemetry.ConnectorSloOttlErrors.Add(ctx, ottlErrors)
-	}
-	for si, rt := range c.slos {
-		attrs := c.sloAttrs[rt.cfg.Name]
-		if matched[si] > 0 {
-			c.telemetry.ConnectorSloSpansMatched.Add(ctx, matched[si], attrs)
-		}
-		if late[si] > 0 {
-			c.telemetry.ConnectorSloLateSpans.Add(ctx, late[si], attrs)
-		}
-		if invalid[si] > 0 {
-			c.telemetry.ConnectorSloInvalidSpans.Add(ctx, invalid[si], attrs)
-		}
-		if overflow[si] > 0 {
-			c.telemetry.ConnectorSloSeriesOverflow.Add(ctx, overflow[si], attrs)
-		}
-		if excluded[si] > 0 {
-			c.telemetry.ConnectorSloExcludedSpans.Add(ctx, excluded[si], attrs)
-		}
-	}
+	c.apply(ctx, p)
 	return nil
 }
 
-// weight is the span's OTEP 235 adjusted count (1 ÷ sampling probability from ot=th), or 1
-// when weighting is off, no threshold is present or the tracestate does not parse.
-func (c *sloConnector) weight(span ptrace.Span) float64 {
-	if c.cfg.SamplingWeight == weightNone {
-		return 1
+// apply counts a planned batch into the series: per distinct series, run, lift combination and
+// bad event, never per good span. The caller holds c.mu.
+func (c *sloConnector) apply(ctx context.Context, p *batchPlan) {
+	now := c.now()
+	nowTS := pcommon.NewTimestampFromTime(now)
+	if c.incidents != nil {
+		for i, resAttrs := range p.resources {
+			if v, ok := resAttrs.Get("service.version"); ok {
+				c.incidents.versions.observe(p.services[i], c.labels.Bound(v.AsString()), now)
+			}
+		}
 	}
-	return c.weights.Read(span.TraceState().AsRaw()).Count
+	c.telemetry.ConnectorSloSpansEvaluated.Add(ctx, p.evaluated)
+	if p.ottlErrors > 0 {
+		c.telemetry.ConnectorSloOttlErrors.Add(ctx, p.ottlErrors)
+	}
+	for si, rt := range c.slos {
+		sp := &p.slos[si]
+		resolved := make([]*series, len(sp.series))
+		var late, overflow, excluded int64
+		for i, ps := range sp.series {
+			s, overflowed := rt.seriesAt(ps.key, p.services[ps.resource], p.resources[ps.resource], ps.span, c.labels, nowTS)
+			resolved[i] = s
+			if overflowed {
+				overflow += ps.lookups
+			}
+		}
+		for _, r := range sp.runs {
+			if resolved[r.series].state.Record(&rt.spec, now, time.Unix(0, r.end), r.counts) {
+				late += r.spans
+			}
+		}
+		for _, e := range sp.excluded {
+			resolved[e.series].exclude(e.reason, e.weight)
+			excluded++
+		}
+		if c.incidents != nil {
+			for i, ps := range sp.series {
+				c.incidents.countLift(resolved[i], ps.lift)
+			}
+		}
+		for _, b := range sp.bads {
+			s := resolved[b.series]
+			s.addExemplar(b.span, b.weight)
+			if s.evidence != nil {
+				s.evidence.addBad(b.span.TraceID(), b.span.Status().Code() == ptrace.StatusCodeError)
+			}
+		}
+		attrs := c.sloAttrs[rt.cfg.Name]
+		for _, n := range []struct {
+			v int64
+			m metric.Int64Counter
+		}{
+			{sp.matched, c.telemetry.ConnectorSloSpansMatched}, {late, c.telemetry.ConnectorSloLateSpans},
+			{sp.invalid, c.telemetry.ConnectorSloInvalidSpans}, {overflow, c.telemetry.ConnectorSloSeriesOverflow},
+			{excluded, c.telemetry.ConnectorSloExcludedSpans},
+		} {
+			if n.v > 0 {
+				n.m.Add(ctx, n.v, attrs)
+			}
+		}
+	}
+	if n := c.labels.TakeTruncated(); n > 0 {
+		c.telemetry.ConnectorSloLabelValuesTruncated.Add(ctx, n)
+	}
 }

@@ -2,6 +2,7 @@ package sloconnector
 
 import (
 	"encoding/hex"
+	"sync"
 	"time"
 
 	"go.opentelemetry.io/collector/consumer"
@@ -71,13 +72,11 @@ type incidents struct {
 	// resourceOnly marks attributes read from the resource alone (semantic conventions put
 	// them there), so spans are not searched for them.
 	resourceOnly []bool
-	values       []string       // scratch for one span's lift values; guarded by the connector's mu
 	labels       *label.Bounder // the connector's: factor values are labels on incident records
-	resValues    []string       // the current resource's values; guarded by the connector's mu
-	// spanSeq numbers the spans ConsumeTraces walks; values hold those of span valuesOf.
-	spanSeq, valuesOf uint64
 	// traceErrors holds, per recent trace, where it failed (exception type and span name), so
-	// a request's factors include what its child spans threw. Guarded by the connector's mu.
+	// a request's factors include what its child spans threw. Batches read and fill it before
+	// the ingest lock, so it has a lock of its own.
+	errMu       sync.Mutex
 	traceErrors map[pcommon.TraceID]traceError
 }
 
@@ -108,63 +107,62 @@ func newIncidents(cfg *Config, slos []*sloRuntime, logs consumer.Logs, labels *l
 	}
 }
 
-// nextSpan marks a new span: its lift values are read again when an SLO counts it.
-func (in *incidents) nextSpan() { in.spanSeq++ }
-
-// setResource reads the resource's value of every lift attribute, once per resource rather
-// than per span. The caller holds c.mu.
-func (in *incidents) setResource(resAttrs pcommon.Map) {
-	in.resValues = in.resValues[:0]
+// resourceValues reads the resource's value of every lift attribute, once per resource rather
+// than per span.
+func (in *incidents) resourceValues(resAttrs pcommon.Map, dst []string) []string {
 	for _, key := range in.attrs {
 		value := ""
 		if v, ok := resAttrs.Get(key); ok {
 			value = valueString(v)
 		}
-		in.resValues = append(in.resValues, value)
+		dst = append(dst, value)
 	}
+	return dst
 }
 
-// observeSpan counts one valid event into its series' lift table. A series gets a table at
-// its first bad event: factors compare bad and good events of the buckets that burned budget,
-// so the good events of a series without bad ones are never needed. setResource must have
-// been called for the span's resource. The caller holds c.mu.
-func (in *incidents) observeSpan(s *series, span ptrace.Span, bad bool, weight float64) {
+// spanValues appends a span's lift values, bounded as labels, to dst. It runs before the ingest
+// lock; only a failed request looks up where its trace failed, under errMu: the lookup costs a
+// map probe, and a request that succeeded is not explained by a child's handled exception.
+func (in *incidents) spanValues(span ptrace.Span, resValues, dst []string) []string {
+	var te traceError
+	traceFailed := false
+	if span.Status().Code() == ptrace.StatusCodeError {
+		in.errMu.Lock()
+		te, traceFailed = in.traceErrors[span.TraceID()]
+		in.errMu.Unlock()
+	}
+	for i, key := range in.attrs {
+		v := resValues[i]
+		if !in.resourceOnly[i] {
+			if sv := spanValue(key, span); sv != "" {
+				v = sv
+			}
+		}
+		switch {
+		case key == attrExceptionType && v == "" && traceFailed:
+			v = te.exceptionType
+		case key == attrErrorSpan && traceFailed:
+			v = te.spanName
+		}
+		dst = append(dst, in.labels.Bound(v))
+	}
+	return dst
+}
+
+// countLift merges a series' share of a batch into its lift table. A series gets a table with
+// its first bad events: factors compare bad and good events of the buckets that burned budget,
+// so the good events of a series without bad ones are never needed. The caller holds c.mu.
+func (in *incidents) countLift(s *series, batch *incident.LiftTable) {
+	if batch == nil {
+		return
+	}
 	if s.evidence == nil {
-		if !bad {
+		if !batch.HasBad() {
 			return
 		}
 		s.evidence = &seriesEvidence{lift: incident.NewLiftTable(in.attrs, symptomAttributes, in.cfg.TopK)}
 	}
-	if in.valuesOf != in.spanSeq { // once per span, however many SLOs count it
-		in.valuesOf = in.spanSeq
-		in.values = in.values[:0]
-		// Only a failed request looks up where its trace failed: the lookup costs a map probe
-		// per span, and a request that succeeded is not explained by a child's handled exception.
-		var te traceError
-		traceFailed := false
-		if span.Status().Code() == ptrace.StatusCodeError && len(in.traceErrors) > 0 {
-			te, traceFailed = in.traceErrors[span.TraceID()]
-		}
-		for i, key := range in.attrs {
-			v := in.resValues[i]
-			if !in.resourceOnly[i] {
-				if sv := spanValue(key, span); sv != "" {
-					v = sv
-				}
-			}
-			switch {
-			case key == attrExceptionType && v == "" && traceFailed:
-				v = te.exceptionType
-			case key == attrErrorSpan && traceFailed:
-				v = te.spanName
-			}
-			in.values = append(in.values, in.labels.Bound(v))
-		}
-	}
-	s.evidence.lift.Add(in.values, bad, weight)
-	if bad {
-		s.evidence.addBad(span.TraceID(), span.Status().Code() == ptrace.StatusCodeError)
-	}
+	s.evidence.lift.Merge(batch)
 }
 
 // rotate starts a new lift bucket in every SLO whose bucket is over, and drops the tables of

@@ -15,7 +15,7 @@ type traceError struct{ exceptionType, spanName string }
 
 // scanErrors remembers the failing spans of a batch by trace, before its requests are counted:
 // a child span that threw is usually exported with, or before, the server span above it.
-// The caller holds c.mu.
+// It runs before the ingest lock and takes errMu only for a failing span.
 func (in *incidents) scanErrors(td ptrace.Traces) {
 	for i := 0; i < td.ResourceSpans().Len(); i++ {
 		sss := td.ResourceSpans().At(i).ScopeSpans()
@@ -31,17 +31,22 @@ func (in *incidents) scanErrors(td ptrace.Traces) {
 				if exType == "" && !failed {
 					continue
 				}
-				id := span.TraceID()
-				if prev, ok := in.traceErrors[id]; ok && (prev.exceptionType != "" || exType == "") {
-					continue // the first exception of a trace is where it failed
-				}
-				if len(in.traceErrors) >= maxTraceErrors {
-					clear(in.traceErrors)
-				}
-				in.traceErrors[id] = traceError{exceptionType: exType, spanName: span.Name()}
+				in.rememberError(span.TraceID(), traceError{exceptionType: exType, spanName: span.Name()})
 			}
 		}
 	}
+}
+
+func (in *incidents) rememberError(id pcommon.TraceID, te traceError) {
+	in.errMu.Lock()
+	defer in.errMu.Unlock()
+	if prev, ok := in.traceErrors[id]; ok && (prev.exceptionType != "" || te.exceptionType == "") {
+		return // the first exception of a trace is where it failed
+	}
+	if len(in.traceErrors) >= maxTraceErrors {
+		clear(in.traceErrors)
+	}
+	in.traceErrors[id] = te
 }
 
 // spanValue reads one attribute of a span: the exception type from its exception events, the

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/otelcol-sre/otelcol-sre/connector/sloconnector/internal/maintenance"
@@ -91,7 +92,8 @@ func (s *scopedSchedule) covers(service string) bool { return s.services == nil 
 // sloMaintenance is everything maintenance means to one SLO.
 type sloMaintenance struct {
 	scopes  []*scopedSchedule
-	reasons []string // every reason its events can be excluded with, sorted
+	reasons []string   // every reason its events can be excluded with, sorted
+	mu      sync.Mutex // the scopes' matchers cache the occurrences near now
 
 	// the period's covered slices by service at slicesAt: the series of one service share
 	// them, so an emit walks the recurrences once per service, not once per series
@@ -165,8 +167,11 @@ func buildMaintenance(cfg *Config, slo SLO) (*sloMaintenance, error) {
 func (m *sloMaintenance) windows() bool { return m != nil && len(m.scopes) > 0 }
 
 // match returns the reason of the window a service's event that ended at t, seen at now (Unix
-// nanoseconds), falls in. The caller holds c.mu (the matchers cache).
+// nanoseconds), falls in. It is called before the ingest lock, so it guards the matchers'
+// caches itself.
 func (m *sloMaintenance) match(service string, t, now int64) (string, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
 	for _, s := range m.scopes {
 		if s.covers(service) {
 			if r, ok := s.matcher.Match(t, now); ok {

@@ -110,12 +110,11 @@ func definitionHash(cfg SLO) string {
 	return hex.EncodeToString(sum[:8])
 }
 
-// seriesFor finds or creates the span's series. keyBuf is scratch space owned by the caller.
-// Past the cardinality limit every new combination lands in one overflow series.
-// service and every group_by value are bounded by labels, so a series key is as short as
-// the labels it emits.
-func (r *sloRuntime) seriesFor(service string, resAttrs pcommon.Map, span ptrace.Span, keyBuf []byte, labels *label.Bounder, now pcommon.Timestamp) (*series, []byte, bool) {
-	keyBuf = append(keyBuf[:0], service...)
+// appendSeriesKey appends the span's series key to keyBuf: service, then every group_by value.
+// service and every group_by value are bounded by labels, so a series key is as short as the
+// labels it emits. It reads only the span, so it runs before the ingest lock.
+func (r *sloRuntime) appendSeriesKey(keyBuf []byte, service string, resAttrs pcommon.Map, span ptrace.Span, labels *label.Bounder) []byte {
+	keyBuf = append(keyBuf, service...)
 	for _, k := range r.cfg.GroupBy {
 		keyBuf = append(keyBuf, 0)
 		if v, ok := span.Attributes().Get(k); ok {
@@ -126,15 +125,21 @@ func (r *sloRuntime) seriesFor(service string, resAttrs pcommon.Map, span ptrace
 			keyBuf = append(keyBuf, 0xff) // missing differs from empty
 		}
 	}
-	if s, ok := r.series[string(keyBuf)]; ok {
-		return s, keyBuf, false
+	return keyBuf
+}
+
+// seriesAt finds or creates the series of key, which appendSeriesKey made from span. Past the
+// cardinality limit every new combination lands in one overflow series, and overflowed is
+// true. The caller holds c.mu.
+func (r *sloRuntime) seriesAt(key, service string, resAttrs pcommon.Map, span ptrace.Span, labels *label.Bounder, now pcommon.Timestamp) (s *series, overflowed bool) {
+	if s, ok := r.series[key]; ok {
+		return s, false
 	}
 	if len(r.series) >= r.limit {
 		if s, ok := r.series[overflowKey]; ok {
-			return s, keyBuf, true
+			return s, true
 		}
-		s := r.newSeries(overflowKey, [][2]string{{attrService, r.cfg.Service}, {attrOverflow, "true"}}, now)
-		return s, keyBuf, true
+		return r.newSeries(overflowKey, [][2]string{{attrService, r.cfg.Service}, {attrOverflow, "true"}}, now), true
 	}
 	attrs := [][2]string{{attrService, service}}
 	for _, k := range r.cfg.GroupBy {
@@ -144,7 +149,7 @@ func (r *sloRuntime) seriesFor(service string, resAttrs pcommon.Map, span ptrace
 			attrs = append(attrs, [2]string{k, labels.Bound(v.AsString())})
 		}
 	}
-	return r.newSeries(string(keyBuf), attrs, now), keyBuf, false
+	return r.newSeries(key, attrs, now), false
 }
 
 func (r *sloRuntime) newSeries(key string, attrs [][2]string, now pcommon.Timestamp) *series {

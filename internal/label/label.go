@@ -8,6 +8,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"strings"
+	"sync/atomic"
 	"unicode/utf8"
 )
 
@@ -49,24 +50,21 @@ func Bound(s string, maxLen int) (out string, truncated bool) {
 }
 
 // Bounder applies one bound and counts what it cut, for the self-telemetry of the component
-// that owns it. It is not safe for concurrent use; each caller holds its own lock.
+// that owns it. It is safe for concurrent use, so components bound values before their ingest
+// lock.
 type Bounder struct {
 	MaxLength int
-	truncated int64
+	truncated atomic.Int64
 }
 
 // Bound is [Bound] with the Bounder's length, counting truncations.
 func (b *Bounder) Bound(s string) string {
 	out, cut := Bound(s, b.MaxLength)
 	if cut {
-		b.truncated++
+		b.truncated.Add(1)
 	}
 	return out
 }
 
 // TakeTruncated returns the truncations since the last call and resets the count.
-func (b *Bounder) TakeTruncated() int64 {
-	n := b.truncated
-	b.truncated = 0
-	return n
-}
+func (b *Bounder) TakeTruncated() int64 { return b.truncated.Swap(0) }
