@@ -247,8 +247,8 @@ func (c *sloConnector) ConsumeTraces(ctx context.Context, td ptrace.Traces) erro
 	return nil
 }
 
-// apply counts a planned batch into the series: per distinct series, run, lift combination and
-// bad event, never per good span. The caller holds c.mu.
+// apply counts a planned batch into the series: per distinct series, run, lift table and bad
+// event, never per good span. The caller holds c.mu.
 func (c *sloConnector) apply(ctx context.Context, p *batchPlan) {
 	now := c.now()
 	nowTS := pcommon.NewTimestampFromTime(now)
@@ -272,6 +272,7 @@ func (c *sloConnector) apply(ctx context.Context, p *batchPlan) {
 			resolved[i] = s
 			if overflowed {
 				overflow += ps.lookups
+				sp.series[i].key = overflowKey // the key the series is held under
 			}
 		}
 		for _, r := range sp.runs {
@@ -285,7 +286,7 @@ func (c *sloConnector) apply(ctx context.Context, p *batchPlan) {
 		}
 		if c.incidents != nil {
 			for i, ps := range sp.series {
-				c.incidents.countLift(resolved[i], ps.lift)
+				c.incidents.countLift(rt, ps.key, resolved[i], ps.lift)
 			}
 		}
 		for _, b := range sp.bads {

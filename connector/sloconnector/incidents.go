@@ -150,9 +150,9 @@ func (in *incidents) spanValues(span ptrace.Span, resValues, dst []string) []str
 }
 
 // countLift merges a series' share of a batch into its lift table. A series gets a table with
-// its first bad events: factors compare bad and good events of the buckets that burned budget,
+// its first bad events (and the good events of the batch they came in): factors compare bad and good events of the buckets that burned budget,
 // so the good events of a series without bad ones are never needed. The caller holds c.mu.
-func (in *incidents) countLift(s *series, batch *incident.LiftTable) {
+func (in *incidents) countLift(rt *sloRuntime, key string, s *series, batch *incident.LiftTable) {
 	if batch == nil {
 		return
 	}
@@ -161,6 +161,7 @@ func (in *incidents) countLift(s *series, batch *incident.LiftTable) {
 			return
 		}
 		s.evidence = &seriesEvidence{lift: incident.NewLiftTable(in.attrs, symptomAttributes, in.cfg.TopK)}
+		rt.evidenced.Store(key, struct{}{})
 	}
 	s.evidence.lift.Merge(batch)
 }
@@ -174,13 +175,14 @@ func (in *incidents) rotate(slos []*sloRuntime, now time.Time) {
 			continue
 		}
 		rt.liftRotated = now
-		for _, s := range rt.series {
+		for key, s := range rt.series {
 			if s.evidence == nil {
 				continue
 			}
 			s.evidence.lift.Rotate()
 			if s.evidence.lift.Idle() && !in.tracker.Open(srestate.SeriesKey(rt.cfg.Name, s.attrs)) {
 				s.evidence = nil
+				rt.evidenced.Delete(key)
 			}
 		}
 	}

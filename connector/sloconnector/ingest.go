@@ -51,6 +51,7 @@ type plannedSeries struct {
 	lookups  int64               // spans (or, without group_by, resources) that asked for it
 	run      int                 // its latest run, which its next event of the same bucket joins
 	lift     *incident.LiftTable // the batch's lift counts, when incidents are tracked
+	evidence int8                // whether the series keeps incident evidence: 0 not looked up, 1 yes, -1 no
 }
 
 // plannedRun is the batch's events of one series and bucket, recorded into the windows once.
@@ -162,7 +163,7 @@ func (c *sloConnector) planSpan(ctx context.Context, p *batchPlan, resource int3
 		if bad {
 			sp.bads = append(sp.bads, plannedBad{series: sid, span: span, weight: weight})
 		}
-		if c.incidents != nil {
+		if c.incidents != nil && (bad || sp.countsLift(rt, sid)) {
 			if !valuesRead {
 				p.values = c.incidents.spanValues(span, p.resValues, p.values[:0])
 				valuesRead = true
@@ -218,6 +219,22 @@ func (sp *sloPlan) addToRun(sid int32, bucket, end int64, bad bool, weight float
 		r.counts.Good += weight
 	}
 	r.spans++
+}
+
+// countsLift reports whether a good event of series sid goes into a lift table: once the
+// series keeps evidence, or a bad event of it came earlier in this batch.
+func (sp *sloPlan) countsLift(rt *sloRuntime, sid int32) bool {
+	ps := &sp.series[sid]
+	if ps.lift != nil {
+		return true
+	}
+	if ps.evidence == 0 {
+		ps.evidence = -1
+		if _, ok := rt.evidenced.Load(ps.key); ok {
+			ps.evidence = 1
+		}
+	}
+	return ps.evidence > 0
 }
 
 // takeLift returns an empty lift table for one series' share of the batch.

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"sync"
 	"time"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
@@ -49,6 +50,10 @@ type sloRuntime struct {
 
 	liftBucket  time.Duration // one lift-table bucket, when incidents are tracked
 	liftRotated time.Time
+
+	// evidenced holds the keys of the series that keep incident evidence, so planning, which
+	// runs without the lock, reads the lift values of a good event only where they are counted.
+	evidenced sync.Map
 
 	maintenance *sloMaintenance
 	corrected   map[string]bool // one-off windows already seen or applied as corrections, by correctionID

@@ -43,9 +43,6 @@ const (
 	invalidSpan
 	// excludedEvent is a valid event sli.exclude leaves out: counted apart, in no window.
 	excludedEvent
-	// evalFailed is a span an OTTL condition could not be evaluated on: left out of the SLO
-	// and counted as an OTTL error.
-	evalFailed
 )
 
 func compileSLI(sli SLI) (*classifier, error) {
