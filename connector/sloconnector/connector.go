@@ -266,7 +266,7 @@ func (c *sloConnector) apply(ctx context.Context, p *batchPlan) {
 	for si, rt := range c.slos {
 		sp := &p.slos[si]
 		resolved := make([]*series, len(sp.series))
-		var late, overflow, excluded int64
+		var late, overflow int64
 		for i, ps := range sp.series {
 			s, overflowed := rt.seriesAt(ps.key, p.services[ps.resource], p.resources[ps.resource], ps.span, c.labels, nowTS)
 			resolved[i] = s
@@ -282,8 +282,8 @@ func (c *sloConnector) apply(ctx context.Context, p *batchPlan) {
 		}
 		for _, e := range sp.excluded {
 			resolved[e.series].exclude(e.reason, e.weight)
-			excluded++
 		}
+		excluded := int64(len(sp.excluded))
 		if c.incidents != nil {
 			for i, ps := range sp.series {
 				c.incidents.countLift(rt, ps.key, resolved[i], ps.lift)

@@ -17,19 +17,7 @@ import (
 // allows for this work. Amdahl's law gives the serial fraction on two CPUs as 2/speed-up − 1
 // (README, "Parallel ingest").
 func BenchmarkParallelIngest(b *testing.B) {
-	newOne := func() *sloConnector {
-		cfg := baseConfig(benchSLOs(2)...)
-		for i := range cfg.SLOs {
-			cfg.SLOs[i].Service = ""
-			cfg.SLOs[i].applyDefaults()
-		}
-		c, err := newConnector(componenttest.NewNopTelemetrySettings(), cfg, new(consumertest.MetricsSink), time.Now)
-		if err != nil {
-			b.Fatal(err)
-		}
-		c.incidents = newIncidents(cfg, c.slos, new(consumertest.LogsSink), c.labels, time.Now())
-		return c
-	}
+	newOne := func() *sloConnector { return everyServiceConnector(b, benchSLOs(2)) }
 	for _, shared := range []bool{true, false} {
 		name := map[bool]string{true: "shared", false: "own"}[shared]
 		b.Run(name, func(b *testing.B) {
@@ -60,16 +48,7 @@ func BenchmarkParallelIngest(b *testing.B) {
 // series, none twice, none lost, with incidents and a maintenance window in play (go test -race
 // checks that the planning reads nothing the lock guards).
 func TestConcurrentBatchesCountExactly(t *testing.T) {
-	cfg := baseConfig(withWindows(benchSLOs(2))...)
-	for i := range cfg.SLOs {
-		cfg.SLOs[i].Service = ""
-		cfg.SLOs[i].applyDefaults()
-	}
-	c, err := newConnector(componenttest.NewNopTelemetrySettings(), cfg, new(consumertest.MetricsSink), time.Now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c.incidents = newIncidents(cfg, c.slos, new(consumertest.LogsSink), c.labels, time.Now())
+	c := everyServiceConnector(t, withWindows(benchSLOs(2)))
 	td := benchBatch()
 	const goroutines, batches = 4, 25
 	var wg sync.WaitGroup
@@ -114,4 +93,20 @@ func TestConcurrentBatchesCountExactly(t *testing.T) {
 			t.Errorf("availability series %v: evidence %v, %d exemplars", s.attrs, s.evidence != nil, len(s.exemplars))
 		}
 	}
+}
+
+// everyServiceConnector is a connector for slos applied to every service, with incidents
+// tracked.
+func everyServiceConnector(tb testing.TB, slos []SLO) *sloConnector {
+	cfg := baseConfig(slos...)
+	for i := range cfg.SLOs {
+		cfg.SLOs[i].Service = ""
+		cfg.SLOs[i].applyDefaults()
+	}
+	c, err := newConnector(componenttest.NewNopTelemetrySettings(), cfg, new(consumertest.MetricsSink), time.Now)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	c.incidents = newIncidents(cfg, c.slos, new(consumertest.LogsSink), c.labels, time.Now())
+	return c
 }
